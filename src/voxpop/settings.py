@@ -1,0 +1,168 @@
+"""The one typed settings object.
+
+Values come, in order of precedence, from keyword arguments, ``VOXPOP_*`` environment variables, the
+TOML file named by ``VOXPOP_CONFIG`` (or ``voxpop.toml`` in the data folder), and the defaults below —
+which give a working SQLite install in a per-user data folder with nothing configured.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def default_home() -> Path:
+    """The per-user data folder: ``$XDG_DATA_HOME/voxpop`` or ``~/.local/share/voxpop``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "voxpop"
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("VOXPOP_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"VOXPOP_CONFIG names {path}, which is not a file")
+        return path
+    home = Path(os.environ.get("VOXPOP_HOME") or default_home()).expanduser()
+    candidate = home / "voxpop.toml"
+    return candidate if candidate.is_file() else None
+
+
+class Settings(BaseSettings):
+    """Everything voxpop can be configured with. Bad values fail at start-up, loudly."""
+
+    model_config = SettingsConfigDict(env_prefix="VOXPOP_", extra="forbid", validate_default=True)
+
+    home: Path = Field(default_factory=default_home, description="Data folder: database, models, keys.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL. Empty means SQLite in the data folder; "
+        "postgresql+psycopg://user@host/db switches to PostgreSQL.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs sessions and encrypts credentials. Empty: generated once and kept in the data folder.",
+    )
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the web app.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    session_max_age_hours: int = Field(default=12, ge=1, le=24 * 90)
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins before a lock-out.")
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    ingest_max_field_bytes: int = Field(
+        default=1_000_000, ge=1024, description="A longer field rejects its row (a review is never 1 MB)."
+    )
+    page_size: int = Field(default=50, ge=5, le=500)
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    broker_url: str = Field(default="", description="redis://… to run the pipeline on Dramatiq workers.")
+    languages: list[str] = Field(
+        default_factory=lambda: ["en", "es", "fr", "de", "it", "pt", "nl"],
+        description="ISO 639-1 codes the language detector chooses from.",
+    )
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be a sqlite:// or postgresql+psycopg:// URL")
+        if value.startswith(("postgresql://", "postgres://")):
+            # Be forgiving about the driver: psycopg 3 is the one we ship.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'voxpop.db'}"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+    def secret(self) -> str:
+        """The secret key; generated once (mode 0600) in the data folder when not configured."""
+        value = self.secret_key.get_secret_value()
+        if value:
+            if len(value) < 16:
+                raise ValueError("VOXPOP_SECRET_KEY must be at least 16 characters")
+            return value
+        path = self.ensure_home() / "secret_key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings safe to print: secrets masked, passwords in URLs removed."""
+        data = self.model_dump()
+        data["secret_key"] = "***" if self.secret_key.get_secret_value() else "(generated)"
+        data["database_url"] = _mask_url(self.database_url)
+        data["broker_url"] = _mask_url(self.broker_url)
+        data["home"] = str(self.home)
+        return data
+
+
+def _mask_url(url: str) -> str:
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
