@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     ingest_max_field_bytes: int = Field(
         default=1_000_000, ge=1024, description="A longer field rejects its row (a review is never 1 MB)."
     )
+    model_dir: Path | None = Field(
+        default=None, description="Where fitted and derived models are kept. Empty: <home>/models."
+    )
     page_size: int = Field(default=50, ge=5, le=500)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     broker_url: str = Field(default="", description="redis://… to run the pipeline on Dramatiq workers.")
@@ -125,6 +128,10 @@ class Settings(BaseSettings):
     @property
     def cookie_secure(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def models_path(self) -> Path:
+        return (self.model_dir or self.home / "models").expanduser()
 
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
