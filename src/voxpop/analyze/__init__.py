@@ -1,0 +1,1 @@
+"""Offline text analysis: embeddings, sentiment, aspects, language, urgency, topics."""
