@@ -1,0 +1,325 @@
+"""Store batches of ``ItemRecord``s idempotently: each record once per source, whatever re-runs.
+
+Every record gets a ``dedup_key`` — ``id:<external id>`` when the source has ids, else ``sha:<hash>`` of
+its normalised content — and rows go in with ``ON CONFLICT (source_id, dedup_key) DO NOTHING`` on both
+SQLite and PostgreSQL, so re-importing a file or re-polling a feed adds nothing. The caller owns the
+transaction: one ``write_batch`` inside one ``store.write()`` is one atomic batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from voxpop.errors import ValidationError
+from voxpop.ingest.records import ItemRecord
+from voxpop.store.models import Customer, Item, ItemKind, ItemStatus, Source
+
+DEFAULT_RATING_SCALE = (1.0, 5.0)
+KINDS = frozenset(k.value for k in ItemKind)
+
+# Display fields longer than the column are cut (the full value stays in ``raw``); identifiers and
+# codes that do not fit are errors, since cutting them would change their meaning.
+_CUT = {"title": 500, "author_name": 200, "author_handle": 200, "location": 200, "product": 200}
+_LIMITS = {"external_id": 197, "url": 2000, "language": 8, "channel": 50, "author_email": 320}
+_TABLE = cast(Table, Item.__table__)
+_COLUMNS = (
+    "source_id",
+    "dedup_key",
+    "external_id",
+    "kind",
+    "channel",
+    "url",
+    "author_name",
+    "author_handle",
+    "customer_id",
+    "title",
+    "text",
+    "rating_raw",
+    "rating_min",
+    "rating_max",
+    "rating",
+    "language",
+    "location",
+    "product",
+    "created_at",
+    "ingested_at",
+    "reach_followers",
+    "reach_likes",
+    "reach_shares",
+    "raw",
+    "status",
+    "priority",
+)
+# Built from the constant column list above, never from input.
+_SQLITE_INSERT = (
+    f"INSERT INTO items ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "  # noqa: S608
+    "ON CONFLICT (source_id, dedup_key) DO NOTHING"
+)
+
+
+class RecordError(ValidationError):
+    """One record cannot be stored; ``field`` names the offending ItemRecord field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.reason = message
+        super().__init__(f"field '{field}': {message}")
+
+
+@dataclass
+class WriteResult:
+    added_ids: list[int]
+    duplicates: int
+
+
+def get_or_create_source(session: Session, name: str, *, kind: str = "file", channel: str = "other") -> Source:
+    """The source called ``name``, created with ``kind`` and ``channel`` the first time it is seen."""
+    source = session.scalars(select(Source).where(Source.name == name)).one_or_none()
+    if source is None:
+        source = Source(name=name, kind=kind, channel=channel, config={})
+        session.add(source)
+        session.flush()
+    return source
+
+
+def write_batch(session: Session, source: Source, records: Sequence[ItemRecord]) -> WriteResult:
+    """Validate and store ``records``; returns the ids actually added.
+
+    Raises ``RecordError`` (a ``ValidationError`` naming the field) on the first bad record, before
+    anything is written. Records already stored for this source, and repeats inside the batch, count as
+    duplicates.
+    """
+    now = datetime.now(UTC)
+    rows = [prepare_row(source, record, now=now) for record in records]
+    added = insert_rows(session, rows)
+    return WriteResult(added_ids=added, duplicates=len(rows) - len(added))
+
+
+def prepare_row(source: Source, record: ItemRecord, *, now: datetime) -> dict[str, Any]:
+    """The ``items`` row for ``record`` (plus ``author_email`` for the customer link), validated."""
+    text = record.text
+    if not isinstance(text, str) or not text.strip():
+        raise RecordError("text", "is empty")
+    row: dict[str, Any] = {
+        "source_id": source.id,
+        "text": _clean("text", text),
+        "external_id": _limited("external_id", record.external_id),
+        "url": _limited("url", record.url),
+        "language": _limited("language", record.language),
+        "author_email": _email(record.author_email),
+        "title": _cut("title", record.title),
+        "author_name": _cut("author_name", record.author_name),
+        "author_handle": _cut("author_handle", record.author_handle),
+        "location": _cut("location", record.location),
+        "product": _cut("product", record.product),
+        "customer_id": None,
+        "ingested_at": now,
+        "status": ItemStatus.new.value,
+        "priority": 0,
+        "reach_followers": _count("reach_followers", record.reach_followers),
+        "reach_likes": _count("reach_likes", record.reach_likes),
+        "reach_shares": _count("reach_shares", record.reach_shares),
+    }
+    if record.kind not in KINDS:
+        raise RecordError("kind", f"{record.kind!r} is not one of {', '.join(sorted(KINDS))}")
+    row["kind"] = record.kind
+    row["channel"] = _limited("channel", record.channel) or source.channel
+    created = record.created_at
+    if created is not None:
+        if not isinstance(created, datetime):
+            raise RecordError("created_at", f"expected a datetime, got {type(created).__name__}")
+        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+    row["created_at"] = created or now
+    row.update(_rating(record))
+    row["raw"], row["raw_json"] = _raw(record.raw)
+    row["dedup_key"] = dedup_key(record, created)
+    return row
+
+
+def dedup_key(record: ItemRecord, created_at: datetime | None) -> str:
+    """``id:<external id>``, or ``sha:<sha256>`` of the normalised author, time, title, text and rating."""
+    if record.external_id:
+        return "id:" + record.external_id
+    parts = (
+        _norm(record.author_handle or record.author_name or ""),
+        created_at.isoformat() if created_at else "",
+        _norm(record.title or ""),
+        _norm(record.text),
+        "" if record.rating is None else repr(float(record.rating)),
+    )
+    return "sha:" + hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert prepared rows with ON CONFLICT DO NOTHING; the ids of the rows actually inserted."""
+    if not rows:
+        return []
+    _link_customers(session, rows)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return _insert_sqlite(session, rows)
+    stmt = (
+        postgresql.insert(_TABLE)
+        .on_conflict_do_nothing(index_elements=["source_id", "dedup_key"])
+        .returning(_TABLE.c.id)
+    )
+    params = [{name: row[name] for name in _COLUMNS} for row in rows]
+    return sorted(connection.execute(stmt, params).scalars())
+
+
+def _insert_sqlite(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """SQLite's fast path: the DB-API cursor's executemany inside the session's own transaction.
+
+    The write transaction holds SQLite's single write lock, so the ids above the maximum seen before the
+    insert are exactly the rows this batch added. Values are encoded as SQLAlchemy would (UTC text
+    timestamps, JSON text), so the ORM reads them back unchanged.
+    """
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM items")
+        before = cursor.fetchone()
+        before = before[0] if before else 0
+        cursor.executemany(_SQLITE_INSERT, [_sqlite_values(row) for row in rows])
+        cursor.execute("SELECT id FROM items WHERE id > ? ORDER BY id", (before,))
+        return [int(r[0]) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def _sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
+    values = [row[name] for name in _COLUMNS]
+    values[_COLUMNS.index("created_at")] = _sqlite_time(row["created_at"])
+    values[_COLUMNS.index("ingested_at")] = _sqlite_time(row["ingested_at"])
+    values[_COLUMNS.index("raw")] = row["raw_json"]
+    return tuple(values)
+
+
+def _sqlite_time(value: datetime) -> str:
+    # SQLAlchemy's SQLite DATETIME storage format, naive UTC (see voxpop.store.types.UtcDateTime).
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _link_customers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Set ``customer_id`` from ``author_email``, creating the customers not seen before."""
+    emails = {row["author_email"] for row in rows if row.get("author_email")}
+    if emails:
+        table = cast(Table, Customer.__table__)
+        now = datetime.now(UTC)
+        new = [{"email": e, "handles": {}, "attributes": {}, "created_at": now} for e in sorted(emails)]
+        if session.connection().dialect.name == "sqlite":
+            session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=["email"]), new)
+        else:
+            session.execute(postgresql.insert(table).on_conflict_do_nothing(index_elements=["email"]), new)
+        found = session.execute(select(table.c.email, table.c.id).where(table.c.email.in_(emails)))
+        ids: dict[str, int] = {row.email: row.id for row in found}
+        for row in rows:
+            if row.get("author_email"):
+                row["customer_id"] = ids[row["author_email"]]
+
+
+def _rating(record: ItemRecord) -> dict[str, float | None]:
+    if record.rating is None:
+        return {"rating_raw": None, "rating_min": None, "rating_max": None, "rating": None}
+    low = DEFAULT_RATING_SCALE[0] if record.rating_min is None else record.rating_min
+    high = DEFAULT_RATING_SCALE[1] if record.rating_max is None else record.rating_max
+    try:
+        value, low, high = float(record.rating), float(low), float(high)
+    except (TypeError, ValueError) as exc:
+        raise RecordError("rating", f"{record.rating!r} is not a number") from exc
+    if not all(math.isfinite(v) for v in (value, low, high)):
+        raise RecordError("rating", f"{record.rating!r} is not a finite number")
+    if not low < high:
+        raise RecordError("rating_max", f"the scale {low:g}–{high:g} is empty")
+    if not low <= value <= high:
+        raise RecordError("rating", f"{value:g} is outside the scale {low:g}–{high:g}")
+    return {"rating_raw": value, "rating_min": low, "rating_max": high, "rating": (value - low) / (high - low)}
+
+
+def _clean(name: str, value: str) -> str:
+    if "\x00" in value:
+        raise RecordError(name, "contains a NUL character (binary data?)")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RecordError(name, "holds bytes that are not valid text in this encoding") from exc
+    return value
+
+
+def _limited(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(name, f"expected text, got {type(value).__name__}")
+    value = _clean(name, value.strip())
+    if len(value) > _LIMITS[name]:
+        raise RecordError(name, f"is longer than {_LIMITS[name]} characters")
+    return value or None
+
+
+def _cut(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(name, f"expected text, got {type(value).__name__}")
+    value = _clean(name, value.strip())
+    return value[: _CUT[name]] or None
+
+
+def _email(value: str | None) -> str | None:
+    email = _limited("author_email", value)
+    if email is None:
+        return None
+    if "@" not in email or any(c.isspace() for c in email):
+        raise RecordError("author_email", f"{email!r} is not an e-mail address")
+    return email.lower()
+
+
+def _count(name: str, value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordError(name, f"expected a whole number, got {value!r}")
+    if not 0 <= value < 2**31:
+        raise RecordError(name, f"{value} is out of range")
+    return value
+
+
+def _raw(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The source record as JSON-safe data, and its JSON text.
+
+    Values JSON cannot hold (datetimes, …) become strings; NUL characters and lone surrogates, which
+    PostgreSQL's JSONB refuses, reject the record.
+    """
+    try:
+        try:
+            text = json.dumps(raw, ensure_ascii=False, allow_nan=False)
+        except TypeError:
+            text = json.dumps(raw, ensure_ascii=False, allow_nan=False, default=str)
+            raw = json.loads(text)
+    except ValueError as exc:
+        raise RecordError("raw", f"cannot be stored as JSON: {exc}") from exc
+    if "\\u0000" in text:
+        raise RecordError("raw", "contains a NUL character (binary data?)")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RecordError("raw", "holds bytes that are not valid text in this encoding") from exc
+    return raw, text
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.split()).casefold()
