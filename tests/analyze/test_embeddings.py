@@ -1,0 +1,114 @@
+"""The MiniLM embedder: shapes, normalisation, meaning, order, the derived int8 model and its cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voxpop.analyze import embeddings
+from voxpop.analyze.embeddings import Embedder, get_embedder, quantized_model_path, source_model_path
+from voxpop.settings import Settings
+
+SENTENCES = [
+    "The delivery arrived two days late and the box was crushed.",
+    "My parcel came late and the packaging was damaged.",
+    "The pasta was delicious and the waiter was lovely.",
+    "Great food and very friendly staff.",
+    "I was charged twice for the same order.",
+    "There is a double charge on my card for one purchase.",
+    "The hotel room was spotless and quiet.",
+    "How do I reset my password?",
+    "The app crashes every time I open the camera.",
+    "Still no refund after three weeks.",
+    "ok",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def models_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models-home")
+
+
+@pytest.fixture(scope="module")
+def embedder(models_home: Path) -> Embedder:
+    embeddings.clear_cache()
+    return get_embedder(Settings(home=models_home))
+
+
+@pytest.fixture(scope="module")
+def fp32() -> Embedder:
+    return Embedder(source_model_path())
+
+
+def test_shape_dtype_and_unit_length(embedder: Embedder) -> None:
+    vectors = embedder.encode(SENTENCES)
+    assert vectors.shape == (len(SENTENCES), 384)
+    assert embedder.dim == 384
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_empty_input_gives_empty_matrix(embedder: Embedder) -> None:
+    assert embedder.encode([]).shape == (0, 384)
+
+
+def test_a_single_string_is_refused(embedder: Embedder) -> None:
+    with pytest.raises(TypeError, match="sequence of texts"):
+        embedder.encode("one review")  # type: ignore[arg-type]
+
+
+def test_paraphrases_are_closer_than_unrelated_sentences(embedder: Embedder) -> None:
+    v = embedder.encode(SENTENCES)
+    pairs = [(0, 1), (2, 3), (4, 5)]
+    for a, b in pairs:
+        same = float(v[a] @ v[b])
+        others = [float(v[a] @ v[c]) for c in range(len(SENTENCES)) if c not in (a, b)]
+        assert same > max(others), (SENTENCES[a], same, max(others))
+
+
+def test_order_is_preserved_across_length_sorted_batches(fp32: Embedder) -> None:
+    forward = fp32.encode(SENTENCES, batch_size=3)
+    backward = fp32.encode(SENTENCES[::-1], batch_size=3)[::-1]
+    one_by_one = np.vstack([fp32.encode([s]) for s in SENTENCES])
+    np.testing.assert_allclose(backward, forward, atol=1e-5)
+    np.testing.assert_allclose(one_by_one, forward, atol=1e-5)
+
+
+def test_int8_order_is_preserved_too(embedder: Embedder) -> None:
+    forward = embedder.encode(SENTENCES, batch_size=3)
+    one_by_one = np.vstack([embedder.encode([s]) for s in SENTENCES])
+    # Dynamic quantisation scales activations per batch, so batch-mates move a vector a little.
+    assert np.argmax(forward @ one_by_one.T, axis=1).tolist() == list(range(len(SENTENCES)))
+    assert np.min(np.sum(forward * one_by_one, axis=1)) > 0.95
+
+
+def test_truncates_at_256_word_pieces(fp32: Embedder) -> None:
+    long_text = " ".join(["the service was slow"] * 200)
+    a, b = fp32.encode([long_text, long_text + " but the dessert was wonderful"])
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_dynamic_int8_is_close_to_fp32(embedder: Embedder, fp32: Embedder) -> None:
+    quick, exact = embedder.encode(SENTENCES), fp32.encode(SENTENCES)
+    cosines = np.sum(quick * exact, axis=1)
+    assert cosines.mean() > 0.98
+    assert cosines.min() > 0.95
+
+
+def test_derived_model_is_cached_on_disk_and_reused(embedder: Embedder, models_home: Path) -> None:
+    settings = Settings(home=models_home)
+    cached = quantized_model_path(settings)
+    assert embedder.model_path == cached
+    assert cached.is_file()
+    assert [p.name for p in cached.parent.iterdir()] == [cached.name]  # no temporary files left
+    before = cached.stat()
+    assert get_embedder(settings) is embedder  # the process-wide instance
+    embeddings.clear_cache()
+    again = get_embedder(settings)
+    assert again is not embedder
+    after = cached.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    np.testing.assert_allclose(again.encode(SENTENCES[:3]), embedder.encode(SENTENCES[:3]), atol=1e-6)
