@@ -1,0 +1,1 @@
+"""Acting on feedback: the inbox, departments, routing, replies and alerts."""

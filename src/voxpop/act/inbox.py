@@ -1,0 +1,167 @@
+"""The unified inbox: every item from every channel, newest first, scoped to what the viewer may see.
+
+Pages and the API both come through here, so the department scoping is enforced in one place. Paging
+is keyset on ``(created_at desc, id desc)`` with an opaque cursor: no OFFSET and no COUNT(*), so a deep
+page costs what the first one does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from voxpop.errors import NotFoundError, ValidationError
+from voxpop.store.models import Item, User
+from voxpop.store.search import matches
+
+MAX_LIMIT = 500
+
+
+@dataclass
+class InboxFilters:
+    """What the inbox can be narrowed by. Every field is optional; ``None`` means "any".
+
+    ``rating_min``/``rating_max`` are on the normalised 0–1 scale of ``Item.rating``. ``date_from`` is
+    inclusive; ``date_to`` is inclusive when a date (the whole day) and exclusive when a datetime.
+    """
+
+    channel: str | None = None
+    source_id: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    department_id: int | None = None
+    rating_min: float | None = None
+    rating_max: float | None = None
+    sentiment: str | None = None
+    date_from: date | datetime | None = None
+    date_to: date | datetime | None = None
+    q: str | None = None
+    location: str | None = None
+
+    def active(self) -> dict[str, Any]:
+        """The filters that are set, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) not in (None, "")}
+
+
+@dataclass
+class InboxPage:
+    items: list[Item] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def encode_cursor(item: Item) -> str:
+    payload = json.dumps([item.created_at.astimezone(UTC).isoformat(), item.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, item_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        when = datetime.fromisoformat(created)
+        if when.tzinfo is None or not isinstance(item_id, int):
+            raise ValueError("malformed")
+        return when, item_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationError("the page cursor is not valid (start again from the first page)") from exc
+
+
+def _as_datetime(value: date | datetime, *, end_of_day: bool) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    start = datetime.combine(value, time.min, tzinfo=UTC)
+    return start + timedelta(days=1) if end_of_day else start
+
+
+def visible_to(viewer: User) -> ColumnElement[bool] | None:
+    """The scoping rule: agents see their departments' items only; other roles see everything."""
+    if viewer.sees_all_departments:
+        return None
+    ids = viewer.department_ids
+    return Item.department_id.in_(ids) if ids else false()
+
+
+def _conditions(filters: InboxFilters, dialect: str) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    equal = {
+        "channel": Item.channel,
+        "source_id": Item.source_id,
+        "kind": Item.kind,
+        "status": Item.status,
+        "department_id": Item.department_id,
+        "sentiment": Item.sentiment,
+        "location": Item.location,
+    }
+    for name, column in equal.items():
+        value = getattr(filters, name)
+        if value not in (None, ""):
+            where.append(column == value)
+    if filters.rating_min is not None:
+        where.append(Item.rating >= filters.rating_min)
+    if filters.rating_max is not None:
+        where.append(Item.rating <= filters.rating_max)
+    if filters.date_from is not None:
+        where.append(Item.created_at >= _as_datetime(filters.date_from, end_of_day=False))
+    if filters.date_to is not None:
+        where.append(Item.created_at < _as_datetime(filters.date_to, end_of_day=True))
+    if filters.q:
+        found = matches(filters.q, dialect)
+        if found is not None:
+            where.append(found)
+    return where
+
+
+def inbox_query(session: Session, viewer: User, filters: InboxFilters) -> Select[Item]:
+    """The scoped, filtered, ordered query behind the inbox (without paging)."""
+    dialect = session.get_bind().dialect.name
+    where = _conditions(filters, dialect)
+    scope = visible_to(viewer)
+    if scope is not None:
+        where.append(scope)
+    return select(Item).where(*where).order_by(Item.created_at.desc(), Item.id.desc())
+
+
+def list_items(
+    session: Session,
+    viewer: User,
+    filters: InboxFilters,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> InboxPage:
+    """One page of the inbox, newest first, and the cursor of the next page (None on the last one)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}")
+    query = inbox_query(session, viewer, filters)
+    if cursor:
+        created, item_id = decode_cursor(cursor)
+        query = query.where(
+            or_(Item.created_at < created, and_(Item.created_at == created, Item.id < item_id))
+            if session.get_bind().dialect.name == "sqlite"
+            else tuple_(Item.created_at, Item.id) < tuple_(created, item_id)
+        )
+    rows: Sequence[Item] = session.scalars(query.limit(limit + 1)).unique().all()
+    items = list(rows[:limit])
+    next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
+    return InboxPage(items=items, next_cursor=next_cursor)
+
+
+def get_item(session: Session, viewer: User, item_id: int) -> Item:
+    """One item, or NotFoundError — also when it is outside the viewer's departments, so an agent
+    cannot even learn that another department's item exists."""
+    query = select(Item).where(Item.id == item_id)
+    scope = visible_to(viewer)
+    if scope is not None:
+        query = query.where(scope)
+    item = session.scalar(query)
+    if item is None:
+        raise NotFoundError(f"no item {item_id}")
+    return item

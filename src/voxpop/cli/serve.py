@@ -1,0 +1,32 @@
+"""``voxpop serve``: the web app and the REST API, under uvicorn."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from voxpop.cli import app
+from voxpop.cli.common import load_settings
+from voxpop.settings import Settings
+
+
+def run_server(settings: Settings, *, host: str | None = None, port: int | None = None, reload: bool = False) -> None:
+    """Serve until interrupted. With ``reload`` the app is rebuilt from the environment on code changes."""
+    host = host or settings.host
+    port = port or settings.port
+    if reload:
+        uvicorn.run("voxpop.web.app:create_app", factory=True, host=host, port=port, reload=True)
+        return
+    from voxpop.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
+
+
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, help="Interface to listen on (default: settings.host)."),
+    port: int | None = typer.Option(None, help="Port (default: settings.port)."),
+    reload: bool = typer.Option(False, help="Restart on code changes (development)."),
+) -> None:
+    """Start the web app: inbox pages and the REST API under /api/v1."""
+    run_server(load_settings(), host=host, port=port, reload=reload)

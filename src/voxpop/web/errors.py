@@ -1,0 +1,86 @@
+"""Domain errors mapped to HTTP once, with one JSON error shape for the API and an HTML page otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from voxpop.errors import (
+    AuthenticationError,
+    NotFoundError,
+    NotUniqueError,
+    PermissionDeniedError,
+    ValidationError,
+    VoxpopError,
+)
+
+STATUS: dict[type[VoxpopError], int] = {
+    NotFoundError: 404,
+    PermissionDeniedError: 403,
+    ValidationError: 422,
+    NotUniqueError: 409,
+    AuthenticationError: 401,
+}
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a live session: send the browser to the log-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def status_of(exc: VoxpopError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(message: str, status: int, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": False, "error": message, "status": status}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(request: Request, message: str, status: int, errors: list[dict[str, Any]] | None = None) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if _is_api(request):
+        return JSONResponse(error_body(message, status, errors), status_code=status, headers=headers)
+    from voxpop.web.templating import render
+
+    return render(request, "error.html", {"message": message, "status": status}, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(VoxpopError)
+    async def _domain(request: Request, exc: VoxpopError) -> Response:
+        return error_response(request, str(exc), status_of(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "", "message": "invalid request"}
+        return error_response(request, f"{first['field']}: {first['message']}", 422, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, str(exc.detail), exc.status_code)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        from urllib.parse import urlencode
+
+        return RedirectResponse("/login?" + urlencode({"next": exc.next_path}), status_code=303)
