@@ -1,0 +1,114 @@
+"""``voxpop ingest FILE``: import a CSV, JSON or JSON Lines export (gzip or not) into the store."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from voxpop.cli import app
+from voxpop.cli.common import console, err_console, load_settings, open_store, user_errors
+from voxpop.ingest.mapping import MAP_HELP, parse_map, parse_scale
+from voxpop.ingest.reader import FORMATS
+from voxpop.ingest.service import ImportOptions, ImportSummary, import_file
+
+SHOWN_ERRORS = 10
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM ends an import like Ctrl-C: the current batch is rolled back and the run marked interrupted."""
+
+    def _raise(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _raise)
+
+
+@app.command("ingest")
+def ingest(
+    file: Annotated[Path, typer.Argument(help="CSV, JSON or JSONL file, optionally gzip-compressed.")],
+    source: Annotated[
+        str | None, typer.Option(help="Name of the source the items belong to (default: the file's name).")
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Channel of the items, e.g. twitter, google, tripadvisor, survey.")
+    ] = None,
+    kind: Annotated[str, typer.Option(help="review, mention, survey, ticket, feedback, note or idea.")] = "review",
+    map_: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
+    rating_scale: Annotated[
+        str | None, typer.Option(help="The ratings' scale as LOW-HIGH, e.g. 1-5 (the default) or 0-10.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding, e.g. latin-1 or cp1252 (default: UTF-8, or as the BOM says).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, json or jsonl (default: found from the content).")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write every rejected row, with the reason, to this CSV file.")
+    ] = None,
+) -> None:
+    """Import FILE. Re-running the same import adds only what is new.
+
+    Columns map to item fields with --map FIELD=COLUMN,… ; without it, columns named like a field are
+    used. Bad rows are rejected (file, row and field named) and the rest are stored.
+    """
+    with user_errors():
+        if fmt is not None and fmt not in FORMATS:
+            raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+        options = ImportOptions(
+            source=source,
+            channel=channel,
+            kind=kind,
+            mapping=parse_map(map_) if map_ else None,
+            rating_scale=parse_scale(rating_scale) if rating_scale else None,
+            encoding=encoding,
+            format=fmt,
+            rejects=rejects,
+        )
+        _interrupt_on_sigterm()
+        with open_store(load_settings()) as store, _progress() as progress:
+            task = progress.add_task(f"ingest {file.name}", total=None)
+
+            def on_progress(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            try:
+                summary = import_file(store, file, options, on_progress=on_progress)
+            except KeyboardInterrupt:
+                progress.stop()
+                err_console.print("interrupted: the batches written so far are kept; run the same command to finish.")
+                raise typer.Exit(130) from None
+        _print_summary(summary)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    console.print(
+        f"{summary.path} → source '{summary.source}' (run {summary.run_id}): "
+        f"read {summary.read:,}, added {summary.added:,}, already present {summary.duplicates:,}, "
+        f"rejected {summary.rejected:,}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    for message in summary.errors[:SHOWN_ERRORS]:
+        err_console.print(f"  rejected: {message}", highlight=False, markup=False, soft_wrap=True)
+    if summary.rejected > SHOWN_ERRORS:
+        more = summary.rejected - SHOWN_ERRORS
+        err_console.print(f"  … and {more:,} more", highlight=False, markup=False, soft_wrap=True)

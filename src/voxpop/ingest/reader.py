@@ -1,0 +1,189 @@
+"""Open an export file whatever it is — CSV, JSON or JSONL, gzip or not — and stream its rows.
+
+The format is found from the content (gzip by its magic bytes, JSON by its first character), so a
+``reviews.json`` that is really JSON Lines, or a ``.gz`` without the extension, still reads. Problems with
+the whole file (missing, empty, binary, an archive) raise ``IngestError`` before a row is read; problems
+with one row come back as a ``Row`` with an ``error``, so the importer rejects that row and goes on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal, cast
+
+from voxpop.errors import IngestError
+
+Format = Literal["csv", "json", "jsonl"]
+FORMATS: tuple[Format, ...] = ("csv", "json", "jsonl")
+
+SNIFF_BYTES = 64 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_ARCHIVES = {b"PK\x03\x04": "a ZIP archive (or an Excel workbook): extract or export it as CSV first"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+@dataclass(slots=True)
+class Row:
+    """One record of a file: its values, or why it could not be read.
+
+    ``number`` counts records from 1 (the header is not a record); ``line`` is where it starts in the file,
+    when the format has lines; ``source_text`` is what the file held, for the rejects file.
+    """
+
+    number: int
+    values: dict[str, Any] | None
+    line: int | None = None
+    error: str | None = None
+    field: str | None = None
+    source_text: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"row {self.number}" + (f" (line {self.line})" if self.line is not None else "")
+
+
+class DataFile:
+    """An opened export: its format, its columns (the CSV header or the first JSON record's keys) and rows.
+
+    ``bytes_read`` is the position in the file on disk (compressed bytes for gzip), for progress bars.
+    """
+
+    def __init__(self, path: Path, fmt: Format, encoding: str, *, compressed: bool, max_field_bytes: int) -> None:
+        self.path = path
+        self.format = fmt
+        self.encoding = encoding
+        self.compressed = compressed
+        self.max_field_bytes = max_field_bytes
+        self.size = path.stat().st_size
+        self._disk: IO[bytes] = path.open("rb")
+        self._stream: IO[bytes] = (
+            cast(IO[bytes], gzip.GzipFile(fileobj=self._disk, mode="rb")) if compressed else self._disk
+        )
+        self._rows: Iterator[Row] | None = None
+        self._first: Row | None = None
+        self.columns: list[str] = []
+        self._start()
+
+    @property
+    def bytes_read(self) -> int:
+        return self._disk.tell() if not self._disk.closed else self.size
+
+    def _start(self) -> None:
+        if self.format == "csv":
+            from voxpop.ingest.csvrows import CsvRows
+
+            csv_rows = CsvRows(self)
+            self.columns = csv_rows.columns
+            self._rows = iter(csv_rows)
+            return
+        from voxpop.ingest.jsonrows import json_rows, jsonl_rows
+
+        self._rows = json_rows(self) if self.format == "json" else jsonl_rows(self)
+        # JSON has no header: the first record's keys stand in for one, to check a mapping early.
+        self._first = next(self._rows, None)
+        if self._first is not None and self._first.values is not None:
+            self.columns = list(self._first.values)
+
+    def binary(self) -> IO[bytes]:
+        """The decompressed byte stream, positioned after any byte-order mark."""
+        return self._stream
+
+    def text(self, errors: str = "surrogateescape") -> io.TextIOWrapper:
+        """The decoded text; undecodable bytes become lone surrogates that the row checks name."""
+        return io.TextIOWrapper(self._stream, encoding=self.encoding, errors=errors, newline="")
+
+    def rows(self) -> Iterator[Row]:
+        if self._first is not None:
+            yield self._first
+            self._first = None
+        assert self._rows is not None
+        yield from self._rows
+
+    def error(self, message: str, *, row: int | None = None, field: str | None = None) -> IngestError:
+        return IngestError(str(self.path), message, row=row, field=field)
+
+    def close(self) -> None:
+        self._stream.close()
+        self._disk.close()
+
+    def __enter__(self) -> DataFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_data_file(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    fmt: Format | None = None,
+    max_field_bytes: int = 1_000_000,
+) -> DataFile:
+    """Open ``path`` for import, finding compression, encoding and format from its first bytes."""
+    path = Path(path)
+    where = str(path)
+    if not path.is_file():
+        raise IngestError(where, "no such file")
+    with path.open("rb") as disk:
+        magic = disk.read(4)
+        compressed = magic.startswith(_GZIP_MAGIC)
+        try:
+            head = gzip.GzipFile(fileobj=disk).read(SNIFF_BYTES) if compressed else magic + disk.read(SNIFF_BYTES)
+        except (OSError, EOFError) as exc:
+            raise IngestError(where, f"is not a readable gzip file ({exc})") from exc
+    for prefix, what in _ARCHIVES.items():
+        if head.startswith(prefix):
+            raise IngestError(where, f"is {what}")
+    chosen = encoding or _encoding_from_bom(head)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise IngestError(where, f"unknown encoding {encoding!r}", field="--encoding") from exc
+    if not head.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+        raise IngestError(where, "is empty")
+    if _looks_binary(head, chosen):
+        raise IngestError(where, "is a binary file, not CSV, JSON or JSON Lines")
+    sample = head.decode(chosen, errors="replace")
+    return DataFile(path, fmt or _sniff_format(sample), chosen, compressed=compressed, max_field_bytes=max_field_bytes)
+
+
+def _encoding_from_bom(head: bytes) -> str:
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    return "utf-8-sig"
+
+
+def _looks_binary(head: bytes, encoding: str) -> bool:
+    """NUL bytes or many control characters in the first 64 KiB, unless the text is UTF-16/32."""
+    if "16" in encoding or "32" in encoding:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(head) // 20
+
+
+def _sniff_format(sample: str) -> Format:
+    """JSON when it starts with ``[``; JSON Lines when the first line is a whole object; else CSV."""
+    body = sample.lstrip("\ufeff \t\r\n")
+    if body.startswith("["):
+        return "json"
+    if body.startswith("{"):
+        first, _, rest = body.partition("\n")
+        try:
+            complete = isinstance(json.loads(first), dict)
+        except ValueError:
+            complete = False
+        if complete and (not rest.strip() or rest.lstrip().startswith("{")):
+            return "jsonl"
+        return "json"
+    return "csv"

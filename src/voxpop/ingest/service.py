@@ -1,0 +1,224 @@
+"""Import one export file into the store: the service behind ``voxpop ingest`` (and the web upload).
+
+Everything that can be wrong with the file as a whole is found before anything is written. Then rows are
+read in constant memory and written in batches of ``ingest_batch_size``, each batch in its own
+transaction together with the run's counters, so a crash, SIGKILL or Ctrl-C leaves the store consistent
+and the ``ImportRun`` telling exactly what got in; running the same import again completes it, since
+rows already stored are recognised by their dedup key. A bad row is rejected with the file, row and
+field, and the rest go in.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from sqlalchemy import update
+
+from voxpop.errors import IngestError, ValidationError
+from voxpop.ingest.mapping import RowMapper, resolve_mapping
+from voxpop.ingest.reader import DataFile, Format, Row, open_data_file
+from voxpop.ingest.writer import KINDS, RecordError, get_or_create_source, insert_rows, prepare_row
+from voxpop.store import Store
+from voxpop.store.models import ImportRun, Source
+
+# Called with the ids each committed batch added — where the analysis pipeline plugs in.
+OnAdded = Callable[[list[int]], None]
+# Called after each batch with (bytes read from disk, file size).
+OnProgress = Callable[[int, int], None]
+
+KEPT_ERRORS = 50  # the first errors kept on the ImportRun and in the summary
+
+
+@dataclass
+class ImportOptions:
+    source: str | None = None  # the Source's name; default: the file's name
+    channel: str | None = None  # default channel of the items (and of a new Source)
+    kind: str = "review"
+    mapping: dict[str, str] | None = None  # target → column; None: columns named like a field
+    rating_scale: tuple[float, float] | None = None
+    encoding: str | None = None
+    format: Format | None = None
+    rejects: Path | None = None  # every rejected row is written here as CSV
+
+
+@dataclass
+class ImportSummary:
+    run_id: int
+    source: str
+    path: str
+    status: str = "running"
+    read: int = 0
+    added: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def default_source_name(path: Path) -> str:
+    name = path.name
+    return name[:-3] if name.lower().endswith(".gz") else name
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    options: ImportOptions | None = None,
+    *,
+    on_added: OnAdded | None = None,
+    on_progress: OnProgress | None = None,
+) -> ImportSummary:
+    """Import ``path``; returns the summary. Raises ``IngestError`` for a file that cannot be imported."""
+    options = options or ImportOptions()
+    if options.kind not in KINDS:
+        raise ValidationError(f"--kind: {options.kind!r} is not one of {', '.join(sorted(KINDS))}")
+    path = Path(path)
+    settings = store.settings
+    data = open_data_file(
+        path, encoding=options.encoding, fmt=options.format, max_field_bytes=settings.ingest_max_field_bytes
+    )
+    with data:
+        mapping = resolve_mapping(str(path), data.columns, options.mapping)
+        mapper = RowMapper(
+            mapping,
+            kind=options.kind,
+            channel=options.channel,
+            rating_scale=options.rating_scale,
+            max_field_bytes=settings.ingest_max_field_bytes,
+            encoding=data.encoding,
+        )
+        with store.write() as session:
+            source = get_or_create_source(
+                session, options.source or default_source_name(path), kind="file", channel=options.channel or "other"
+            )
+            run = ImportRun(source_id=source.id, path=str(path.resolve()), status="running", errors=[])
+            session.add(run)
+            session.flush()
+            summary = ImportSummary(run_id=run.id, source=source.name, path=str(path))
+        with _Importer(store, data, source, mapper, summary, options.rejects, on_added, on_progress) as importer:
+            importer.run(settings.ingest_batch_size)
+    return summary
+
+
+class _Importer:
+    """One run: reads rows, rejects the bad ones, writes batches and keeps the ImportRun in step."""
+
+    def __init__(
+        self,
+        store: Store,
+        data: DataFile,
+        source: Source,
+        mapper: RowMapper,
+        summary: ImportSummary,
+        rejects: Path | None,
+        on_added: OnAdded | None,
+        on_progress: OnProgress | None,
+    ) -> None:
+        self.store = store
+        self.data = data
+        self.source = source
+        self.mapper = mapper
+        self.summary = summary
+        self.on_added = on_added
+        self.on_progress = on_progress
+        self._rejects_file: IO[str] | None = None
+        self._rejects: Any = None
+        if rejects is not None:
+            self._rejects_file = rejects.open("w", encoding="utf-8", errors="surrogateescape", newline="")
+            self._rejects = csv.writer(self._rejects_file)
+            self._rejects.writerow(["row", "line", "field", "error", "record"])
+
+    def __enter__(self) -> _Importer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: TracebackType | None) -> None:
+        if self._rejects_file is not None:
+            self._rejects_file.close()
+        if exc is not None:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            self._finish(status, str(exc) if isinstance(exc, IngestError | ValidationError) else repr(exc))
+
+    def run(self, batch_size: int) -> None:
+        now = datetime.now(UTC)
+        batch: list[dict[str, Any]] = []
+        for row in self.data.rows():
+            self.summary.read += 1
+            prepared = self._prepare(row, now)
+            if prepared is None:
+                continue
+            batch.append(prepared)
+            if len(batch) >= batch_size:
+                self._write(batch)
+                batch = []
+                now = datetime.now(UTC)
+        self._write(batch)
+        self._finish("done")
+
+    def _prepare(self, row: Row, now: datetime) -> dict[str, Any] | None:
+        if row.values is None:
+            self._reject(row, row.field, row.error or "cannot be read")
+            return None
+        try:
+            return prepare_row(self.source, self.mapper.record(row.values), now=now)
+        except RecordError as exc:
+            self._reject(row, self.mapper.column_for(exc.field), exc.reason)
+            return None
+
+    def _reject(self, row: Row, field: str | None, reason: str) -> None:
+        self.summary.rejected += 1
+        message = f"{self.summary.path}, {row.where}" + (f", field '{field}'" if field else "") + f": {reason}"
+        if len(self.summary.errors) < KEPT_ERRORS:
+            self.summary.errors.append(message)
+        if self._rejects is not None:
+            text = row.source_text
+            if text is None:
+                text = json.dumps(row.values, ensure_ascii=False, default=str)
+            self._rejects.writerow([row.number, row.line or "", field or "", reason, text])
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        """One batch and the run's counters, in one transaction."""
+        added: list[int] = []
+        with self.store.write() as session:
+            if batch:
+                added = insert_rows(session, batch)
+            session.execute(
+                update(ImportRun)
+                .where(ImportRun.id == self.summary.run_id)
+                .values(
+                    rows_read=self.summary.read,
+                    added=ImportRun.added + len(added),
+                    duplicates=ImportRun.duplicates + len(batch) - len(added),
+                    rejected=self.summary.rejected,
+                    errors=list(self.summary.errors),
+                )
+            )
+        self.summary.added += len(added)
+        self.summary.duplicates += len(batch) - len(added)
+        if added and self.on_added is not None:
+            self.on_added(added)
+        if self.on_progress is not None:
+            self.on_progress(self.data.bytes_read, self.data.size)
+
+    def _finish(self, status: str, error: str | None = None) -> None:
+        self.summary.status = status
+        if error is not None and len(self.summary.errors) < KEPT_ERRORS:
+            self.summary.errors.append(error)
+        now = datetime.now(UTC)
+        with self.store.write() as session:
+            session.execute(
+                update(ImportRun)
+                .where(ImportRun.id == self.summary.run_id)
+                .values(status=status, finished_at=now, errors=list(self.summary.errors))
+            )
+            if status == "done":
+                session.execute(update(Source).where(Source.id == self.source.id).values(last_success_at=now))
+            elif error is not None:
+                session.execute(
+                    update(Source).where(Source.id == self.source.id).values(last_error=error, last_error_at=now)
+                )
