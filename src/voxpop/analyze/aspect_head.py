@@ -1,0 +1,384 @@
+"""The learned part of a taxonomy: which aspects a text is about, from labelled examples.
+
+Two linear models, stacked:
+
+- **words**: TF-IDF of word 1–2-grams and character 2–5-grams (inside word boundaries), which catches
+  the business's own vocabulary ("bag", "refund", "gate agent", misspellings, hashtags);
+- **meaning**: the 384-d sentence embedding, which generalises to phrasings never seen in training.
+
+Their log-odds are mixed with a weight, then per-aspect thresholds (several labels per text) or per-aspect
+offsets (exactly one label per text) are tuned on out-of-fold predictions to maximise F1 (micro for
+multi-label, macro for single-label, so rare reasons are not drowned by common ones).
+
+Everything is plain arrays, so a head is saved as an ``.npz`` (base64 inside the taxonomy's YAML) and
+loaded with ``allow_pickle=False``: a taxonomy file from elsewhere cannot run code.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from voxpop.errors import ValidationError
+
+HEAD_FORMAT = "voxpop-aspect-head/1+npz+base64"
+FOLDS = 3
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (2, 5)
+TEXT_C = 2.0  # inverse regularisation of the TF-IDF model (chosen on the airline complaint reasons)
+EMBEDDING_C = 4.0
+BLEND_GRID = np.round(np.linspace(0.0, 1.0, 11), 2)
+OFFSET_GRID = np.linspace(-1.5, 1.5, 13)
+THRESHOLD_GRID = np.linspace(0.05, 0.95, 37)
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into unit vectors (``voxpop.analyze.embeddings.Embedder``)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _vectorizers(min_df: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    words = TfidfVectorizer(ngram_range=WORD_NGRAMS, min_df=min_df, sublinear_tf=True, dtype=np.float32)
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=min_df, sublinear_tf=True, dtype=np.float32
+    )
+    return words, chars
+
+
+def _restore(vocabulary: list[str], idf: np.ndarray, template: TfidfVectorizer) -> TfidfVectorizer:
+    vectorizer = TfidfVectorizer(**{**template.get_params(), "vocabulary": {t: i for i, t in enumerate(vocabulary)}})
+    vectorizer.idf_ = idf.astype(np.float64)
+    return vectorizer
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(p / (1 - p)))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    return np.asarray(z - np.log(np.exp(z).sum(axis=1, keepdims=True)))
+
+
+@dataclass
+class AspectHead:
+    """Learned weights for ``labels``; ``exclusive`` when every training text had exactly one label."""
+
+    labels: list[str]
+    exclusive: bool
+    at_least_one: bool  # every training text had a label: never answer "none"
+    word_vocabulary: list[str]
+    word_idf: np.ndarray
+    char_vocabulary: list[str]
+    char_idf: np.ndarray
+    text_coef: np.ndarray  # (labels, word + char features)
+    text_intercept: np.ndarray
+    embedding_coef: np.ndarray | None  # (labels, dim), None when fitted without an embedder
+    embedding_intercept: np.ndarray | None
+    blend: float  # weight of the TF-IDF model's log-odds; 1 - blend goes to the embedding model
+    offsets: np.ndarray  # exclusive: added to the log-probabilities; else: log-odds thresholds
+
+    def __post_init__(self) -> None:
+        words, chars = _vectorizers(1)
+        self._words = _restore(self.word_vocabulary, self.word_idf, words)
+        self._chars = _restore(self.char_vocabulary, self.char_idf, chars)
+
+    @property
+    def uses_embeddings(self) -> bool:
+        return self.embedding_coef is not None
+
+    def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        texts = [text or "" for text in texts]
+        return sparse.hstack([self._words.transform(texts), self._chars.transform(texts)]).tocsr()
+
+    def logits(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Blended per-aspect log-odds (multi-label) or log-probabilities (exclusive), ``(n, labels)``."""
+        text_z = np.asarray(self.features(texts) @ self.text_coef.T) + self.text_intercept
+        if self.embedding_coef is None or self.embedding_intercept is None or self.blend >= 1.0:
+            return _log_softmax(text_z) if self.exclusive else text_z
+        if embeddings is None:
+            raise ValueError("this head was fitted with embeddings: pass the texts' embeddings")
+        embedding_z = embeddings @ self.embedding_coef.T + self.embedding_intercept
+        if self.exclusive:
+            return self.blend * _log_softmax(text_z) + (1 - self.blend) * _log_softmax(embedding_z)
+        return np.asarray(self.blend * text_z + (1 - self.blend) * embedding_z)
+
+    def scores(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """A probability-like score per text and aspect, in [0, 1]."""
+        z = self.logits(texts, embeddings)
+        return np.exp(_log_softmax(z)) if self.exclusive else _sigmoid(z)
+
+    def margins(self, z: np.ndarray) -> np.ndarray:
+        """How far each aspect is past its decision point (> 0: tagged), from :meth:`logits`."""
+        if self.exclusive:
+            adjusted = z + self.offsets
+            best = adjusted.max(axis=1, keepdims=True)
+            return np.asarray(adjusted - best + 1e-9)  # only the top aspect is >= 0
+        return np.asarray(z - self.offsets)
+
+    def decide(self, z: np.ndarray) -> list[list[int]]:
+        """Indices of the tagged aspects per text, best first."""
+        margins = self.margins(z)
+        out: list[list[int]] = []
+        for row in margins:
+            order = [int(i) for i in np.argsort(-row)]
+            chosen = [i for i in order if row[i] > 0]
+            if not chosen and self.at_least_one:
+                chosen = order[:1]
+            out.append(chosen)
+        return out
+
+    def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[list[str]]:
+        return [[self.labels[i] for i in row] for row in self.decide(self.logits(texts, embeddings))]
+
+
+# --- training -----------------------------------------------------------------------------------------
+
+
+def _fit_text_and_embedding(
+    x: sparse.csr_matrix, e: np.ndarray | None, y: np.ndarray, exclusive: bool, n_labels: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    text = _fit_linear(x, y, exclusive, n_labels, TEXT_C)
+    emb = _fit_linear(e, y, exclusive, n_labels, EMBEDDING_C) if e is not None else (None, None)
+    return text[0], text[1], emb[0], emb[1]
+
+
+def _fit_linear(x: Any, y: np.ndarray, exclusive: bool, n_labels: int, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients ``(labels, features)`` and intercepts; a label absent from ``y`` gets a very low score."""
+    coef = np.zeros((n_labels, x.shape[1]), dtype=np.float32)
+    intercept = np.full(n_labels, -12.0, dtype=np.float32)
+    if exclusive:
+        classes = np.unique(y)
+        if len(classes) == 1:
+            intercept[classes[0]] = 0.0
+            return coef, intercept
+        model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+        rows = model.coef_ if len(classes) > 2 else np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2])
+        bias = model.intercept_ if len(classes) > 2 else np.array([-model.intercept_[0] / 2, model.intercept_[0] / 2])
+        coef[classes] = rows
+        intercept[classes] = bias
+        return coef, intercept
+    for k in range(n_labels):
+        target = y[:, k]
+        positives = int(target.sum())
+        if positives == 0 or positives == len(target):
+            rate = (positives + 0.5) / (len(target) + 1.0)
+            intercept[k] = float(np.log(rate / (1 - rate)))
+            continue
+        model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", solver="liblinear").fit(x, target)
+        coef[k] = model.coef_[0]
+        intercept[k] = model.intercept_[0]
+    return coef, intercept
+
+
+def _macro_f1(y: np.ndarray, pred: np.ndarray, n_labels: int) -> float:
+    scores = []
+    for k in range(n_labels):
+        tp = np.sum((pred == k) & (y == k))
+        fp = np.sum((pred == k) & (y != k))
+        fn = np.sum((pred != k) & (y == k))
+        if tp + fp + fn:
+            scores.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _micro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = np.sum(pred & y)
+    denominator = pred.sum() + y.sum()
+    return float(2 * tp / denominator) if denominator else 1.0
+
+
+def _tune_offsets(z: np.ndarray, y: np.ndarray, n_labels: int) -> tuple[np.ndarray, float]:
+    """Per-aspect log-probability offsets maximising macro-F1 of the top aspect (coordinate ascent)."""
+    offsets = np.zeros(n_labels)
+    best = _macro_f1(y, (z + offsets).argmax(axis=1), n_labels)
+    for _ in range(3):
+        improved = False
+        for k in range(n_labels):
+            for value in OFFSET_GRID:
+                trial = offsets.copy()
+                trial[k] = value
+                score = _macro_f1(y, (z + trial).argmax(axis=1), n_labels)
+                if score > best + 1e-9:
+                    best, offsets, improved = score, trial, True
+        if not improved:
+            break
+    return offsets, best
+
+
+def _tune_thresholds(z: np.ndarray, y: np.ndarray, at_least_one: bool) -> tuple[np.ndarray, float]:
+    """Per-aspect log-odds thresholds maximising each aspect's F1; then the micro-F1 they give."""
+    thresholds = np.zeros(z.shape[1])
+    for k in range(z.shape[1]):
+        candidates = _logit(THRESHOLD_GRID)
+        f1s = [_micro_f1(y[:, k : k + 1], z[:, k : k + 1] > t) for t in candidates]
+        thresholds[k] = candidates[int(np.argmax(f1s))]
+    pred = z > thresholds
+    if at_least_one:
+        empty = ~pred.any(axis=1)
+        pred[empty, np.argmax((z - thresholds)[empty], axis=1)] = True
+    return thresholds, _micro_f1(y, pred)
+
+
+def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder | None = None) -> AspectHead:
+    """Fit a head on ``texts`` and their aspect names (an empty list: the text is about none of them).
+
+    ``embedder=None`` takes voxpop's default sentence embedder.
+    """
+    names = sorted({name for row in labels for name in row})
+    if not texts:
+        raise ValidationError("cannot learn aspects from no rows")
+    if not names:
+        raise ValidationError("cannot learn aspects: no row has a label")
+    counts = {name: sum(name in row for row in labels) for name in names}
+    exclusive = len(names) > 1 and all(len(row) == 1 for row in labels)
+    at_least_one = all(row for row in labels)
+    if not exclusive and at_least_one and len(names) == 1:
+        raise ValidationError(f"every row has the single label {names[0]!r}: add rows of other aspects or none")
+    index = {name: i for i, name in enumerate(names)}
+    if exclusive:
+        y: np.ndarray = np.array([index[row[0]] for row in labels])
+    else:
+        y = np.zeros((len(texts), len(names)), dtype=bool)
+        for r, row in enumerate(labels):
+            for name in row:
+                y[r, index[name]] = True
+
+    if embedder is None:
+        from voxpop.analyze.embeddings import get_embedder
+
+        embedder = get_embedder()
+    embeddings = np.asarray(embedder.encode(texts), dtype=np.float32)
+    min_df = 2 if len(texts) >= 200 else 1
+    words, chars = _vectorizers(min_df)
+    x = sparse.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+
+    # Out-of-fold log-odds of both models, to choose the blend and the decision points honestly.
+    folds = min(FOLDS, min(counts.values())) if exclusive else FOLDS
+    blend, offsets = 1.0, np.zeros(len(names))
+    if folds >= 2 and len(texts) >= 2 * FOLDS:
+        splitter = (
+            StratifiedKFold(folds, shuffle=True, random_state=0)
+            if exclusive
+            else KFold(folds, shuffle=True, random_state=0)
+        )
+        text_z = np.zeros((len(texts), len(names)))
+        emb_z = np.zeros((len(texts), len(names)))
+        for train, test in splitter.split(x, y if exclusive else None):
+            tc, ti, ec, ei = _fit_text_and_embedding(x[train], embeddings[train], y[train], exclusive, len(names))
+            text_z[test] = x[test] @ tc.T + ti
+            assert ec is not None
+            assert ei is not None
+            emb_z[test] = embeddings[test] @ ec.T + ei
+        if exclusive:
+            text_z, emb_z = _log_softmax(text_z), _log_softmax(emb_z)
+        best = -1.0
+        for weight in BLEND_GRID:
+            z = weight * text_z + (1 - weight) * emb_z
+            if exclusive:
+                tuned, score = _tune_offsets(z, y, len(names))
+            else:
+                tuned, score = _tune_thresholds(z, y, at_least_one)
+            if score > best + 1e-9:
+                best, blend, offsets = score, float(weight), tuned
+    text_coef, text_intercept, emb_coef, emb_intercept = _fit_text_and_embedding(
+        x, embeddings, y, exclusive, len(names)
+    )
+    return AspectHead(
+        labels=names,
+        exclusive=exclusive,
+        at_least_one=at_least_one,
+        word_vocabulary=[str(t) for t in words.get_feature_names_out()],
+        word_idf=words.idf_.astype(np.float32),
+        char_vocabulary=[str(t) for t in chars.get_feature_names_out()],
+        char_idf=chars.idf_.astype(np.float32),
+        text_coef=text_coef,
+        text_intercept=text_intercept,
+        embedding_coef=emb_coef,
+        embedding_intercept=emb_intercept,
+        blend=blend,
+        offsets=offsets.astype(np.float32),
+    )
+
+
+# --- saving: arrays only, never a pickle ---------------------------------------------------------------
+
+
+def _pack_strings(values: list[str]) -> np.ndarray:
+    """Strings as one UTF-8 blob (n-grams never hold a newline: the vectorisers normalise whitespace)."""
+    return np.frombuffer("\n".join(values).encode("utf-8"), dtype=np.uint8)
+
+
+def _unpack_strings(blob: np.ndarray) -> list[str]:
+    text = blob.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def encode_head(head: AspectHead) -> tuple[str, str]:
+    """``(format, base64 text)`` for the ``head:`` block of a taxonomy file."""
+    meta = {"labels": head.labels, "exclusive": head.exclusive, "at_least_one": head.at_least_one, "blend": head.blend}
+    arrays: dict[str, np.ndarray] = {
+        "meta": _pack_strings([json.dumps(meta)]),
+        "word_vocabulary": _pack_strings(head.word_vocabulary),
+        "word_idf": head.word_idf.astype(np.float32),
+        "char_vocabulary": _pack_strings(head.char_vocabulary),
+        "char_idf": head.char_idf.astype(np.float32),
+        "text_coef": head.text_coef.astype(np.float16),
+        "text_intercept": head.text_intercept.astype(np.float32),
+        "offsets": head.offsets.astype(np.float32),
+    }
+    if head.embedding_coef is not None and head.embedding_intercept is not None:
+        arrays["embedding_coef"] = head.embedding_coef.astype(np.float32)
+        arrays["embedding_intercept"] = head.embedding_intercept.astype(np.float32)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+    return HEAD_FORMAT, base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def decode_head(fmt: str, data: str) -> AspectHead:
+    """The inverse of :func:`encode_head`; raises ``ValueError`` with a short reason on a bad block."""
+    if fmt != HEAD_FORMAT:
+        raise ValueError(f"unknown head format {fmt!r} (expected {HEAD_FORMAT!r})")
+    try:
+        raw = base64.b64decode(data.encode("ascii"), validate=True)
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        meta = json.loads(_unpack_strings(arrays["meta"])[0])
+        labels = [str(label) for label in meta["labels"]]
+        head = AspectHead(
+            labels=labels,
+            exclusive=bool(meta["exclusive"]),
+            at_least_one=bool(meta["at_least_one"]),
+            word_vocabulary=_unpack_strings(arrays["word_vocabulary"]),
+            word_idf=arrays["word_idf"],
+            char_vocabulary=_unpack_strings(arrays["char_vocabulary"]),
+            char_idf=arrays["char_idf"],
+            text_coef=arrays["text_coef"].astype(np.float32),
+            text_intercept=arrays["text_intercept"],
+            embedding_coef=arrays.get("embedding_coef"),
+            embedding_intercept=arrays.get("embedding_intercept"),
+            blend=float(meta["blend"]),
+            offsets=arrays["offsets"],
+        )
+    except (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the learned head is damaged ({type(exc).__name__}: {exc})") from exc
+    features = len(head.word_vocabulary) + len(head.char_vocabulary)
+    if head.text_coef.shape != (len(labels), features) or head.offsets.shape != (len(labels),):
+        raise ValueError("the learned head's arrays do not match its labels and vocabulary")
+    return head

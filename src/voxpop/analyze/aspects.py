@@ -1,0 +1,358 @@
+"""Which aspects of a taxonomy a text talks about, how the customer feels about each, and who owns it.
+
+Detection works at two levels of knowledge:
+
+- **zero-shot** (a taxonomy as written by a person): a text is compared with each aspect's description
+  and examples by embedding cosine similarity (the mean of the best ``TOP_K`` matches), and an aspect is
+  tagged when that beats the taxonomy's threshold or one of its keywords appears. Without a ``threshold:``
+  in the file, one is calibrated from the taxonomy itself: leave-one-out similarity of each example to its
+  own aspect versus the other aspects and a set of off-topic sentences, so that "see you next week"
+  gets no aspect at all.
+- **learned** (a taxonomy after ``fit_taxonomy``): the head decides for the aspects it was trained on;
+  aspects it never saw stay zero-shot.
+
+The sentiment of an aspect is that of the clause that carries it (see :mod:`voxpop.analyze.clauses`):
+the clause with the aspect's keyword, else the one most similar to / most typical of the aspect.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from voxpop.analyze.aspect_head import Encoder
+from voxpop.analyze.clauses import split_clauses
+from voxpop.analyze.taxonomy import Aspect, Taxonomy
+
+TOP_K = 3
+DEFAULT_THRESHOLD = 0.45  # used only when calibration has too little to go on
+RELEVANCE_SCALE = 0.05  # how fast relevance rises past the threshold (cosine units)
+MARGIN = 0.05  # a zero-shot aspect this much less similar than the best one is a neighbour, not a topic
+NEGATIVE_WEIGHT = 1.25  # a complaint outranks praise of equal relevance when choosing the owner
+
+#: Sentences about nothing a business would route: calibration's "no aspect" examples.
+OFF_TOPIC = [
+    "See you next week.",
+    "I went there on a Tuesday with my sister.",
+    "Hello, is anyone reading these?",
+    "This is my third review this year.",
+    "We will see what happens.",
+    "Posted from my phone.",
+    "My husband and I were in town for a conference.",
+    "Happy new year everyone!",
+    "It was our first time there.",
+    "I have been meaning to write this for a while.",
+    "Thanks.",
+    "Just got back yesterday.",
+    "My friend told me about this place.",
+    "Not sure what else to say.",
+    "It was raining all day.",
+    "We are from Chicago.",
+    "Anyway, that is my story.",
+    "Going again next month with the kids.",
+    "Update to my earlier review.",
+    "Read the other reviews before you decide.",
+]
+
+
+class SentimentScorer(Protocol):
+    """What the tagger needs from ``voxpop.analyze.sentiment.SentimentModel``."""
+
+    def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[_SentimentLike]: ...
+
+
+class _SentimentLike(Protocol):
+    label: str
+    score: float
+    confidence: float
+
+
+@dataclass
+class AspectHit:
+    """One aspect found in one text.
+
+    ``sentiment``/``score``/``confidence`` are the sentiment label, score and confidence of the clause that
+    carries the aspect; ``relevance`` (0–1) is how surely the aspect is present; ``clause`` is that clause.
+    """
+
+    name: str
+    sentiment: str
+    score: float
+    confidence: float
+    department: str | None
+    relevance: float = 1.0
+    clause: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "sentiment": self.sentiment,
+            "score": round(float(self.score), 4),
+            "confidence": round(float(self.confidence), 4),
+            "department": self.department,
+            "relevance": round(float(self.relevance), 4),
+            "clause": self.clause,
+        }
+
+
+def _keyword_pattern(aspect: Aspect) -> re.Pattern[str] | None:
+    if not aspect.keywords:
+        return None
+    words = sorted({re.escape(k.lower()) for k in aspect.keywords}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?:s|es)?(?!\w)", re.IGNORECASE)
+
+
+class AspectTagger:
+    """Tags texts with a taxonomy's aspects, each with the sentiment of its own clause."""
+
+    def __init__(
+        self, taxonomy: Taxonomy, embedder: Encoder | None = None, sentiment: SentimentScorer | None = None
+    ) -> None:
+        self.taxonomy = taxonomy
+        self._embedder = embedder
+        self._sentiment = sentiment
+        self._keywords = [_keyword_pattern(aspect) for aspect in taxonomy.aspects]
+        head = taxonomy.head
+        self._learned = {name: i for i, name in enumerate(head.labels)} if head else {}
+        self._prompt_vectors: np.ndarray | None = None
+        self._prompt_owner: np.ndarray | None = None
+        self._threshold: float | None = taxonomy.threshold
+
+    # --- the parts, loaded on first use -----------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Encoder:
+        if self._embedder is None:
+            from voxpop.analyze.embeddings import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    @property
+    def sentiment(self) -> SentimentScorer:
+        if self._sentiment is None:
+            from voxpop.settings import Settings
+
+            # Imported here: the sentiment model is only needed by ``tag`` (``detect`` does without it).
+            sentiment = importlib.import_module("voxpop.analyze.sentiment")
+            self._sentiment = sentiment.SentimentModel.load(Settings())
+        return self._sentiment
+
+    def _prompts(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._prompt_vectors is None or self._prompt_owner is None:
+            texts: list[str] = []
+            owner: list[int] = []
+            for index, aspect in enumerate(self.taxonomy.aspects):
+                for prompt in aspect.prompts or [aspect.name]:
+                    texts.append(prompt)
+                    owner.append(index)
+            self._prompt_vectors = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+            self._prompt_owner = np.asarray(owner)
+        return self._prompt_vectors, self._prompt_owner
+
+    @property
+    def threshold(self) -> float:
+        """The zero-shot similarity threshold: the taxonomy's own, or calibrated on first use."""
+        if self._threshold is None:
+            self._threshold = self.calibrate()
+        return self._threshold
+
+    # --- zero-shot -------------------------------------------------------------------------------------
+
+    def similarity(self, embeddings: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
+        """``(n, aspects)``: mean of each text's ``TOP_K`` best cosine matches among an aspect's prompts.
+
+        ``exclude`` (``(n, prompts)`` booleans) hides prompts, for leave-one-out calibration.
+        """
+        vectors, owner = self._prompts()
+        sims = np.asarray(embeddings, dtype=np.float32) @ vectors.T
+        if exclude is not None:
+            sims = np.where(exclude, -np.inf, sims)
+        out = np.full((sims.shape[0], len(self.taxonomy.aspects)), -1.0, dtype=np.float32)
+        for index in range(len(self.taxonomy.aspects)):
+            columns = sims[:, owner == index]
+            if columns.shape[1] == 0:
+                continue
+            k = min(TOP_K, columns.shape[1])
+            best = -np.sort(-columns, axis=1)[:, :k]
+            best = np.where(np.isfinite(best), best, np.nan)
+            with np.errstate(all="ignore"):
+                out[:, index] = np.nan_to_num(np.nanmean(best, axis=1), nan=-1.0)
+        return out
+
+    def calibrate(self) -> float:
+        """A threshold separating examples of an aspect from examples of others and from off-topic text."""
+        vectors, owner = self._prompts()
+        if len(self.taxonomy.aspects) < 2 or len(vectors) < 4:
+            return DEFAULT_THRESHOLD
+        exclude = np.eye(len(vectors), dtype=bool)
+        own = self.similarity(vectors, exclude)
+        positives = own[np.arange(len(vectors)), owner]
+        mask = np.ones_like(own, dtype=bool)
+        mask[np.arange(len(vectors)), owner] = False
+        negatives = np.concatenate([own[mask], self.similarity(self.embedder.encode(OFF_TOPIC)).ravel()])
+        candidates = np.linspace(0.2, 0.7, 51)
+        f1s = []
+        for t in candidates:
+            tp = float(np.sum(positives >= t))
+            fp = float(np.sum(negatives >= t))
+            fn = float(len(positives) - tp)
+            f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+        return float(candidates[int(np.argmax(f1s))])
+
+    def keyword_hits(self, text: str) -> list[bool]:
+        return [bool(pattern and pattern.search(text)) for pattern in self._keywords]
+
+    # --- detection -------------------------------------------------------------------------------------
+
+    def _evidence(
+        self, texts: Sequence[str], embeddings: np.ndarray, *, learned: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores, tagged)``, both ``(n, aspects)``: a comparable score per aspect and the decision.
+
+        Zero-shot aspects score their similarity minus the threshold (in ``RELEVANCE_SCALE`` units) and
+        are tagged past it, unless a closer aspect beats them by ``MARGIN``, or one whose keyword is in the
+        text is about as close (so "flight delayed" is not also about cancellations). Learned aspects
+        score the head's margin past its decision point and are tagged by the head when ``learned``. A
+        keyword always tags its aspect.
+        """
+        names = self.taxonomy.names
+        scores = np.zeros((len(texts), len(names)), dtype=np.float32)
+        tagged = np.zeros((len(texts), len(names)), dtype=bool)
+        keyword = np.array([self.keyword_hits(text) for text in texts], dtype=bool).reshape(len(texts), len(names))
+        zero_shot = np.array([name not in self._learned for name in names], dtype=bool)
+        if zero_shot.any():
+            sims = self.similarity(embeddings)
+            sims[:, ~zero_shot] = -1.0
+            scores[:, zero_shot] = (sims[:, zero_shot] - self.threshold) / RELEVANCE_SCALE
+            bar = np.maximum(self.threshold, sims.max(axis=1, keepdims=True) - MARGIN)
+            named = np.where(keyword & zero_shot, sims, -np.inf).max(axis=1, keepdims=True) + MARGIN / 2
+            tagged |= zero_shot & (sims >= np.maximum(bar, named))
+        head = self.taxonomy.head
+        if head is not None and self._learned:
+            z = head.logits(texts, embeddings if head.uses_embeddings else None)
+            margins = head.margins(z)
+            chosen = np.zeros_like(margins, dtype=bool)
+            for row, picks in enumerate(head.decide(z)):
+                chosen[row, picks] = True
+            for name, column in self._learned.items():
+                index = names.index(name)
+                scores[:, index] = margins[:, column]
+                if learned:
+                    tagged[:, index] = chosen[:, column]
+        return scores, tagged | keyword
+
+    def _segments(self, texts: Sequence[str], embeddings: np.ndarray) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's clauses and their embeddings (a one-clause text reuses its own embedding)."""
+        clauses = [split_clauses(text) or [text] for text in texts]
+        to_embed = [part for parts in clauses if len(parts) > 1 for part in parts]
+        vectors = np.asarray(self.embedder.encode(to_embed), dtype=np.float32) if to_embed else None
+        out: list[tuple[list[str], np.ndarray]] = []
+        cursor = 0
+        for row, parts in enumerate(clauses):
+            if len(parts) == 1:
+                out.append((parts, embeddings[row : row + 1]))
+            else:
+                assert vectors is not None
+                out.append((parts, vectors[cursor : cursor + len(parts)]))
+                cursor += len(parts)
+        return out
+
+    def _detect(
+        self, texts: Sequence[str], embeddings: np.ndarray, segments: list[tuple[list[str], np.ndarray]]
+    ) -> tuple[list[list[tuple[str, float]]], list[tuple[np.ndarray, np.ndarray]]]:
+        """Per text: the aspects ``(name, relevance)`` and the per-clause ``(scores, keyword)`` matrices.
+
+        The whole text decides for learned aspects (the head was trained on whole texts); a zero-shot
+        aspect or a keyword counts when found in the text or in any one clause.
+        """
+        scores, tagged = self._evidence(texts, embeddings)
+        names = self.taxonomy.names
+        detections: list[list[tuple[str, float]]] = []
+        per_clause: list[tuple[np.ndarray, np.ndarray]] = []
+        for row, (parts, vectors) in enumerate(segments):
+            if len(parts) > 1:
+                clause_scores, clause_tagged = self._evidence(parts, vectors, learned=False)
+                best = np.maximum(scores[row], clause_scores.max(axis=0))
+                found = tagged[row] | clause_tagged.any(axis=0)
+            else:
+                clause_scores, best, found = scores[row : row + 1], scores[row], tagged[row]
+            keyword = np.array([self.keyword_hits(part) for part in parts], dtype=bool).reshape(len(parts), -1)
+            relevance = 1.0 / (1.0 + np.exp(-best))
+            hits = [(names[i], float(relevance[i])) for i in np.flatnonzero(found)]
+            detections.append(sorted(hits, key=lambda hit: -hit[1]))
+            per_clause.append((clause_scores, keyword))
+        return detections, per_clause
+
+    def detect(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[list[tuple[str, float]]]:
+        """The aspects of each text as ``(name, relevance)``, most relevant first (no sentiment)."""
+        texts = [text or "" for text in texts]
+        if embeddings is None:
+            embeddings = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+        return self._detect(texts, embeddings, self._segments(texts, embeddings))[0]
+
+    # --- tagging with aspect-level sentiment -------------------------------------------------------------
+
+    def tag(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[list[AspectHit]]:
+        """The aspects of each text, each with the sentiment of the clause that carries it."""
+        texts = [text or "" for text in texts]
+        if embeddings is None:
+            embeddings = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+        segments = self._segments(texts, embeddings)
+        detected, per_clause = self._detect(texts, embeddings, segments)
+
+        names = self.taxonomy.names
+        carriers: list[list[tuple[str, int]]] = []  # per text: (aspect, index into the clauses to score)
+        sentiment_texts: list[str] = []
+        sentiment_vectors: list[np.ndarray] = []
+        for row, hits in enumerate(detected):
+            parts, vectors = segments[row]
+            clause_scores, keyword = per_clause[row]
+            scored: dict[int, int] = {}
+            row_carriers: list[tuple[str, int]] = []
+            for name, _ in hits:
+                index = names.index(name)
+                # A clause naming the aspect wins; among equals, the one scoring highest for it.
+                best = int(np.lexsort((clause_scores[:, index], keyword[:, index]))[-1])
+                if best not in scored:
+                    sentiment_texts.append(parts[best])
+                    sentiment_vectors.append(vectors[best])
+                    scored[best] = len(sentiment_texts) - 1
+                row_carriers.append((name, scored[best]))
+            carriers.append(row_carriers)
+
+        results = self.sentiment.predict(sentiment_texts, np.vstack(sentiment_vectors)) if sentiment_texts else []
+        out: list[list[AspectHit]] = []
+        for row, hits in enumerate(detected):
+            relevance = dict(hits)
+            out.append(
+                [
+                    AspectHit(
+                        name=name,
+                        sentiment=results[position].label,
+                        score=float(results[position].score),
+                        confidence=float(results[position].confidence),
+                        department=self.taxonomy.department_of(name),
+                        relevance=relevance[name],
+                        clause=sentiment_texts[position],
+                    )
+                    for name, position in carriers[row]
+                ]
+            )
+        return out
+
+    def department(self, hits: list[AspectHit]) -> str | None:
+        """The department owning the dominant aspect: the most relevant one, complaints weighing more.
+
+        Aspects without an owner are passed over; ``None`` when no hit has one.
+        """
+        owned = [hit for hit in hits if hit.department]
+        if not owned:
+            return None
+        best = max(owned, key=lambda h: h.relevance * (NEGATIVE_WEIGHT if h.sentiment == "negative" else 1.0))
+        return best.department
