@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,6 +128,7 @@ class _Importer:
         self.summary = summary
         self.on_added = on_added
         self.on_progress = on_progress
+        self._in_flight = 0
         self._rejects_file: IO[str] | None = None
         self._rejects: Any = None
         if rejects is not None:
@@ -145,20 +147,51 @@ class _Importer:
             self._finish(status, str(exc) if isinstance(exc, IngestError | ValidationError) else repr(exc))
 
     def run(self, batch_size: int) -> None:
+        """Read and prepare rows here while the previous batch is written on a second thread.
+
+        At most one batch is in flight, so memory stays at two batches; parsing and SQLite/PostgreSQL
+        work (which release the GIL) overlap on two cores.
+        """
         now = datetime.now(UTC)
         batch: list[dict[str, Any]] = []
-        for row in self.data.rows():
-            self.summary.read += 1
-            prepared = self._prepare(row, now)
-            if prepared is None:
-                continue
-            batch.append(prepared)
-            if len(batch) >= batch_size:
-                self._write(batch)
-                batch = []
-                now = datetime.now(UTC)
-        self._write(batch)
+        pending: Future[list[int]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="voxpop-ingest") as pool:
+            try:
+                for row in self.data.rows():
+                    self.summary.read += 1
+                    prepared = self._prepare(row, now)
+                    if prepared is None:
+                        continue
+                    batch.append(prepared)
+                    if len(batch) >= batch_size:
+                        pending = self._submit(pool, pending, batch)
+                        batch = []
+                        now = datetime.now(UTC)
+                pending = self._submit(pool, pending, batch)
+                self._collect(pending, len(batch))
+            except BaseException:
+                if pending is not None and not pending.cancel():
+                    wait([pending])  # a batch in flight commits or rolls back whole; either way it is counted
+                raise
         self._finish("done")
+
+    def _submit(
+        self, pool: ThreadPoolExecutor, pending: Future[list[int]] | None, batch: list[dict[str, Any]]
+    ) -> Future[list[int]]:
+        if pending is not None:
+            self._collect(pending, self._in_flight)
+        self._in_flight = len(batch)
+        counters = (self.summary.read, self.summary.rejected, list(self.summary.errors))
+        return pool.submit(self._write, batch, counters)
+
+    def _collect(self, done: Future[list[int]], size: int) -> None:
+        added = done.result()
+        self.summary.added += len(added)
+        self.summary.duplicates += size - len(added)
+        if added and self.on_added is not None:
+            self.on_added(added)
+        if self.on_progress is not None:
+            self.on_progress(self.data.bytes_read, self.data.size)
 
     def _prepare(self, row: Row, now: datetime) -> dict[str, Any] | None:
         if row.values is None:
@@ -181,8 +214,9 @@ class _Importer:
                 text = json.dumps(row.values, ensure_ascii=False, default=str)
             self._rejects.writerow([row.number, row.line or "", field or "", reason, text])
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
-        """One batch and the run's counters, in one transaction."""
+    def _write(self, batch: list[dict[str, Any]], counters: tuple[int, int, list[str]]) -> list[int]:
+        """One batch and the run's counters as of its last row, in one transaction."""
+        read, rejected, errors = counters
         added: list[int] = []
         with self.store.write() as session:
             if batch:
@@ -191,19 +225,14 @@ class _Importer:
                 update(ImportRun)
                 .where(ImportRun.id == self.summary.run_id)
                 .values(
-                    rows_read=self.summary.read,
+                    rows_read=read,
                     added=ImportRun.added + len(added),
                     duplicates=ImportRun.duplicates + len(batch) - len(added),
-                    rejected=self.summary.rejected,
-                    errors=list(self.summary.errors),
+                    rejected=rejected,
+                    errors=errors,
                 )
             )
-        self.summary.added += len(added)
-        self.summary.duplicates += len(batch) - len(added)
-        if added and self.on_added is not None:
-            self.on_added(added)
-        if self.on_progress is not None:
-            self.on_progress(self.data.bytes_read, self.data.size)
+        return added
 
     def _finish(self, status: str, error: str | None = None) -> None:
         self.summary.status = status

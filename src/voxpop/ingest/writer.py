@@ -67,6 +67,17 @@ _SQLITE_INSERT = (
 )
 
 
+# The SQLite trigger that indexes each new item for full-text search (migration 0001), and the set-based
+# statement that does the same for a whole batch.
+_FTS_TRIGGER = "items_fts_ai"
+_FTS_FILL = (
+    "INSERT INTO items_fts(rowid, title, text, author_name) SELECT id, title, text, author_name FROM items WHERE id > ?"
+)
+BULK_FTS_ROWS = 1000
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_JSON_LENIENT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
+
+
 class RecordError(ValidationError):
     """One record cannot be stored; ``field`` names the offending ItemRecord field."""
 
@@ -183,32 +194,53 @@ def _insert_sqlite(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
     The write transaction holds SQLite's single write lock, so the ids above the maximum seen before the
     insert are exactly the rows this batch added. Values are encoded as SQLAlchemy would (UTC text
     timestamps, JSON text), so the ORM reads them back unchanged.
+
+    For a large batch the full-text index is filled with one INSERT … SELECT instead of the per-row
+    trigger (about twice as fast): the trigger is dropped and re-created from its own stored SQL inside
+    the same transaction, so no other connection ever sees the schema without it, and a failure or a
+    kill rolls both back together.
     """
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None
     cursor = dbapi.cursor()
     try:
         cursor.execute("SELECT coalesce(max(id), 0) FROM items")
-        before = cursor.fetchone()
-        before = before[0] if before else 0
+        found = cursor.fetchone()
+        before = found[0] if found else 0
+        trigger = None
+        if len(rows) >= BULK_FTS_ROWS:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_FTS_TRIGGER,))
+            found = cursor.fetchone()
+            trigger = found[0] if found else None
+        if trigger:
+            cursor.execute(f"DROP TRIGGER {_FTS_TRIGGER}")
         cursor.executemany(_SQLITE_INSERT, [_sqlite_values(row) for row in rows])
+        if trigger:
+            cursor.execute(_FTS_FILL, (before,))
+            cursor.execute(trigger)
         cursor.execute("SELECT id FROM items WHERE id > ? ORDER BY id", (before,))
         return [int(r[0]) for r in cursor.fetchall()]
     finally:
         cursor.close()
 
 
-def _sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
+_TIME_COLUMNS = (_COLUMNS.index("created_at"), _COLUMNS.index("ingested_at"))
+_RAW_COLUMN = _COLUMNS.index("raw")
+
+
+def _sqlite_values(row: dict[str, Any]) -> list[Any]:
     values = [row[name] for name in _COLUMNS]
-    values[_COLUMNS.index("created_at")] = _sqlite_time(row["created_at"])
-    values[_COLUMNS.index("ingested_at")] = _sqlite_time(row["ingested_at"])
-    values[_COLUMNS.index("raw")] = row["raw_json"]
-    return tuple(values)
+    for index in _TIME_COLUMNS:
+        values[index] = _sqlite_time(values[index])
+    values[_RAW_COLUMN] = row["raw_json"]
+    return values
 
 
 def _sqlite_time(value: datetime) -> str:
     # SQLAlchemy's SQLite DATETIME storage format, naive UTC (see voxpop.store.types.UtcDateTime).
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _link_customers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -303,11 +335,13 @@ def _raw(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
     Values JSON cannot hold (datetimes, …) become strings; NUL characters and lone surrogates, which
     PostgreSQL's JSONB refuses, reject the record.
     """
+    if not raw:
+        return raw, "{}"
     try:
         try:
-            text = json.dumps(raw, ensure_ascii=False, allow_nan=False)
+            text = _JSON.encode(raw)
         except TypeError:
-            text = json.dumps(raw, ensure_ascii=False, allow_nan=False, default=str)
+            text = _JSON_LENIENT.encode(raw)
             raw = json.loads(text)
     except ValueError as exc:
         raise RecordError("raw", f"cannot be stored as JSON: {exc}") from exc
