@@ -134,8 +134,9 @@ def open_data_file(
     with path.open("rb") as disk:
         magic = disk.read(4)
         compressed = magic.startswith(_GZIP_MAGIC)
+        disk.seek(0)
         try:
-            head = gzip.GzipFile(fileobj=disk).read(SNIFF_BYTES) if compressed else magic + disk.read(SNIFF_BYTES)
+            head = gzip.GzipFile(fileobj=disk).read(SNIFF_BYTES) if compressed else disk.read(SNIFF_BYTES)
         except (OSError, EOFError) as exc:
             raise IngestError(where, f"is not a readable gzip file ({exc})") from exc
     for prefix, what in _ARCHIVES.items():
@@ -180,10 +181,14 @@ def _sniff_format(sample: str) -> Format:
     if body.startswith("{"):
         first, _, rest = body.partition("\n")
         try:
-            complete = isinstance(json.loads(first), dict)
+            obj = json.loads(first)
         except ValueError:
-            complete = False
-        if complete and (not rest.strip() or rest.lstrip().startswith("{")):
-            return "jsonl"
-        return "json"
+            return "json"  # an object spread over lines: a document
+        if not isinstance(obj, dict) or _holds_records(obj):
+            return "json"  # e.g. {"reviews": [{...}, ...]} on one line
+        return "jsonl" if not rest.strip() or rest.lstrip().startswith("{") else "json"
     return "csv"
+
+
+def _holds_records(obj: dict[str, Any]) -> bool:
+    return any(isinstance(v, list) and v and isinstance(v[0], dict) for v in obj.values())

@@ -170,8 +170,8 @@ class _Importer:
                 pending = self._submit(pool, pending, batch)
                 self._collect(pending, len(batch))
             except BaseException:
-                if pending is not None and not pending.cancel():
-                    wait([pending])  # a batch in flight commits or rolls back whole; either way it is counted
+                if pending is not None:
+                    wait([pending])  # the batch in flight commits (or rolls back) whole, counters included
                 raise
         self._finish("done")
 
