@@ -1,0 +1,199 @@
+"""The analysis pipeline: embed each text once, then run the registered enrichers in dependency order.
+
+``Analyzer.analyze(records)`` turns a batch of records (dicts or ``Record``) into one flat result dict per
+item; ``analyze_items(store, ids, analyzer)`` does the same for stored items and writes the results into
+their analysis columns, batch by batch (re-running it rewrites the same values: it is idempotent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import select, update
+
+from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Record, Registry, default_registry
+from voxpop.store.models import Item
+from voxpop.store.types import utcnow
+
+if TYPE_CHECKING:
+    from voxpop.settings import Settings
+    from voxpop.store import Store
+
+#: The fields every result carries, in output order (``None``/empty when an enricher is not run).
+FIELDS: dict[str, Any] = {
+    "sentiment": None,
+    "sentiment_score": None,
+    "confidence": None,
+    "aspects": [],
+    "department": None,
+    "language": None,
+    "is_question": None,
+    "urgency": None,
+    "authenticity_risk": None,
+    "topics": [],
+}
+EMBED_BATCH = 64
+
+
+class Analyzer:
+    """Runs the enrichers over batches. Models load on first use, so creating one is cheap.
+
+    ``enrichers`` picks a subset by name (their dependencies are added); default: every registered one.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        taxonomy: Any = None,
+        *,
+        enrichers: Sequence[str] | None = None,
+        registry: Registry | None = None,
+    ) -> None:
+        self.settings = settings
+        self.context = AnalysisContext(settings, taxonomy)
+        self.registry = registry or default_registry()
+        self.specs = self.registry.ordered(enrichers)
+        self._instances: dict[str, Enricher] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.specs]
+
+    @property
+    def topic_model(self) -> Any:
+        """The topic model of the last corpus analysed (``None`` before)."""
+        return self.context.cache.get("topics")
+
+    def _enricher(self, name: str) -> Enricher:
+        if name not in self._instances:
+            spec = self.registry.spec(name)
+            self._instances[name] = spec.factory(self.context)
+        return self._instances[name]
+
+    def warm_up(self) -> None:
+        """Load every model now (the embedder included) rather than on the first batch."""
+        if any(spec.needs_embeddings for spec in self.specs):
+            self.embed(["warm up"])
+        for spec in self.specs:
+            self._enricher(spec.name)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        embedder = self.context.embedder
+        return np.asarray(embedder.encode(list(texts), batch_size=EMBED_BATCH), dtype=np.float32)
+
+    def analyze(self, records: Iterable[Record | Mapping[str, Any]], *, corpus: bool = True) -> list[dict[str, Any]]:
+        """Analyse one batch. With ``corpus=False`` corpus-level enrichers (topics) are left out — the
+        caller then runs ``analyze_corpus`` over a larger set."""
+        batch = self.prepare(records)
+        self.run(batch, corpus=corpus)
+        return [self.output(result, evidence) for result, evidence in zip(batch.results, batch.evidence, strict=True)]
+
+    def prepare(self, records: Iterable[Record | Mapping[str, Any]]) -> Batch:
+        items = [r if isinstance(r, Record) else Record.from_mapping(r, i) for i, r in enumerate(records)]
+        embeddings = None
+        if items and any(spec.needs_embeddings for spec in self.specs):
+            embeddings = self.embed([r.text for r in items])
+        return Batch.of(items, embeddings)
+
+    def run(self, batch: Batch, *, corpus: bool = True) -> Batch:
+        if not len(batch):
+            return batch
+        for spec in self.specs:
+            enricher = self._enricher(spec.name)
+            if getattr(enricher, "scope", "item") == "corpus" and not corpus:
+                continue
+            enricher.enrich(batch)
+        return batch
+
+    def corpus_enrichers(self) -> list[Enricher]:
+        return [
+            self._enricher(spec.name)
+            for spec in self.specs
+            if getattr(self._enricher(spec.name), "scope", "item") == "corpus"
+        ]
+
+    @staticmethod
+    def output(result: dict[str, Any], evidence: dict[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {"id": result.get("id")}
+        for name, default in FIELDS.items():
+            value = result.get(name, default)
+            row[name] = list(value) if isinstance(value, list) else value
+        for name, value in result.items():
+            if name not in row:
+                row[name] = value  # a plug-in's own fields
+        row["evidence"] = evidence
+        return row
+
+
+def _record_of(item: Item) -> Record:
+    text = item.text or ""
+    if item.title and item.title.strip() and item.title.strip() not in text:
+        text = f"{item.title.strip()}. {text}" if text else item.title.strip()
+    return Record(
+        id=item.id,
+        text=text,
+        rating=item.rating,
+        created_at=item.created_at,
+        author=item.author_handle or item.author_name,
+        source=item.source.name if item.source is not None else str(item.source_id),
+        location=item.location,
+        followers=item.reach_followers,
+        likes=item.reach_likes,
+        shares=item.reach_shares,
+    )
+
+
+def analyze_items(store: Store, item_ids: Iterable[int], analyzer: Analyzer, *, batch_size: int = 256) -> int:
+    """Analyse stored items and write their analysis columns; returns how many were written.
+
+    Items are read, analysed and written one batch at a time (one short write transaction each), so a
+    long run holds no lock for long and a crash loses at most the batch in flight. Unknown ids are skipped.
+    Corpus-level enrichers (topics) see one batch as their corpus.
+    """
+    ids = list(dict.fromkeys(int(i) for i in item_ids))
+    written = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        with store.read() as session:
+            items = session.scalars(select(Item).where(Item.id.in_(chunk)).order_by(Item.id)).all()
+            records = [_record_of(item) for item in items]
+        if not records:
+            continue
+        rows = analyzer.analyze(records)
+        now = utcnow()
+        values = [
+            {
+                "id": row["id"],
+                "sentiment": row["sentiment"],
+                "sentiment_score": row["sentiment_score"],
+                "sentiment_confidence": row["confidence"],
+                "aspects": row["aspects"],
+                "topics": row["topics"],
+                "is_question": row["is_question"],
+                "urgency": row["urgency"],
+                "authenticity_risk": row["authenticity_risk"],
+                "language": row["language"],
+                "analysis": _jsonable({"department": row["department"], "evidence": row["evidence"]}),
+                "analyzed_at": now,
+            }
+            for row in rows
+        ]
+        with store.write() as session:
+            session.execute(update(Item), values)
+        written += len(values)
+    return written
+
+
+def _jsonable(value: Any) -> Any:
+    """Evidence as plain JSON types (numpy scalars and datetimes turned into numbers and strings)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

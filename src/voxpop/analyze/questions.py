@@ -1,0 +1,250 @@
+"""Questions addressed to the business, and the recurring ones that deserve an FAQ entry.
+
+The rule, sentence by sentence (an item is a question when at least one sentence qualifies):
+
+* A sentence **asks** when it ends with "?" (or opens with "¿"), or — even without a question mark — when
+  it opens with an asking phrase ("can I", "is there", "how do I", "does anyone know", "¿dónde…",
+  "est-ce que", "gibt es", …) in any configured language, or contains a request for information
+  ("please let me know", "I was wondering").
+* It is **rhetorical** — a complaint dressed as a question — when it carries "?!"/"!?" or a run of
+  "??", or opens with an exasperated form ("how come", "are you kidding", "how many times", "what kind of",
+  "seriously"), or is a "why" question loaded with judgement ("why is your service *so bad*?",
+  "why do you *always* lose bags?"). A plain "why was my flight cancelled?" still asks.
+* An asking phrase wins over rhetoric in the same sentence: "seriously, can I get a refund or not?" asks.
+
+So "Why is your service so bad?!" is a complaint (``is_question`` false), "Is there parking nearby?" and
+"does anyone know if they deliver on Sundays" are questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voxpop.analyze.registry import AnalysisContext, Batch, register
+
+# Phrases that ask even without a question mark, per language; matched at the start of a sentence (after a
+# greeting or a lead-in such as "seriously," is stripped). Lower case. Single interrogative words ("como",
+# "wie") are left out: they also mean "like"/"who" and a sentence that asks with them has its "?".
+ASKING_OPENERS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "can i",
+        "can we",
+        "can you",
+        "could i",
+        "could you",
+        "could we",
+        "may i",
+        "would you",
+        "will you",
+        "will i",
+        "will there",
+        "is there",
+        "are there",
+        "is it possible",
+        "is it ok",
+        "do you",
+        "does your",
+        "does the",
+        "does anyone",
+        "do i",
+        "do we",
+        "did anyone",
+        "has anyone",
+        "have you",
+        "how do i",
+        "how can i",
+        "how do we",
+        "how can we",
+        "how long",
+        "how much",
+        "how many",
+        "where can",
+        "where do",
+        "where is",
+        "when will",
+        "when is",
+        "when does",
+        "when do",
+        "what time",
+        "what is the",
+        "what are the",
+        "which",
+        "who do i",
+        "who can",
+        "anyone know",
+        "any idea",
+        "any update",
+        "i was wondering",
+        "wondering if",
+        "should i",
+    ),
+    "es": ("¿", "hay algún", "hay alguna", "alguien sabe", "es posible", "puedo", "pueden ustedes", "a qué hora"),
+    "fr": (
+        "est-ce que",
+        "est-ce qu",
+        "puis-je",
+        "pouvez-vous",
+        "y a-t-il",
+        "avez-vous",
+        "quelqu'un sait",
+        "est-il possible",
+    ),
+    "de": (
+        "kann ich",
+        "können sie",
+        "könnten sie",
+        "gibt es",
+        "haben sie",
+        "weiß jemand",
+        "ist es möglich",
+        "wie kann",
+    ),
+    "it": ("c'è un", "ci sono", "avete", "qualcuno sa", "è possibile", "posso avere", "a che ora"),
+    "pt": ("alguém sabe", "é possível", "vocês têm", "posso ter", "a que horas", "existe algum"),
+    "nl": ("kan ik", "kunnen jullie", "kunt u", "is er", "zijn er", "hebben jullie", "weet iemand", "is het mogelijk"),
+}
+REQUEST_PHRASES = (
+    "please let me know", "please advise", "let me know if", "i was wondering", "could you tell me", "can you tell me",
+    "would like to know", "want to know", "does anyone know", "anyone know", "any idea", "any advice",
+)  # fmt: skip
+RHETORICAL_OPENERS = (
+    "how come", "how dare", "how hard", "how many times", "how is it possible", "how is this", "what kind of",
+    "what the", "who the", "are you kidding", "are you serious", "you kidding", "seriously", "really",
+    "is this a joke", "is it too much", "is that too much", "what's wrong with", "what is wrong with",
+    "why on earth", "why the hell",
+)  # fmt: skip
+LOADED_WORDS = (
+    "so", "such", "always", "never", "even", "ever", "still", "bad", "worst", "terrible", "awful", "horrible",
+    "rude", "useless", "incompetent", "slow", "stupid", "ridiculous", "pathetic", "hate", "suck", "sucks",
+    "can't", "cannot", "won't", "don't", "doesn't", "isn't",
+)  # fmt: skip
+
+_SENTENCE = re.compile(r"[^.!?¿\n]*(?:[.!?\n]+|$)|¿[^?]*\?+[!]*")
+_GREETING = re.compile(r"^(?:[@#]\w+[\s,:]*|hi\b|hello\b|hey\b|hola\b|bonjour\b|hallo\b|ciao\b|olá\b|dear \w+)[\s,:!]*")
+
+
+def _alternation(phrases: Sequence[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+
+
+def _compile_openers(languages: Sequence[str]) -> re.Pattern[str]:
+    phrases = [p for code in languages for p in ASKING_OPENERS.get(code, ())] or list(ASKING_OPENERS["en"])
+    return re.compile(rf"^(?:{_alternation(phrases)})(?:\b|(?<=¿))")
+
+
+_REQUEST = re.compile(rf"\b(?:{_alternation(REQUEST_PHRASES)})\b")
+_RHETORICAL = re.compile(rf"^(?:{_alternation(RHETORICAL_OPENERS)})\b")
+_LOADED = re.compile(rf"\b(?:{_alternation(LOADED_WORDS)})\b")
+_WHY = re.compile(r"^(?:why|porque|pourquoi|warum|perché|por que|por qué|waarom)\b")
+_EXASPERATED = re.compile(r"\?+!|!\?|\?{3,}")
+_WORD = re.compile(r"[^\W\d_]{2}")
+_LEAD_IN = re.compile(r"^(?:seriously|really|so|ok|okay|well|please|also|and|but|then)\b[\s,]+")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+class QuestionDetector:
+    """Applies the module's rule; built once per set of languages."""
+
+    def __init__(self, languages: Sequence[str] = ("en",)) -> None:
+        self.openers = _compile_openers([code.lower() for code in languages])
+
+    def sentence_asks(self, sentence: str) -> bool:
+        lowered = _GREETING.sub("", sentence.lower()).strip()
+        if not _WORD.search(lowered):  # "?", "🙄?" — nothing is asked
+            return False
+        opener = bool(self.openers.match(_LEAD_IN.sub("", lowered)))
+        request = bool(_REQUEST.search(lowered))
+        asks = opener or request or lowered.endswith("?") or lowered.startswith("¿")
+        if not asks:
+            return False
+        if opener or request:
+            # An explicit asking phrase is a question even in an angry sentence — unless the whole
+            # thing is shouted as "?!".
+            return not (_EXASPERATED.search(lowered) and not request)
+        if _EXASPERATED.search(lowered) or _RHETORICAL.match(lowered):
+            return False
+        return not (_WHY.match(lowered) and _LOADED.search(lowered))
+
+    def is_question(self, text: str) -> bool:
+        if "?" not in text and not text.strip():
+            return False
+        return any(self.sentence_asks(sentence) for sentence in _sentences(text[:5000]))
+
+
+@register
+class QuestionEnricher:
+    """Sets ``is_question``."""
+
+    name = "questions"
+    requires: tuple[str, ...] = ()
+    scope = "item"
+    needs_embeddings = False
+
+    def __init__(self, context: AnalysisContext) -> None:
+        self.detector = QuestionDetector(context.settings.languages)
+
+    def enrich(self, batch: Batch) -> None:
+        for result, text in zip(batch.results, batch.texts, strict=True):
+            result["is_question"] = self.detector.is_question(text)
+
+
+@dataclass(frozen=True, slots=True)
+class FaqCandidate:
+    """Questions asked again and again: the most central one stands for the group."""
+
+    question: str
+    count: int
+    examples: list[str] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)
+
+
+def faq_candidates(
+    questions: Sequence[str],
+    embeddings: np.ndarray | None = None,
+    *,
+    similarity: float = 0.75,
+    min_count: int = 2,
+    max_examples: int = 5,
+) -> list[FaqCandidate]:
+    """Group questions whose embeddings are within ``similarity`` (cosine, average linkage) of each other.
+
+    ``embeddings`` are the questions' unit vectors (computed with the default embedder when omitted).
+    Groups of at least ``min_count`` become candidates, largest first; the representative question is the
+    one closest to its group's mean.
+    """
+    if len(questions) < max(2, min_count):
+        return []
+    if embeddings is None:
+        from voxpop.analyze.embeddings import get_embedder
+
+        embeddings = get_embedder().encode(list(questions))
+    vectors = np.asarray(embeddings, dtype=np.float32)
+    from sklearn.cluster import AgglomerativeClustering
+
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - similarity
+    ).fit_predict(vectors)
+    candidates = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        if len(members) < min_count:
+            continue
+        centre = vectors[members].mean(axis=0)
+        ranked = members[np.argsort(-(vectors[members] @ centre))]
+        candidates.append(
+            FaqCandidate(
+                question=questions[int(ranked[0])],
+                count=len(members),
+                examples=[questions[int(i)] for i in ranked[:max_examples]],
+                indices=sorted(int(i) for i in members),
+            )
+        )
+    candidates.sort(key=lambda c: (-c.count, c.indices[0]))
+    return candidates

@@ -1,0 +1,303 @@
+"""Analyse a CSV or JSON Lines file without a store, streaming, in constant memory.
+
+Rows are read, analysed and written one batch at a time, in input order; the first batches are small so
+the first result appears within a second or two of the models loading. Topics are corpus-level, so they
+come last: while streaming, each item's embedding (float16, 768 bytes) and date go to a temporary file
+on disk and a seeded reservoir sample of at most ``topics.FIT_SAMPLE`` texts stays in memory; at the end
+the topics are fitted on the sample, every item is placed by ``TopicModel.assign`` reading the
+embeddings back in chunks, and the output is rewritten once, line by line, with its ``topics`` filled
+in (plus a ``<output>.topics.json`` summary). Memory stays bounded by the sample, whatever the file size;
+disk use grows by under 1 KB per item for the duration of the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from voxpop.analyze.pipeline import Analyzer, _jsonable
+from voxpop.analyze.registry import Record
+from voxpop.analyze.topics import FIT_SAMPLE, MIN_ITEMS, Topic, discover_topics, week_of
+from voxpop.errors import IngestError
+
+#: Optional fields a file may carry, by default read from columns of the same name.
+OPTIONAL_FIELDS = ("rating", "created_at", "author", "source", "location", "followers", "likes", "shares")
+BATCH_SIZES = (8, 32, 128)  # the first batches, then ``batch_size`` from there on
+ASSIGN_CHUNK = 20_000
+
+
+@dataclass
+class Columns:
+    """Which column feeds which field. ``id`` may be absent from the file: rows are then numbered."""
+
+    text: str = "text"
+    id: str = "id"
+    fields: dict[str, str] = field(default_factory=lambda: {name: name for name in OPTIONAL_FIELDS})
+    id_required: bool = False
+
+
+@dataclass
+class FileSummary:
+    rows: int
+    topics: list[Topic]
+    topics_path: Path | None
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number from 1, values) for a CSV (header first) or JSON Lines file (``.jsonl``/``.ndjson``)."""
+    name = str(path)
+    if not path.is_file():
+        raise IngestError(name, "no such file")
+    jsonl = path.suffix.lower() in {".jsonl", ".ndjson", ".json"}
+    try:
+        with path.open(newline="" if not jsonl else None, encoding="utf-8-sig") as handle:
+            if jsonl:
+                yield from _jsonl_rows(name, handle)
+            else:
+                yield from _csv_rows(name, handle)
+    except UnicodeDecodeError as exc:
+        raise IngestError(name, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _csv_rows(name: str, handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(handle)
+    if reader.fieldnames is None:
+        raise IngestError(name, "is empty")
+    try:
+        for number, row in enumerate(reader, start=1):
+            extra = row.pop(None, None)
+            if extra is not None:
+                raise IngestError(name, f"has {len(extra)} more fields than the header", row=number)
+            yield number, row
+    except csv.Error as exc:
+        raise IngestError(name, f"is not valid CSV ({exc})", row=reader.line_num) from exc
+
+
+def _jsonl_rows(name: str, handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    number = 0
+    for line in handle:
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise IngestError(name, f"is not valid JSON ({exc.msg})", row=number) from exc
+        if not isinstance(value, dict):
+            raise IngestError(name, f"holds a JSON {type(value).__name__}, not an object", row=number)
+        yield number, value
+
+
+class RowConverter:
+    """One row's values → a ``Record``; errors name the file, the row and the column."""
+
+    def __init__(self, path: Path, columns: Columns, rating_scale: tuple[float, float] = (1.0, 5.0)) -> None:
+        self.name = str(path)
+        self.columns = columns
+        self.low, self.high = rating_scale
+        if self.high <= self.low:
+            raise IngestError(self.name, f"rating scale {self.low}–{self.high} is empty", field="--rating-scale")
+
+    def check_columns(self, values: dict[str, Any], row: int) -> None:
+        """Checked on the first row: the text column (and an explicitly named id column) must exist."""
+        shown = ", ".join(repr(c) for c in list(values)[:30])
+        if self.columns.text not in values:
+            raise IngestError(
+                self.name, f"no text column {self.columns.text!r} (columns: {shown})", row=row, field=self.columns.text
+            )
+        if self.columns.id_required and self.columns.id not in values:
+            raise IngestError(
+                self.name, f"no id column {self.columns.id!r} (columns: {shown})", row=row, field=self.columns.id
+            )
+
+    def record(self, number: int, values: dict[str, Any]) -> Record:
+        text = values.get(self.columns.text)
+        if text is None and self.columns.text not in values:
+            raise IngestError(self.name, "the text field is missing", row=number, field=self.columns.text)
+        identifier = values.get(self.columns.id)
+        found: dict[str, Any] = {}
+        for target, column in self.columns.fields.items():
+            raw = values.get(column)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            try:
+                found[target] = self._convert(target, raw)
+            except (TypeError, ValueError) as exc:
+                raise IngestError(
+                    self.name, f"cannot read {raw!r} as {target} ({exc})", row=number, field=column
+                ) from exc
+        return Record(
+            id=identifier if identifier not in (None, "") else number,
+            text="" if text is None else str(text),
+            **found,
+        )
+
+    def _convert(self, target: str, raw: Any) -> Any:
+        if target == "rating":
+            value = float(raw)
+            if math.isnan(value) or not self.low <= value <= self.high:
+                raise ValueError(f"outside the rating scale {self.low:g}–{self.high:g}")
+            return (value - self.low) / (self.high - self.low)
+        if target == "created_at":
+            if isinstance(raw, int | float):
+                return datetime.fromtimestamp(float(raw), UTC)
+            moment = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if target in {"followers", "likes", "shares"}:
+            count = float(raw)
+            if count < 0 or math.isnan(count):
+                raise ValueError("not a count")
+            return int(count)
+        return str(raw).strip() or None
+
+
+def analyze_file(
+    source: Path,
+    target: Path,
+    analyzer: Analyzer,
+    *,
+    columns: Columns | None = None,
+    rating_scale: tuple[float, float] = (1.0, 5.0),
+    topics: bool = True,
+    batch_size: int = 256,
+    progress: Callable[[int], None] | None = None,
+) -> FileSummary:
+    """Analyse ``source`` into ``target`` (one JSON object per input row, same order)."""
+    convert = RowConverter(source, columns or Columns(), rating_scale)
+    corpus = _Corpus(target.parent) if topics and "topics" in analyzer.names else None
+    rows = 0
+    sizes = iter(BATCH_SIZES)
+    try:
+        with target.open("w", encoding="utf-8") as out:
+            pending: list[Record] = []
+            limit = next(sizes, batch_size)
+            for number, values in read_rows(source):
+                if number == 1:
+                    convert.check_columns(values, number)
+                pending.append(convert.record(number, values))
+                if len(pending) >= limit:
+                    rows += _write_batch(analyzer, pending, out, corpus)
+                    pending = []
+                    limit = next(sizes, batch_size)
+                    if progress is not None:
+                        progress(rows)
+            if pending:
+                rows += _write_batch(analyzer, pending, out, corpus)
+                if progress is not None:
+                    progress(rows)
+        if corpus is None or rows == 0:
+            return FileSummary(rows, [], None)
+        found = corpus.finish(target)
+        return FileSummary(rows, found, target.with_name(target.name + ".topics.json"))
+    finally:
+        if corpus is not None:
+            corpus.close()
+
+
+def _write_batch(analyzer: Analyzer, records: list[Record], out: IO[str], corpus: _Corpus | None) -> int:
+    batch = analyzer.prepare(records)
+    analyzer.run(batch, corpus=False)
+    lines = []
+    for result, evidence in zip(batch.results, batch.evidence, strict=True):
+        row = _jsonable(analyzer.output(result, evidence))
+        lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+    out.write("\n".join(lines) + "\n")
+    out.flush()
+    if corpus is not None:
+        corpus.add(batch.records, batch.embeddings)
+    return len(records)
+
+
+class _Corpus:
+    """What the end-of-file topic pass needs: embeddings and dates on disk, a reservoir of texts."""
+
+    def __init__(self, folder: Path, seed: int = 0) -> None:
+        self._dir = tempfile.TemporaryDirectory(dir=folder, prefix=".voxpop-topics-")
+        self._vectors = open(Path(self._dir.name) / "vectors.f16", "wb")  # noqa: SIM115 — closed in close()
+        self._dates = open(Path(self._dir.name) / "dates.f64", "wb")  # noqa: SIM115
+        self._random = random.Random(seed)
+        self.count = 0
+        self.dim = 0
+        self.sample: list[tuple[int, str]] = []  # (index, text): reservoir sampling, "algorithm R"
+
+    def add(self, records: Sequence[Record], embeddings: np.ndarray | None) -> None:
+        if embeddings is None:
+            return
+        self.dim = embeddings.shape[1]
+        embeddings.astype(np.float16).tofile(self._vectors)
+        dates = np.array([r.created_at.timestamp() if r.created_at else np.nan for r in records], dtype=np.float64)
+        dates.tofile(self._dates)
+        for record in records:
+            if len(self.sample) < FIT_SAMPLE:
+                self.sample.append((self.count, record.text))
+            else:
+                slot = self._random.randrange(self.count + 1)
+                if slot < FIT_SAMPLE:
+                    self.sample[slot] = (self.count, record.text)
+            self.count += 1
+
+    def finish(self, target: Path) -> list[Topic]:
+        self._vectors.close()
+        self._dates.close()
+        if self.count < MIN_ITEMS:
+            return []
+        vectors = np.memmap(self._vectors.name, dtype=np.float16, mode="r", shape=(self.count, self.dim))
+        dates = np.fromfile(self._dates.name, dtype=np.float64)
+        chosen = sorted(self.sample)
+        indices = np.array([i for i, _ in chosen], dtype=np.int64)
+        sample_dates = [_moment(dates[i]) for i in indices]
+        model = discover_topics(
+            [text for _, text in chosen], np.asarray(vectors[indices], dtype=np.float32), sample_dates
+        )
+        labels = np.full(self.count, -1, dtype=np.int64)
+        for start in range(0, self.count, ASSIGN_CHUNK):
+            labels[start : start + ASSIGN_CHUNK] = model.assign(
+                np.asarray(vectors[start : start + ASSIGN_CHUNK], dtype=np.float32)
+            )
+        labels[indices] = model.labels  # the fitted sample keeps its clusters
+        for topic in model.topics:
+            members = np.flatnonzero(labels == topic.id)
+            topic.size = len(members)
+            volume: dict[str, int] = {}
+            for i in members:
+                moment = _moment(dates[i])
+                if moment is not None:
+                    volume[week_of(moment)] = volume.get(week_of(moment), 0) + 1
+            topic.volume_by_week = dict(sorted(volume.items()))
+        del vectors
+        _rewrite_topics(target, [model.name_of(int(label)) for label in labels])
+        summary = target.with_name(target.name + ".topics.json")
+        summary.write_text(json.dumps({"items": self.count, "topics": [t.as_dict() for t in model.topics]}, indent=1))
+        return model.topics
+
+    def close(self) -> None:
+        for handle in (self._vectors, self._dates):
+            if not handle.closed:
+                handle.close()
+        self._dir.cleanup()
+
+
+def _moment(timestamp: float) -> datetime | None:
+    return None if math.isnan(timestamp) else datetime.fromtimestamp(float(timestamp), UTC)
+
+
+def _rewrite_topics(target: Path, names: list[str | None]) -> None:
+    """Fill each output line's ``topics`` in one streaming pass (write a sibling file, then rename)."""
+    staging = target.with_name(f".{target.name}.topics-pass")
+    with target.open(encoding="utf-8") as lines, staging.open("w", encoding="utf-8") as out:
+        for line, name in zip(lines, names, strict=True):
+            row = json.loads(line)
+            row["topics"] = [name] if name else []
+            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+    os.replace(staging, target)

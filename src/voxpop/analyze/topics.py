@@ -1,0 +1,197 @@
+"""Emerging themes, found without a taxonomy.
+
+``discover_topics`` clusters a corpus's embeddings — PCA down to a few dimensions, then scikit-learn's
+HDBSCAN, which finds clusters of any shape and leaves outliers unassigned instead of forcing them into a
+theme — and names each cluster by its class-based TF-IDF key phrases (1–3-grams, English stop words
+removed, handles and links stripped): the phrases frequent in this cluster and rare in the others.
+
+Clustering is fitted on at most ``FIT_SAMPLE`` items (a seeded random sample), and every item is then
+assigned to the nearest cluster centre if it is as close as the cluster's own members usually are, so the
+cost stays flat on a large corpus and ``TopicModel.assign`` can place items seen later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from voxpop.analyze.registry import AnalysisContext, Batch, register
+
+MIN_ITEMS = 20
+FIT_SAMPLE = 5000
+PCA_DIMENSIONS = 10
+KEY_PHRASES = 3
+MEMBER_QUANTILE = 0.05  # an item joins a topic if it is about as close as the topic's own members…
+MEMBER_MARGIN = 0.05  # …give or take this much cosine
+WORD_PATTERN = r"(?u)\b[^\W\d_][\w'-]+\b"  # words of 2+ characters that start with a letter
+_NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|&\w+;")
+
+
+@dataclass
+class Topic:
+    id: int
+    name: str
+    key_phrases: list[str]
+    size: int
+    volume_by_week: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "key_phrases": self.key_phrases,
+            "size": self.size,
+            "volume_by_week": self.volume_by_week,
+        }
+
+
+@dataclass
+class TopicModel:
+    """Topics of a corpus, each item's topic id (``-1``: none), and what is needed to place new items."""
+
+    topics: list[Topic]
+    labels: np.ndarray
+    centroids: np.ndarray
+    thresholds: np.ndarray
+
+    def names(self) -> list[list[str]]:
+        """Per item, the list of its topic names (empty or one name)."""
+        names = {t.id: t.name for t in self.topics}
+        return [[names[int(label)]] if label >= 0 else [] for label in self.labels]
+
+    def assign(self, embeddings: np.ndarray) -> np.ndarray:
+        """Topic id per new embedding: the nearest centre, if close enough; else ``-1``."""
+        if not self.topics or len(embeddings) == 0:
+            return np.full(len(embeddings), -1, dtype=np.int64)
+        similarity = np.asarray(embeddings, dtype=np.float32) @ self.centroids.T
+        best = similarity.argmax(axis=1)
+        close = similarity[np.arange(len(best)), best] >= self.thresholds[best]
+        return np.where(close, best, -1).astype(np.int64)
+
+    def name_of(self, label: int) -> str | None:
+        return self.topics[label].name if 0 <= label < len(self.topics) else None
+
+
+def week_of(moment: datetime) -> str:
+    """The ISO date of the Monday starting ``moment``'s week."""
+    return (moment.date() - timedelta(days=moment.weekday())).isoformat()
+
+
+def _empty(n: int) -> TopicModel:
+    return TopicModel([], np.full(n, -1, dtype=np.int64), np.zeros((0, 1), np.float32), np.zeros(0, np.float32))
+
+
+def discover_topics(
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    dates: Sequence[datetime | None] | None = None,
+    *,
+    min_cluster_size: int | None = None,
+    seed: int = 0,
+) -> TopicModel:
+    """Cluster ``embeddings`` (unit vectors, one per text) into named topics with weekly volumes."""
+    n = len(texts)
+    vectors = np.asarray(embeddings, dtype=np.float32)
+    if vectors.shape[0] != n:
+        raise ValueError(f"{n} texts but {vectors.shape[0]} embeddings")
+    usable = np.array([bool(_NOISE.sub(" ", t).strip()) for t in texts], dtype=bool)
+    if usable.sum() < MIN_ITEMS:
+        return _empty(n)
+    from sklearn.cluster import HDBSCAN
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(seed)
+    candidates = np.flatnonzero(usable)
+    sample = np.sort(rng.choice(candidates, FIT_SAMPLE, replace=False)) if len(candidates) > FIT_SAMPLE else candidates
+    size = min_cluster_size or max(5, int(np.sqrt(len(sample)) / 2))
+    reduced = PCA(n_components=min(PCA_DIMENSIONS, len(sample) - 1, vectors.shape[1]), random_state=seed).fit_transform(
+        vectors[sample]
+    )
+    fitted = HDBSCAN(min_cluster_size=size, min_samples=min(size, 10), copy=True).fit_predict(reduced)
+    clusters = [c for c in np.unique(fitted) if c >= 0]
+    if not clusters:
+        return _empty(n)
+    centroids = np.zeros((len(clusters), vectors.shape[1]), dtype=np.float32)
+    thresholds = np.zeros(len(clusters), dtype=np.float32)
+    for k, cluster in enumerate(clusters):
+        members = vectors[sample[fitted == cluster]]
+        centre = members.mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        centroids[k] = centre
+        thresholds[k] = float(np.quantile(members @ centre, MEMBER_QUANTILE)) - MEMBER_MARGIN
+    model = TopicModel([], np.full(n, -1, dtype=np.int64), centroids, thresholds)
+    labels = np.full(n, -1, dtype=np.int64)
+    labels[candidates] = model.assign(vectors[candidates])
+    mapping = {cluster: k for k, cluster in enumerate(clusters)}
+    labels[sample] = [mapping.get(c, -1) for c in fitted]  # the fitted members keep their cluster
+    model.labels = labels
+    phrases = key_phrases(texts, labels, len(clusters))
+    for k in range(len(clusters)):
+        members = np.flatnonzero(labels == k)
+        volume: dict[str, int] = {}
+        if dates is not None:
+            for i in members:
+                moment = dates[int(i)]
+                if moment is not None:
+                    week = week_of(moment)
+                    volume[week] = volume.get(week, 0) + 1
+        words = phrases[k] or [f"topic {k + 1}"]
+        model.topics.append(Topic(k, ", ".join(words), words, len(members), dict(sorted(volume.items()))))
+    return model
+
+
+def key_phrases(texts: Sequence[str], labels: np.ndarray, count: int, top: int = KEY_PHRASES) -> list[list[str]]:
+    """Class-based TF-IDF: per cluster, the 1–3-grams most typical of it relative to the other clusters."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    documents = [" ".join(_NOISE.sub(" ", texts[int(i)]) for i in np.flatnonzero(labels == k)) for k in range(count)]
+    vectorizer = CountVectorizer(ngram_range=(1, 3), stop_words="english", token_pattern=WORD_PATTERN, lowercase=True)
+    try:
+        counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
+    except ValueError:  # nothing but stop words
+        return [[] for _ in range(count)]
+    terms = vectorizer.get_feature_names_out()
+    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    average_words = counts.sum() / max(count, 1)
+    weights = frequency * np.log1p(average_words / np.maximum(counts.sum(axis=0), 1.0))
+    # A phrase seen once in a cluster says little about it; a repeated longer phrase says more than its words.
+    weights[counts < 2] = 0.0
+    weights *= np.array([term.count(" ") + 1 for term in terms], dtype=np.float64)
+    named: list[list[str]] = []
+    for k in range(count):
+        chosen: list[str] = []
+        for index in np.argsort(-weights[k]):
+            if weights[k, index] <= 0 or len(chosen) == top:
+                break
+            term = str(terms[index])
+            if any(term in other or other in term for other in chosen):
+                continue
+            chosen.append(term)
+        named.append(chosen)
+    return named
+
+
+@register
+class TopicEnricher:
+    """Corpus-level: sets ``topics`` on every item of the corpus it is given; keeps the model in the context."""
+
+    name = "topics"
+    requires: tuple[str, ...] = ()
+    scope = "corpus"
+    needs_embeddings = True
+
+    def __init__(self, context: AnalysisContext) -> None:
+        self.context = context
+
+    def enrich(self, batch: Batch) -> None:
+        if batch.embeddings is None:
+            raise ValueError("the topics enricher needs the batch's embeddings")
+        model = discover_topics(batch.texts, batch.embeddings, [r.created_at for r in batch.records])
+        self.context.cache["topics"] = model
+        for result, names in zip(batch.results, model.names(), strict=True):
+            result["topics"] = names

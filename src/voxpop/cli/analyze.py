@@ -1,0 +1,90 @@
+"""``voxpop analyze INPUT -o OUTPUT.jsonl``: analyse a CSV or JSON Lines file, no store needed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from voxpop.cli import app
+from voxpop.cli.common import console, err_console, load_settings, user_errors
+from voxpop.errors import ValidationError
+
+_SCALE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:-|–|\.\.)\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def _parse_map(specs: list[str]) -> dict[str, str]:
+    from voxpop.analyze.stream import OPTIONAL_FIELDS
+
+    mapping: dict[str, str] = {}
+    for spec in specs:
+        for pair in filter(None, (p.strip() for p in spec.split(","))):
+            field, sep, column = pair.partition("=")
+            field = field.strip()
+            if not sep or not column.strip():
+                raise ValidationError(f"--map {pair!r}: expected FIELD=COLUMN")
+            if field not in OPTIONAL_FIELDS:
+                raise ValidationError(f"--map {pair!r}: unknown field {field!r}; fields: {', '.join(OPTIONAL_FIELDS)}")
+            mapping[field] = column.strip()
+    return mapping
+
+
+def _parse_scale(text: str) -> tuple[float, float]:
+    match = _SCALE.match(text)
+    if not match:
+        raise ValidationError(f"--rating-scale {text!r}: expected MIN-MAX, e.g. 1-5")
+    return float(match.group(1)), float(match.group(2))
+
+
+@app.command("analyze")
+def analyze(
+    source: Path = typer.Argument(..., help="CSV (with a header) or JSON Lines file"),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the results (JSON Lines)"),
+    text_column: str = typer.Option("text", help="Column with the text"),
+    id_column: str = typer.Option("id", help="Column with the item id (rows are numbered when it is absent)"),
+    taxonomy: str | None = typer.Option(None, help="Taxonomy file (YAML/JSON) or built-in name; default: general"),
+    map_: list[str] = typer.Option(
+        [],
+        "--map",
+        help="FIELD=COLUMN pairs for rating, created_at, author, source, location, followers, likes, shares "
+        "(columns of the same name are used without it)",
+    ),
+    rating_scale: str = typer.Option("1-5", help="The scale of the rating column"),
+    topics: bool = typer.Option(True, help="Discover topics over the whole file (filled in at the end)"),
+    batch_size: int = typer.Option(256, min=1, max=10_000, help="Items per batch once started"),
+) -> None:
+    """Analyse every row: sentiment, aspects and department, language, question, urgency, fake-review risk,
+    topics. One JSON object per input row, in input order, written as soon as each batch is done."""
+    from voxpop.analyze.pipeline import Analyzer
+    from voxpop.analyze.stream import Columns, analyze_file
+
+    with user_errors():
+        fields = {name: name for name in Columns().fields}
+        fields.update(_parse_map(map_))
+        columns = Columns(text=text_column, id=id_column, fields=fields, id_required=id_column != "id")
+        analyzer = Analyzer(load_settings(), taxonomy)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]analysing[/bold] {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=False,
+        ) as progress:
+            task = progress.add_task(source.name, total=None)
+            summary = analyze_file(
+                source,
+                output,
+                analyzer,
+                columns=columns,
+                rating_scale=_parse_scale(rating_scale),
+                topics=topics,
+                batch_size=batch_size,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+    console.print(f"{summary.rows} items analysed → {output}", highlight=False)
+    if summary.topics_path is not None:
+        console.print(f"{len(summary.topics)} topics → {summary.topics_path}", highlight=False)

@@ -1,0 +1,60 @@
+"""Language detection: the configured languages only, None rather than a guess on too little text."""
+
+from __future__ import annotations
+
+import pytest
+
+from voxpop.analyze.language import LanguageEnricher, detect_languages
+from voxpop.analyze.registry import AnalysisContext, Batch, Record
+from voxpop.settings import Settings
+
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The room was clean and the staff were friendly.", "en"),
+        ("La habitación estaba sucia y el personal fue muy grosero.", "es"),
+        ("Le service était lent mais la nourriture était excellente.", "fr"),
+        ("Das Essen war kalt und der Kellner war unfreundlich.", "de"),
+        ("Il cibo era ottimo e il personale molto gentile.", "it"),
+        ("O quarto estava limpo e o atendimento foi ótimo.", "pt"),
+        ("Het eten was koud en de bediening was traag.", "nl"),
+    ],
+)
+def test_clear_sentences_are_detected(text: str, expected: str) -> None:
+    assert detect_languages([text], LANGUAGES) == [expected]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "ok", "👍👍👍", "!!!", "???", "123 456", "@united #fail http://t.co/x"])
+def test_too_little_text_gives_none(text: str) -> None:
+    assert detect_languages([text], LANGUAGES) == [None]
+
+
+@pytest.mark.parametrize("text", ["@united thank you!", "Thank you so much", "that sucks. Oh well."])
+def test_short_english_is_not_called_german_or_dutch(text: str) -> None:
+    assert detect_languages([text], LANGUAGES)[0] in {"en", None}
+
+
+def test_only_configured_languages_are_chosen() -> None:
+    found = detect_languages(["La habitación estaba sucia y el personal fue muy grosero."], ("en", "fr"))
+    assert found[0] in {"en", "fr", None}
+    assert found[0] != "es"
+
+
+def test_very_long_text_is_detected() -> None:
+    text = "Der Zug hatte wieder einmal eine Stunde Verspätung und niemand hat uns informiert. " * 500
+    assert detect_languages([text], LANGUAGES) == ["de"]
+
+
+def test_unknown_language_code_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="xx"):
+        detect_languages(["hello there friend"], ("en", "xx"))
+
+
+def test_enricher_fills_language_per_item(tmp_path: object) -> None:
+    enricher = LanguageEnricher(AnalysisContext(Settings(languages=["en", "es"])))
+    batch = Batch.of([Record(1, "¿Dónde está mi maleta? Llevo dos horas esperando."), Record(2, "🙂"), Record(3, "")])
+    enricher.enrich(batch)
+    assert batch.column("language") == ["es", None, None]

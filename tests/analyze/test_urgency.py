@@ -1,0 +1,78 @@
+"""Urgency: each factor raises it, never lowers it; the factors come back as evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voxpop.analyze.registry import AnalysisContext, Batch, Record
+from voxpop.analyze.urgency import UrgencyEnricher, escalation_terms, urgency_scores
+from voxpop.settings import Settings
+
+unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+NOW = datetime(2026, 1, 10, 12, tzinfo=UTC)
+
+
+@given(st.lists(unit, min_size=5, max_size=5), st.integers(min_value=0, max_value=4), unit)
+def test_monotone_in_each_factor(factors: list[float], which: int, bump: float) -> None:
+    before = np.array([[f] for f in factors])
+    raised = before.copy()
+    raised[which, 0] = min(1.0, raised[which, 0] + bump)
+    low = urgency_scores(*before)[0]
+    high = urgency_scores(*raised)[0]
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_bounds() -> None:
+    zeros = np.zeros(1)
+    ones = np.ones(1)
+    assert urgency_scores(zeros, zeros, zeros, zeros, zeros)[0] == 0.0
+    assert 0.95 < urgency_scores(ones, ones, ones, ones, ones)[0] <= 1.0
+
+
+def test_escalation_terms() -> None:
+    text = "Food poisoning after dinner. I'm calling my LAWYER and the health department. Never again!"
+    assert escalation_terms(text) == ["food poisoning", "lawyer", "health department", "never again"]
+    assert escalation_terms("The soup was lovely, we will sue... no wait, we will come back") == ["sue"]
+    assert escalation_terms("") == []
+    assert escalation_terms("a pursuer issued nothing") == []
+
+
+def _run(records: list[Record], sentiments: list[float | None]) -> Batch:
+    batch = Batch.of(records)
+    batch.now = NOW
+    for result, score in zip(batch.results, sentiments, strict=True):
+        result["sentiment_score"] = score
+    UrgencyEnricher(AnalysisContext(Settings())).enrich(batch)
+    return batch
+
+
+def test_enricher_orders_the_inbox_sensibly() -> None:
+    posted = NOW - timedelta(hours=2)
+    batch = _run(
+        [
+            Record(1, "Lovely stay, thanks!", rating=1.0, created_at=posted),
+            Record(2, "Room was dirty.", rating=0.25, created_at=posted),
+            Record(3, "Got food poisoning, calling my lawyer.", rating=0.0, created_at=posted),
+            Record(4, "Worst airline ever.", created_at=posted, followers=250_000, likes=4000, shares=1500),
+        ],
+        [0.9, -0.6, -0.9, -0.9],
+    )
+    urgency = batch.column("urgency")
+    assert urgency[0] < urgency[1] < urgency[2]
+    assert urgency[3] > urgency[1]
+    assert batch.evidence[2]["urgency"]["escalation_terms"] == ["food poisoning", "lawyer"]
+    assert batch.evidence[3]["urgency"]["reach"] > 0.8
+    assert batch.evidence[3]["urgency"]["velocity"] > 0.5
+    assert set(batch.evidence[0]["urgency"]) >= {"negativity", "escalation", "low_rating", "reach", "velocity"}
+
+
+def test_edge_cases_have_a_score() -> None:
+    batch = _run([Record(1, ""), Record(2, "😡😡😡"), Record(3, "lawsuit " * 20_000)], [None, None, -0.5])
+    urgency = batch.column("urgency")
+    assert urgency[0] == 0.0
+    assert urgency[1] == 0.0
+    assert 0.0 < urgency[2] <= 1.0
