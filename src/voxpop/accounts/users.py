@@ -77,7 +77,7 @@ def lockout_for(failures: int, settings: Settings) -> timedelta | None:
     limit = settings.login_max_failures
     if failures < limit or failures % limit:
         return None
-    rounds = failures // limit
+    rounds = min(failures // limit, 16)  # 2**15 × any lock-out is past the 24-hour cap already
     return min(timedelta(minutes=settings.login_lockout_minutes) * 2 ** (rounds - 1), MAX_LOCKOUT)
 
 
