@@ -245,7 +245,8 @@ class AspectTagger:
                 scores[:, index] = margins[:, column]
                 if learned:
                     tagged[:, index] = chosen[:, column]
-        return scores, tagged | keyword
+        # A keyword makes its aspect at least an even bet.
+        return np.where(keyword, np.maximum(scores, 0.0), scores), tagged | keyword
 
     def _segments(self, texts: Sequence[str], embeddings: np.ndarray) -> list[tuple[list[str], np.ndarray]]:
         """Each text's clauses and their embeddings (a one-clause text reuses its own embedding)."""
@@ -272,12 +273,21 @@ class AspectTagger:
         aspect or a keyword counts when found in the text or in any one clause.
         """
         scores, tagged = self._evidence(texts, embeddings)
+        # Every clause of every multi-clause text, scored in one batch.
+        multi = [row for row, (parts, _) in enumerate(segments) if len(parts) > 1]
+        flat_parts = [part for row in multi for part in segments[row][0]]
+        if flat_parts:
+            flat_vectors = np.vstack([segments[row][1] for row in multi])
+            flat_scores, flat_tagged = self._evidence(flat_parts, flat_vectors, learned=False)
         names = self.taxonomy.names
         detections: list[list[tuple[str, float]]] = []
         per_clause: list[tuple[np.ndarray, np.ndarray]] = []
-        for row, (parts, vectors) in enumerate(segments):
+        cursor = 0
+        for row, (parts, _) in enumerate(segments):
             if len(parts) > 1:
-                clause_scores, clause_tagged = self._evidence(parts, vectors, learned=False)
+                clause_scores = flat_scores[cursor : cursor + len(parts)]
+                clause_tagged = flat_tagged[cursor : cursor + len(parts)]
+                cursor += len(parts)
                 best = np.maximum(scores[row], clause_scores.max(axis=0))
                 found = tagged[row] | clause_tagged.any(axis=0)
             else:

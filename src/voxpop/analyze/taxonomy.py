@@ -20,6 +20,7 @@ A taxonomy is a YAML file a business edits by hand::
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as SchemaError
 
 from voxpop.analyze.aspect_head import AspectHead, Encoder, decode_head, encode_head, train_head
-from voxpop.errors import NotFoundError, ValidationError
+from voxpop.errors import IngestError, NotFoundError, ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -262,6 +263,42 @@ def save_taxonomy(taxonomy: Taxonomy, path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
+
+
+def read_labelled_csv(
+    path: Path, *, text_column: str = "text", label_column: str = "label", separator: str = ";"
+) -> tuple[list[str], list[list[str]]]:
+    """Texts and their label lists from a CSV; several labels in a cell are split on ``separator``.
+
+    An empty label cell means "about none of the aspects". Errors name the file, the row (1 = the first
+    data row after the header) and the column.
+    """
+    name = str(path)
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = reader.fieldnames or []
+            for column in (text_column, label_column):
+                if column not in columns:
+                    found = ", ".join(columns) or "none"
+                    raise IngestError(name, f"no column {column!r} (columns: {found})", field=column)
+            texts: list[str] = []
+            labels: list[list[str]] = []
+            for row_number, row in enumerate(reader, start=1):
+                text, cell = row.get(text_column), row.get(label_column)
+                if text is None or cell is None:
+                    raise IngestError(name, "the row has fewer cells than the header", row=row_number)
+                if not text.strip():
+                    raise IngestError(name, "the text is empty", row=row_number, field=text_column)
+                texts.append(text)
+                labels.append([label.strip() for label in cell.split(separator) if label.strip()])
+    except UnicodeDecodeError as exc:
+        raise IngestError(name, "not a UTF-8 text file") from exc
+    except csv.Error as exc:
+        raise IngestError(name, f"not a readable CSV file ({exc})") from exc
+    if not texts:
+        raise IngestError(name, "no data rows after the header")
+    return texts, labels
 
 
 def fit_taxonomy(
