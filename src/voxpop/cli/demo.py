@@ -1,0 +1,109 @@
+"""``voxpop demo``: a ready-to-explore store for a fictional café-bakery chain, then the web UI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from voxpop.cli import app
+from voxpop.cli.common import console, err_console, load_settings, open_store, user_errors
+from voxpop.demo.install import Login
+from voxpop.errors import VoxpopError
+from voxpop.settings import Settings
+
+
+@app.command("demo")
+def demo(
+    host: str | None = typer.Option(None, help="Interface to listen on (default: settings.host)."),
+    port: int | None = typer.Option(None, help="Port (default: settings.port)."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the web UI once the demo is ready."),
+    reset: bool = typer.Option(False, "--reset", help="Throw the existing demo away and make a fresh one."),
+    items: int = typer.Option(3000, "--items", min=1, max=200_000, help="How many feedback items to generate."),
+) -> None:
+    """Create a demo store — six months of reviews, social posts, survey answers, tickets, widget posts and
+    staff notes for Crumb & Kettle, a fictional café-bakery chain — and serve it.
+
+    The demo has its own data folder (<VOXPOP_HOME>/demo) and SQLite file: your own database is never
+    touched. It is reused on the next run unless --reset is given. The data is synthetic, written for voxpop.
+    """
+    from voxpop.demo import install as demo_install
+    from voxpop.demo.generator import generate
+
+    settings = demo_install.demo_settings(load_settings())
+    with user_errors():
+        if reset:
+            demo_install.reset(settings)
+        password, fresh_password = demo_install.demo_password(settings)
+        with open_store(settings) as store:
+            if demo_install.is_installed(settings):
+                console.print(f"Using the existing demo in {settings.home} (--reset for a fresh one).")
+                logins = demo_install.install(store, [], password=password, now=datetime.now(UTC),
+                                              reset_passwords=fresh_password).logins  # fmt: skip
+            else:
+                now = datetime.now(UTC)
+                with console.status("Writing six months of customer feedback for Crumb & Kettle…"):
+                    generated = generate(now, items=items)
+                with _progress() as progress:
+                    task = progress.add_task("storing the demo items", total=len(generated))
+                    result = demo_install.install(
+                        store,
+                        generated,
+                        password=password,
+                        now=now,
+                        reset_passwords=fresh_password,
+                        on_progress=lambda n: progress.advance(task, n),
+                    )
+                demo_install.mark_installed(settings)
+                logins = result.logins
+                console.print(f"Added {result.added} items ({result.duplicates} already there).")
+            _print_counts(demo_install.counts(store))
+        _print_logins(logins, password, settings.home)
+        if serve:
+            _serve(settings, host, port)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _print_counts(counts: dict[str, int]) -> None:
+    table = Table(title="Demo sources", show_edge=False)
+    table.add_column("source")
+    table.add_column("items", justify="right")
+    for name, count in sorted(counts.items()):
+        table.add_row(name, str(count))
+    console.print(table)
+
+
+def _print_logins(logins: list[Login], password: str, home: Path) -> None:
+    table = Table(title="Demo logins (one password for all)", show_edge=False)
+    table.add_column("e-mail")
+    table.add_column("role")
+    table.add_column("department")
+    for login in logins:
+        table.add_row(login.email, login.role, login.department or "all")
+    console.print(table)
+    console.print(f"Password: [bold]{password}[/bold]  (kept in {home}/demo-login.txt)", highlight=False)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    try:
+        from voxpop.cli.serve import run_server
+    except ModuleNotFoundError as exc:
+        raise VoxpopError("the web UI is not available in this build (voxpop.cli.serve is missing); "
+                          "the demo store is ready — run with --no-serve") from exc  # fmt: skip
+    url = f"http://{host or settings.host}:{port or settings.port}/"
+    console.print(f"Serving the demo at [bold]{url}[/bold] — Ctrl+C to stop.")
+    run_server(settings, host=host, port=port)
+    err_console.print("demo server stopped")
