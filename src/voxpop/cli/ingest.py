@@ -81,7 +81,9 @@ def ingest(
                 summary = import_file(store, file, options, on_progress=on_progress)
             except KeyboardInterrupt:
                 progress.stop()
-                err_console.print("interrupted: the batches written so far are kept; run the same command to finish.")
+                err_console.print(
+                    "interrupted: the batches written so far are kept; run the same command to finish.", soft_wrap=True
+                )
                 raise typer.Exit(130) from None
         _print_summary(summary)
 
