@@ -165,20 +165,33 @@ class Builders:
         channels = load("channels")
         if roll > 0.92:  # catering and other enquiries
             plan = Plan("neu", [], story=None)
-            subject = voice.pick(channels["ticket_subject"]["catering"]).text
-            body = voice.pick(channels["ticket_catering"]).text
+            subject_template, body_template = rng.choice(channels["ticket_catering"])
+            given = voice.given()
+            subject = voice.filler.fill(subject_template, **given).text
+            body = voice.filler.fill(body_template, **given).text
+            department = biz.SERVICE
+        elif plan.mood == "neu":  # a question
+            plan = Plan("neu", [])
+            question = voice.frame("questions")
+            subject = rng.choice(("Question", "Quick question", "Enquiry", sentence_case(question)))
+            body = sentence_case(question) + " " + rng.choice(("Thanks in advance.", "Many thanks.", "", "Thank you!"))
             department = biz.SERVICE
         else:
-            if not plan.aspects or plan.mood == "pos":
+            if not plan.aspects:
                 plan = plans.usual_plan(rng, "ticket", location, "neg")
             plan.aspects = plan.aspects[:2]  # a ticket is about one or two things
             primary = plan.primary or "delivery"
             if primary in ("app", "billing") and rng.random() < 0.6:
                 location = None
-            subject = voice.pick(channels["ticket_subject"].get(primary, channels["ticket_subject"]["food"])).text
             lines = [sentence_case(voice.frame("context")) + "."] if rng.random() < 0.5 else []
-            lines.append(sentence_case(voice.body(plan)) + ".")
-            lines += [voice.pick(channels["ticket_detail"]).text, voice.pick(channels["ticket_ask"]).text]
+            if plan.mood == "pos":  # a thank-you by e-mail
+                subject = rng.choice(("Thank you!", "Compliment", "Just wanted to say thanks", "Great experience"))
+                lines.append(sentence_case(voice.body(plan)) + ". " + voice.frame("closer_pos").capitalize() + ".")
+            else:
+                pool = channels["ticket_subject"].get(primary, channels["ticket_subject"]["food"])
+                subject = voice.pick(pool).text
+                lines.append(sentence_case(voice.body(plan)) + ".")
+                lines += [voice.pick(channels["ticket_detail"]).text, voice.pick(channels["ticket_ask"]).text]
             body = " ".join(lines)
             department = None
         greeting = rng.choice(channels["ticket_greeting"])

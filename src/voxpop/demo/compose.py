@@ -148,7 +148,7 @@ class Voice:
     def social(self, plan: Plan, *, handle_tag: bool = True) -> Text:
         rng = self.rng
         tone = "neg" if plan.mood == "neg" else "pos"
-        body = self.body(plan, limit=rng.choice((1, 1, 2)))
+        body = self.body(plan, limit=2 if plan.mood == "mixed" else rng.choice((1, 1, 2)))
         prefix = self.frame(f"social_prefix_{tone}") if handle_tag else ""
         text = f"{prefix} {body}".strip()
         if rng.random() < 0.07:
