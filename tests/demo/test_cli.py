@@ -46,7 +46,7 @@ def _password(output: str) -> str:
 def test_demo_creates_its_own_store_and_reuses_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # A database URL that would fail if the demo used it: the demo must not touch the user's database.
     monkeypatch.setenv("VOXPOP_DATABASE_URL", "postgresql+psycopg://nobody@/not_the_demo?host=/nonexistent")
-    first = runner.invoke(app, ["demo", "--no-serve", "--items", "300"])
+    first = runner.invoke(app, ["demo", "--no-serve", "--no-analyze", "--items", "300"])
     assert first.exit_code == 0, first.output
     assert "demo@voxpop.local" in first.output
     assert "delivery@voxpop.local" in first.output
@@ -60,13 +60,13 @@ def test_demo_creates_its_own_store_and_reuses_it(monkeypatch: pytest.MonkeyPatc
     assert _count(Item) == 300
     users = _count(User)
 
-    second = runner.invoke(app, ["demo", "--no-serve", "--items", "300"])
+    second = runner.invoke(app, ["demo", "--no-serve", "--no-analyze", "--items", "300"])
     assert second.exit_code == 0, second.output
     assert "Using the existing demo" in second.output
     assert _password(second.output) == password
     assert (_count(Item), _count(User)) == (300, users)
 
-    fresh = runner.invoke(app, ["demo", "--no-serve", "--reset", "--items", "350"])
+    fresh = runner.invoke(app, ["demo", "--no-serve", "--no-analyze", "--reset", "--items", "350"])
     assert fresh.exit_code == 0, fresh.output
     assert _count(Item) == 350
     assert _password(fresh.output) != password
@@ -84,7 +84,7 @@ def test_demo_serves_the_web_ui_and_the_login_works(tmp_path: Path) -> None:
     env = {**os.environ, "VOXPOP_HOME": str(tmp_path / "home")}
     log = (tmp_path / "demo.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "voxpop", "demo", "--items", "300", "--port", str(port)],
+        [sys.executable, "-m", "voxpop", "demo", "--no-analyze", "--items", "300", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from voxpop.accounts.users import authenticate
 from voxpop.demo import business as biz
+from voxpop.demo.analysis import analyze_pending, pending_ids
 from voxpop.demo.generator import generate
 from voxpop.demo.install import ADMIN_EMAIL, install
 from voxpop.demo.item import DemoItem
@@ -101,3 +102,24 @@ def test_a_new_password_is_set_on_the_existing_logins(store: Store, settings: Se
     install(store, [], password="a-brand-new-password", now=NOW, reset_passwords=True)
     with store.write() as session:
         assert authenticate(session, ADMIN_EMAIL, "a-brand-new-password", settings=settings).role == "admin"
+
+
+def test_analysis_picks_up_what_is_not_analysed_yet(store: Store, settings: Settings, items: list[DemoItem]) -> None:
+    from voxpop.analyze.pipeline import Analyzer
+
+    install(store, items[:120], password=PASSWORD, now=NOW)
+    analyzer = Analyzer(settings, enrichers=["language", "questions"])  # the model-free ones: quick
+    seen: list[int] = []
+    assert analyze_pending(store, analyzer, on_progress=seen.append, batch_size=50) == 120
+    assert seen == [50, 50, 20]
+    assert pending_ids(store) == []
+    with store.read() as session:
+        stored = list(session.scalars(select(Item)))
+    assert all(i.analyzed_at is not None for i in stored)
+    by_language = Counter(i.language for i in stored)
+    assert by_language["en"] > 100
+    assert any(i.is_question for i in stored if i.text.rstrip(" .!").endswith("?"))
+
+    install(store, items[120:150], password=PASSWORD, now=NOW)
+    assert len(pending_ids(store)) == 30
+    assert analyze_pending(store, analyzer) == 30

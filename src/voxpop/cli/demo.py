@@ -14,6 +14,7 @@ from voxpop.cli.common import console, err_console, load_settings, open_store, u
 from voxpop.demo.install import Login
 from voxpop.errors import VoxpopError
 from voxpop.settings import Settings
+from voxpop.store import Store
 
 
 @app.command("demo")
@@ -23,6 +24,9 @@ def demo(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the web UI once the demo is ready."),
     reset: bool = typer.Option(False, "--reset", help="Throw the existing demo away and make a fresh one."),
     items: int = typer.Option(3000, "--items", min=1, max=200_000, help="How many feedback items to generate."),
+    analyze: bool = typer.Option(
+        True, "--analyze/--no-analyze", help="Run the offline analysis (sentiment, urgency, fakes…) on the items."
+    ),
 ) -> None:
     """Create a demo store — six months of reviews, social posts, survey answers, tickets, widget posts and
     staff notes for Crumb & Kettle, a fictional café-bakery chain — and serve it.
@@ -60,10 +64,37 @@ def demo(
                 demo_install.mark_installed(settings)
                 logins = result.logins
                 console.print(f"Added {result.added} items ({result.duplicates} already there).")
+            if analyze:
+                _analyze(store)
             _print_counts(demo_install.counts(store))
         _print_logins(logins, password, settings.home)
         if serve:
             _serve(settings, host, port)
+
+
+def _analyze(store: Store) -> None:
+    """Analyse what is not analysed yet. When the analysis cannot run here (a model or module missing),
+    say so and carry on: the demo is still worth exploring, and the next run picks up where this stopped."""
+    from voxpop.demo.analysis import analyze_pending, pending_ids
+
+    todo = len(pending_ids(store))
+    if not todo:
+        return
+    try:
+        from voxpop.analyze.pipeline import Analyzer
+
+        with console.status("Loading the offline models…"):
+            analyzer = Analyzer(store.settings)
+            analyzer.warm_up()
+        with _progress() as progress:
+            task = progress.add_task("analysing the demo items", total=todo)
+            analyze_pending(store, analyzer, on_progress=lambda n: progress.advance(task, n))
+    except (ImportError, OSError, VoxpopError) as exc:
+        err_console.print(
+            f"[yellow]warning:[/yellow] the analysis could not run ({type(exc).__name__}: {exc}); the demo "
+            "items without it are shown unanalysed, and the next `voxpop demo` tries again.",
+            highlight=False,
+        )
 
 
 def _progress() -> Progress:
