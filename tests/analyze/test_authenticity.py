@@ -203,3 +203,12 @@ def test_fit_from_csv_errors_name_file_row_and_field(tmp_path: Path) -> None:
     )
     with pytest.raises(Exception, match="both deceptive and truthful"):
         fit_from_csv(settings, one_class, text_column="text", label_column="label")
+
+
+def test_a_busy_day_without_history_or_ratings_is_not_a_burst() -> None:
+    busy = [
+        Record(i, VARIED[i], source="@airline", created_at=T0 + timedelta(minutes=5 * i), author=f"u{i}")
+        for i in range(10)
+    ]
+    batch = _enrich(busy)
+    assert batch.column("authenticity_risk") == [0.0] * 10

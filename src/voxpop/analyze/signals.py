@@ -27,6 +27,8 @@ FUZZ_CONFIRM = 90.0
 BURST_WINDOW_HOURS = 24.0
 BURST_MIN = 5
 BURST_FACTOR = 4.0
+BURST_HISTORY_DAYS = 7.0  # a place's usual pace needs this much history…
+BURST_HISTORY_ITEMS = 10  # …and this many items outside the rush
 AUTHOR_WINDOW_DAYS = 7.0
 AUTHOR_MIN = 3
 EXTREME_LOW, EXTREME_HIGH = 0.2, 0.8
@@ -191,6 +193,9 @@ def bursts(batch: Batch, window: RecentWindow) -> Iterator[Finding]:
             if count < BURST_MIN or count < BURST_FACTOR * usual:
                 continue
             extreme = _extreme(ratings[lo[k] : hi[k]])
+            if not extreme and (span_days < BURST_HISTORY_DAYS or len(times) - count < BURST_HISTORY_ITEMS):
+                # Without a usual pace to compare with, only a rush of all-extreme ratings stands out.
+                continue
             yield (
                 i,
                 "burst_extreme" if extreme else "burst",

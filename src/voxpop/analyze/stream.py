@@ -19,6 +19,7 @@ import os
 import random
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import IO, Any
 import numpy as np
 
 from voxpop.analyze.pipeline import Analyzer, _jsonable
-from voxpop.analyze.registry import Record
+from voxpop.analyze.registry import Batch, Record
 from voxpop.analyze.topics import FIT_SAMPLE, MIN_ITEMS, Topic, discover_topics, week_of
 from voxpop.errors import IngestError
 
@@ -173,27 +174,26 @@ def analyze_file(
     batch_size: int = 256,
     progress: Callable[[int], None] | None = None,
 ) -> FileSummary:
-    """Analyse ``source`` into ``target`` (one JSON object per input row, same order)."""
+    """Analyse ``source`` into ``target`` (one JSON object per input row, same order).
+
+    While one batch goes through the enrichers, the next one is read and embedded on a helper thread
+    (onnxruntime and the tokenizer release the GIL), so the model rarely waits for the rest.
+    """
     convert = RowConverter(source, columns or Columns(), rating_scale)
     corpus = _Corpus(target.parent) if topics and "topics" in analyzer.names else None
     rows = 0
-    sizes = iter(BATCH_SIZES)
     try:
-        with target.open("w", encoding="utf-8") as out:
-            pending: list[Record] = []
-            limit = next(sizes, batch_size)
-            for number, values in read_rows(source):
-                if number == 1:
-                    convert.check_columns(values, number)
-                pending.append(convert.record(number, values))
-                if len(pending) >= limit:
-                    rows += _write_batch(analyzer, pending, out, corpus)
-                    pending = []
-                    limit = next(sizes, batch_size)
+        with target.open("w", encoding="utf-8") as out, ThreadPoolExecutor(1, "voxpop-embed") as helper:
+            ahead: Future[Batch] | None = None
+            for records in _batches(source, convert, batch_size):
+                upcoming = helper.submit(analyzer.prepare, records)
+                if ahead is not None:
+                    rows += _write_batch(analyzer, ahead.result(), out, corpus)
                     if progress is not None:
                         progress(rows)
-            if pending:
-                rows += _write_batch(analyzer, pending, out, corpus)
+                ahead = upcoming
+            if ahead is not None:
+                rows += _write_batch(analyzer, ahead.result(), out, corpus)
                 if progress is not None:
                     progress(rows)
         if corpus is None or rows == 0:
@@ -205,8 +205,24 @@ def analyze_file(
             corpus.close()
 
 
-def _write_batch(analyzer: Analyzer, records: list[Record], out: IO[str], corpus: _Corpus | None) -> int:
-    batch = analyzer.prepare(records)
+def _batches(source: Path, convert: RowConverter, batch_size: int) -> Iterator[list[Record]]:
+    """Records in batches: small ones first (the first result appears at once), then ``batch_size``."""
+    sizes = iter(BATCH_SIZES)
+    limit = min(next(sizes, batch_size), batch_size)
+    pending: list[Record] = []
+    for number, values in read_rows(source):
+        if number == 1:
+            convert.check_columns(values, number)
+        pending.append(convert.record(number, values))
+        if len(pending) >= limit:
+            yield pending
+            pending = []
+            limit = min(next(sizes, batch_size), batch_size)
+    if pending:
+        yield pending
+
+
+def _write_batch(analyzer: Analyzer, batch: Batch, out: IO[str], corpus: _Corpus | None) -> int:
     analyzer.run(batch, corpus=False)
     lines = []
     for result, evidence in zip(batch.results, batch.evidence, strict=True):
@@ -216,7 +232,7 @@ def _write_batch(analyzer: Analyzer, records: list[Record], out: IO[str], corpus
     out.flush()
     if corpus is not None:
         corpus.add(batch.records, batch.embeddings)
-    return len(records)
+    return len(batch)
 
 
 class _Corpus:

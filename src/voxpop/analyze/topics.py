@@ -27,7 +27,7 @@ FIT_SAMPLE = 5000
 PCA_DIMENSIONS = 10
 KEY_PHRASES = 3
 MEMBER_QUANTILE = 0.05  # an item joins a topic if it is about as close as the topic's own members…
-MEMBER_MARGIN = 0.05  # …give or take this much cosine
+MEMBER_MARGIN = 0.1  # …give or take this much cosine
 WORD_PATTERN = r"(?u)\b[^\W\d_][\w'-]+\b"  # words of 2+ characters that start with a letter
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|&\w+;")
 
@@ -108,11 +108,14 @@ def discover_topics(
     rng = np.random.default_rng(seed)
     candidates = np.flatnonzero(usable)
     sample = np.sort(rng.choice(candidates, FIT_SAMPLE, replace=False)) if len(candidates) > FIT_SAMPLE else candidates
-    size = min_cluster_size or max(5, int(np.sqrt(len(sample)) / 2))
+    size = min_cluster_size or max(5, int(np.sqrt(len(sample)) / 5))
     reduced = PCA(n_components=min(PCA_DIMENSIONS, len(sample) - 1, vectors.shape[1]), random_state=seed).fit_transform(
         vectors[sample]
     )
-    fitted = HDBSCAN(min_cluster_size=size, min_samples=min(size, 10), copy=True).fit_predict(reduced)
+    # "leaf" selection prefers many specific clusters to a few broad ones: themes, not "everything negative".
+    fitted = HDBSCAN(
+        min_cluster_size=size, min_samples=min(size, 5), cluster_selection_method="leaf", copy=True
+    ).fit_predict(reduced)
     clusters = [c for c in np.unique(fitted) if c >= 0]
     if not clusters:
         return _empty(n)
@@ -128,7 +131,8 @@ def discover_topics(
     labels = np.full(n, -1, dtype=np.int64)
     labels[candidates] = model.assign(vectors[candidates])
     mapping = {cluster: k for k, cluster in enumerate(clusters)}
-    labels[sample] = [mapping.get(c, -1) for c in fitted]  # the fitted members keep their cluster
+    clustered = fitted >= 0
+    labels[sample[clustered]] = [mapping[c] for c in fitted[clustered]]  # fitted members keep their cluster
     model.labels = labels
     phrases = key_phrases(texts, labels, len(clusters))
     for k in range(len(clusters)):
@@ -169,6 +173,9 @@ def key_phrases(texts: Sequence[str], labels: np.ndarray, count: int, top: int =
             if weights[k, index] <= 0 or len(chosen) == top:
                 break
             term = str(terms[index])
+            words = term.split()
+            if len(set(words)) < len(words):  # "thank thank thank"
+                continue
             if any(term in other or other in term for other in chosen):
                 continue
             chosen.append(term)

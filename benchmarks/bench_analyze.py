@@ -1,0 +1,115 @@
+"""End-to-end throughput of ``voxpop analyze`` on the 14,640 airline tweets, against the raw model rate.
+
+Runs the real command as a subprocess (so start-up, imports and model loading count) and reports:
+
+* items/s end to end (all rows, topics pass included) and the time to the first output line;
+* the peak RSS of the command;
+* the raw embedding rate of the same dynamic-int8 MiniLM model on the same texts, measured in this run
+  (in this process, before the command, so the two never compete for the cores), and the ratio.
+
+The derived int8 model is cached under ``benchmarks/.cache/home`` so its one-time derivation is not timed.
+Reads ``../shared/data/twitter_airline_sentiment/Tweets.csv`` relative to the repository root.
+
+    .venv/bin/python benchmarks/bench_analyze.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "twitter_airline_sentiment" / "Tweets.csv"
+CACHE = ROOT / "benchmarks" / ".cache"
+
+
+def raw_rate(texts: list[str], home: Path) -> float:
+    from voxpop.analyze.embeddings import get_embedder
+    from voxpop.settings import Settings
+
+    embedder = get_embedder(Settings(home=home))
+    embedder.encode(texts[:64])  # warm
+    started = time.perf_counter()
+    embedder.encode(texts, batch_size=64)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def run_command(source: Path, output: Path, home: Path) -> dict[str, float]:
+    env = dict(os.environ, VOXPOP_HOME=str(home))
+    command = [
+        str(Path(sys.executable).with_name("voxpop")),
+        "analyze",
+        str(source),
+        "-o",
+        str(output),
+        "--id-column",
+        "tweet_id",
+        "--map",
+        "created_at=tweet_created,author=name,shares=retweet_count,source=airline",
+    ]
+    output.unlink(missing_ok=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first_line = float("nan")
+    while process.poll() is None:
+        if first_line != first_line and output.exists():  # NaN until the first newline is seen
+            with output.open("rb") as handle:
+                if b"\n" in handle.read(1 << 16):
+                    first_line = time.perf_counter() - started
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - started
+    _, errors = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"voxpop analyze failed ({process.returncode}):\n{errors.decode()[-3000:]}")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"elapsed": elapsed, "first_line": first_line, "peak_rss_mb": peak_kb / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=0, help="analyse only the first N tweets")
+    args = parser.parse_args()
+    home = CACHE / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    with DATA.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    source = DATA
+    if args.limit:
+        rows = rows[: args.limit]
+        source = CACHE / f"tweets-{args.limit}.csv"
+        with source.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    texts = [row["text"] for row in rows]
+    model_rate = raw_rate(texts, home)
+    output = CACHE / "tweets.analysis.jsonl"
+    figures = run_command(source, output, home)
+    with output.open(encoding="utf-8") as handle:
+        results = [json.loads(line) for line in handle]
+    if [r["id"] for r in results] != [row["tweet_id"] for row in rows]:
+        raise SystemExit("output rows are not the input rows in input order")
+    rate = len(rows) / figures["elapsed"]
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, cores: {os.cpu_count()}, load: {os.getloadavg()[0]:.1f}")
+    print(f"items: {len(rows)}")
+    print(f"end to end: {figures['elapsed']:.1f} s = {rate:.0f} items/s (target >= 250)")
+    print(f"first output line after: {figures['first_line']:.2f} s (target < 3)")
+    print(f"peak RSS of the command: {figures['peak_rss_mb']:.0f} MB (target < 1024)")
+    print(f"raw embedding rate, same model, same texts: {model_rate:.0f} items/s")
+    print(f"end to end / raw model rate: {rate / model_rate:.0%} (target >= 85%)")
+    topics = output.with_name(output.name + ".topics.json")
+    if topics.exists():
+        summary = json.loads(topics.read_text())
+        print(f"topics: {len(summary['topics'])}: " + "; ".join(t["name"] for t in summary["topics"][:8]))
+
+
+if __name__ == "__main__":
+    main()
