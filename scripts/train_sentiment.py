@@ -1,0 +1,113 @@
+"""Train the sentiment model that ships with voxpop: ``.venv/bin/python scripts/train_sentiment.py``.
+
+It learns only from data whose licence allows shipping the result:
+
+* the VADER ground truth (Hutto & Gilbert 2014, MIT): 23,699 snippets rated -4..+4 by about 20 people
+  each. Mean rating <= -NEGATIVE_FROM is negative, >= POSITIVE_FROM positive, and |rating| < NEUTRAL_BELOW
+  neutral; the snippets in between are ambiguous and left out;
+* the UCI Sentiment Labelled Sentences (Kotzias et al. 2015, CC BY 4.0): 3,000 polar sentences;
+* the seed set in ``scripts/sentiment_seed/`` that we wrote for voxpop (see its README), weighted
+  SEED_WEIGHT times, since it is the only data that looks like messages customers send a business.
+
+Data are read from ``../shared/data`` (relative to the repository root) or ``--data``. Embeddings are
+cached in ``benchmarks/.cache/``. Writes ``src/voxpop/analyze/resources/sentiment.npz``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from voxpop.analyze import sentiment
+from voxpop.analyze.embeddings import get_embedder
+from voxpop.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "scripts" / "sentiment_seed"
+CACHE = ROOT / "benchmarks" / ".cache"
+NEGATIVE_FROM = 0.8
+POSITIVE_FROM = 0.8
+NEUTRAL_BELOW = 0.3
+SEED_WEIGHT = 20.0
+C = 1.0
+
+
+def embed(texts: list[str], tag: str) -> np.ndarray:
+    """Embeddings with the shipped dynamic-int8 model, cached by the texts and the model file."""
+    embedder = get_embedder(Settings(home=CACHE / "home"))
+    key = hashlib.sha256(("\x1f".join(texts) + embedder.model_path.name).encode()).hexdigest()[:16]
+    path = CACHE / f"emb-{tag}-{key}.npy"
+    if path.is_file():
+        return np.load(path)
+    vectors = embedder.encode(texts)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def vader_rows(data: Path) -> list[tuple[str, str]]:
+    rows = []
+    for path in sorted((data / "vader_ground_truth").glob("*_GroundTruth.txt")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            parts = line.rstrip("\r").split("\t")
+            if len(parts) < 3:
+                continue
+            rating, text = float(parts[1]), parts[2]
+            if rating <= -NEGATIVE_FROM:
+                rows.append((text, "negative"))
+            elif rating >= POSITIVE_FROM:
+                rows.append((text, "positive"))
+            elif abs(rating) < NEUTRAL_BELOW:
+                rows.append((text, "neutral"))
+    return rows
+
+
+def uci_rows(data: Path) -> list[tuple[str, str]]:
+    with (data / "uci_sentiment_labelled_sentences" / "sentences.csv").open(encoding="utf-8", newline="") as f:
+        return [(r["text"], "positive" if r["label"] == "1" else "negative") for r in csv.DictReader(f)]
+
+
+def seed_rows() -> list[tuple[str, str]]:
+    rows = []
+    for label in sentiment.CLASSES:
+        for line in (SEED / f"{label}.txt").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append((line.strip(), label))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=sentiment.shipped_path())
+    args = parser.parse_args()
+
+    parts = {"vader": vader_rows(args.data), "uci": uci_rows(args.data), "seed": seed_rows()}
+    texts: list[str] = []
+    labels: list[str] = []
+    weights: list[float] = []
+    blocks = []
+    for tag, rows in parts.items():
+        texts += [t for t, _ in rows]
+        labels += [y for _, y in rows]
+        weights += [SEED_WEIGHT if tag == "seed" else 1.0] * len(rows)
+        blocks.append(embed([t for t, _ in rows], tag))
+        print(f"{tag}: {len(rows)} rows {dict(Counter(y for _, y in rows))}")
+    model = sentiment.train(
+        texts,
+        labels,
+        np.vstack(blocks),
+        weights=np.asarray(weights),
+        c=C,
+        origin="shipped: VADER ground truth (MIT), UCI sentences (CC BY 4.0), voxpop seed set",
+    )
+    print(f"wrote {model.save(args.out)}")
+
+
+if __name__ == "__main__":
+    main()

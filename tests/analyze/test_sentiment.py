@@ -1,0 +1,177 @@
+"""The sentiment model: shipped weights, results, calibration basics, and adapting it with fit_from_csv."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from voxpop.analyze import sentiment
+from voxpop.analyze.embeddings import get_embedder
+from voxpop.analyze.sentiment import CLASSES, SentimentModel, SentimentResult, fit_from_csv
+from voxpop.cli import app
+from voxpop.errors import IngestError
+from voxpop.settings import Settings
+
+CLEAR = {
+    "negative": [
+        "The replacement kettle broke after a week and nobody returns my emails.",
+        "Awful stay, the carpet was sticky and reception was rude.",
+        "Three weeks later and my money still hasn't been refunded.",
+    ],
+    "neutral": [
+        "Which branch is closest to the central station?",
+        "The shop moves to a new building in September.",
+    ],
+    "positive": [
+        "Superb meal, the staff made my mum's birthday special.",
+        "Thanks a lot, the new router works perfectly.",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> SentimentModel:
+    return SentimentModel.load(Settings(home=tmp_path_factory.mktemp("home")))
+
+
+def test_shipped_weights_are_plain_arrays() -> None:
+    with np.load(sentiment.shipped_path(), allow_pickle=False) as data:
+        assert {"coef", "intercept", "mean", "scale", "classes", "format_version"} <= set(data.files)
+        assert all(data[name].dtype != object for name in data.files)
+        assert data["coef"].shape[0] == 3
+        assert "shipped" in str(data["origin"])
+
+
+def test_clear_cases(model: SentimentModel) -> None:
+    texts = [t for texts in CLEAR.values() for t in texts]
+    expected = [label for label, texts in CLEAR.items() for _ in texts]
+    assert [r.label for r in model.predict(texts)] == expected
+
+
+def test_results_are_consistent(model: SentimentModel) -> None:
+    texts = [t for texts in CLEAR.values() for t in texts] + ["", "ok", "!!!"]
+    results = model.predict(texts)
+    probs = model.probabilities(texts)
+    assert len(results) == len(texts)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    for result, row in zip(results, probs, strict=True):
+        assert isinstance(result, SentimentResult)
+        assert result.label in CLASSES
+        assert -1.0 <= result.score <= 1.0
+        assert result.confidence == pytest.approx(row.max(), abs=1e-6)
+        assert result.confidence >= 1 / 3
+        assert result.score == pytest.approx(row[2] - row[0], abs=1e-6)
+    assert results[0].score < 0 < results[-4].score
+
+
+def test_precomputed_embeddings_give_the_same_answer(model: SentimentModel) -> None:
+    texts = CLEAR["negative"] + CLEAR["positive"]
+    vectors = get_embedder(model.settings).encode(texts)
+    assert model.predict(texts, vectors) == model.predict(texts, vectors.copy())
+    np.testing.assert_allclose(model.probabilities(texts, vectors), model.probabilities(texts), atol=0.05)
+    assert model.predict([]) == []
+    with pytest.raises(ValueError, match="2 texts but 1 embeddings"):
+        model.predict(texts[:2], vectors[:1])
+
+
+def test_reads_airline_tweets_it_never_saw(model: SentimentModel, shared_data: Path) -> None:
+    with (shared_data / "twitter_airline_sentiment" / "Tweets.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))[::73]
+    results = model.predict([r["text"] for r in rows])
+    accuracy = np.mean([res.label == r["airline_sentiment"] for res, r in zip(results, rows, strict=True)])
+    assert accuracy > 0.65
+
+
+BUSINESS_ROWS = [
+    ("The latte was burnt again", "negative"),
+    ("Queue out the door and only one barista", "negative"),
+    ("My oat milk order came with cow's milk", "negative"),
+    ("The card reader declined my payment twice", "negative"),
+    ("Croissants were stale this morning", "negative"),
+    ("No seats and the tables were sticky", "negative"),
+    ("Do you open at 7 on Saturdays?", "neutral"),
+    ("Is the Market Street branch dog friendly?", "neutral"),
+    ("Can I pre-order a birthday cake?", "neutral"),
+    ("Do you sell beans to take home?", "neutral"),
+    ("Picking up a flat white on the way to work", "neutral"),
+    ("Is there a loyalty card?", "neutral"),
+    ("Best flat white in town", "positive"),
+    ("Lovely staff, always remember my order", "positive"),
+    ("The cinnamon buns are amazing", "positive"),
+    ("Thanks for the free refill!", "positive"),
+    ("Such a cosy place to work from", "positive"),
+    ("Great coffee and friendly smiles", "positive"),
+]
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]], header: tuple[str, str] = ("comment", "mood")) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_fit_from_csv_saves_a_model_that_load_prefers(settings: Settings, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "labelled.csv", BUSINESS_ROWS * 2)
+    report = fit_from_csv(settings, path, text_column="comment", label_column="mood")
+    assert "36 rows" in report
+    assert "12 negative, 12 neutral, 12 positive" in report
+    assert (settings.models_path / "sentiment.npz").is_file()
+    fitted = SentimentModel.load(settings)
+    assert fitted.origin == "fitted on 36 rows of labelled.csv"
+    assert set(fitted.vectorizers) == {"word", "char"}
+    texts = [t for t, _ in BUSINESS_ROWS]
+    assert [r.label for r in fitted.predict(texts)] == [y for _, y in BUSINESS_ROWS]
+    # And a fresh read of the file gives the same probabilities: nothing is lost in the npz.
+    again = SentimentModel.read(settings.models_path / "sentiment.npz")
+    vectors = get_embedder(settings).encode(texts)
+    np.testing.assert_allclose(again.probabilities(texts, vectors), fitted.probabilities(texts, vectors), atol=1e-5)
+
+
+def test_labels_are_case_insensitive(settings: Settings, tmp_path: Path) -> None:
+    rows = [(t, y.upper() if i % 2 else f" {y.title()} ") for i, (t, y) in enumerate(BUSINESS_ROWS)]
+    path = write_csv(tmp_path / "mixed.csv", rows)
+    assert "18 rows" in fit_from_csv(settings, path, text_column="comment", label_column="mood")
+
+
+def test_an_unknown_label_names_its_row(settings: Settings, tmp_path: Path) -> None:
+    rows = [*BUSINESS_ROWS[:3], ("Meh", "mixed"), *BUSINESS_ROWS[3:]]
+    path = write_csv(tmp_path / "bad.csv", rows)
+    with pytest.raises(IngestError, match=r"bad\.csv, row 4, field 'mood': label 'mixed' is not one of") as info:
+        fit_from_csv(settings, path, text_column="comment", label_column="mood")
+    assert (info.value.row, info.value.field) == (4, "mood")
+    assert not (settings.models_path / "sentiment.npz").exists()
+
+
+def test_an_empty_label_names_its_row(settings: Settings, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "blank.csv", [*BUSINESS_ROWS, ("Fine I guess", "")])
+    with pytest.raises(IngestError, match="row 19, field 'mood'"):
+        fit_from_csv(settings, path, text_column="comment", label_column="mood")
+
+
+def test_missing_column_and_too_few_rows(settings: Settings, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "cols.csv", BUSINESS_ROWS)
+    with pytest.raises(IngestError, match="no column 'label'"):
+        fit_from_csv(settings, path, text_column="comment", label_column="label")
+    few = write_csv(tmp_path / "few.csv", [r for r in BUSINESS_ROWS if r[1] != "neutral"] + [("Hi", "neutral")])
+    with pytest.raises(IngestError, match="too few: neutral"):
+        fit_from_csv(settings, few, text_column="comment", label_column="mood")
+
+
+def test_cli_model_fit_sentiment(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOXPOP_HOME", str(settings.home))
+    monkeypatch.setenv("VOXPOP_DATABASE_URL", settings.database_url)
+    path = write_csv(tmp_path / "rows.csv", BUSINESS_ROWS, header=("text", "label"))
+    result = CliRunner().invoke(app, ["model", "fit", "sentiment", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Sentiment model fitted on 18 rows" in " ".join(result.output.split())
+    assert "fitted on 18 rows" in SentimentModel.load(Settings()).origin
+    bad = write_csv(tmp_path / "bad.csv", [("So so", "meh")], header=("text", "label"))
+    result = CliRunner().invoke(app, ["model", "fit", "sentiment", str(bad)])
+    assert result.exit_code == 1
+    assert "row 1, field 'label'" in " ".join(result.output.split())
