@@ -108,11 +108,17 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         if done.returncode != 0:
             sys.exit(f"voxpop ingest failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
         print(done.stdout.strip())
         print(f"backend: {backend}")
         print(f"rows/s: {args.rows / seconds:,.0f} ({args.rows:,} rows in {seconds:.1f} s, whole command)")
         print(f"peak RSS of the import process: {peak_mb:.0f} MB")
+        # On a shared machine the wall clock mostly measures the neighbours; CPU time (both threads of the
+        # import, plus the migration run) is the steadier figure.
+        print(f"CPU time of the child processes: {cpu:.1f} s ({args.rows / cpu:,.0f} rows per CPU-second)")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
         print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores shared, timings noisy")
 
 

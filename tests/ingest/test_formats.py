@@ -160,3 +160,11 @@ def test_on_added_receives_the_new_ids_once(store: Store, tmp_path: Path) -> Non
         assert sorted(i for batch in seen for i in batch) == sorted(session.scalars(select(Item.id)))
     store.dispose()
     assert count_items(store) == 7
+
+
+def test_unnamed_and_repeated_columns_keep_their_values(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "pandas.csv"
+    path.write_text(",text,tag,tag\n0,hello,a,b\n", encoding="utf-8")
+    import_file(store, path)
+    [item] = _items(store)
+    assert item.raw == {"column_1": "0", "tag": "a", "tag_2": "b"}

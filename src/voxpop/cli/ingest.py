@@ -55,7 +55,9 @@ def ingest(
     """Import FILE. Re-running the same import adds only what is new.
 
     Columns map to item fields with --map FIELD=COLUMN,… ; without it, columns named like a field are
-    used. Bad rows are rejected (file, row and field named) and the rest are stored.
+    used; the other columns are kept with each item (its raw record). Bad rows are rejected (file, row
+    and field named) and the rest are stored; a file that cannot be read at all is refused before anything
+    is written. Ctrl-C keeps the batches written so far: run the same command again to finish.
     """
     with user_errors():
         if fmt is not None and fmt not in FORMATS:

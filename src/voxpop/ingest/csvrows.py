@@ -77,6 +77,7 @@ class CsvRows:
         columns = [name.strip() for name in header]
         if not any(columns):
             raise self._data.error("has no header line naming its columns", row=0)
+        columns = _unique(columns)
         for name in columns:
             if not name.isascii():
                 try:
@@ -144,3 +145,18 @@ def _dialect(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+def _unique(columns: list[str]) -> list[str]:
+    """Name unnamed columns ``column_3`` and repeated ones ``name_2``, so no value is lost."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for index, name in enumerate(columns, 1):
+        base = name or f"column_{index}"
+        candidate, n = base, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{base}_{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
