@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import World, add_item, csrf_of, login
 from voxpop.accounts.tokens import authenticate_token, revoke_token
 from voxpop.store import Store
+from voxpop.web.app import create_app
 
 TokenFor = Callable[..., str]
 
@@ -163,6 +164,8 @@ def test_browser_session_can_use_the_api_with_the_csrf_header(app_client: TestCl
 
 def test_docs_and_schema_need_authentication(app_client: TestClient, world: World, token_for: TokenFor) -> None:
     _assert_error(app_client.get("/api/docs"), 401, "log in")
+    browser = app_client.get("/api/docs", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert browser.headers["location"] == "/login?next=%2Fapi%2Fdocs"
     _assert_error(app_client.get("/api/openapi.json"), 401, "log in")
     schema = app_client.get("/api/openapi.json", headers=_bearer(token_for("agent@example.com", "items:read")))
     assert schema.status_code == 200
@@ -178,3 +181,21 @@ def test_docs_and_schema_need_authentication(app_client: TestClient, world: Worl
 
 def test_unknown_api_path_uses_the_error_shape(app_client: TestClient, world: World) -> None:
     _assert_error(app_client.get("/api/v1/nothing-here"), 404, "Not Found")
+
+
+def test_unexpected_errors_keep_the_shape_and_hide_details(store: Store, world: World) -> None:
+    app = create_app(store.settings, store)
+
+    @app.get("/api/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/boom")
+    assert response.status_code == 500
+    assert response.json() == {"ok": False, "error": "internal error", "status": 500}
+
+
+def test_wrong_method_uses_the_error_shape(app_client: TestClient, world: World, token_for: TokenFor) -> None:
+    response = app_client.delete("/api/v1/items", headers=_bearer(token_for("admin@example.com", "items:read")))
+    _assert_error(response, 405, "Method Not Allowed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from voxpop.errors import (
     ValidationError,
     VoxpopError,
 )
+from voxpop.web.templating import render
 
 STATUS: dict[type[VoxpopError], int] = {
     NotFoundError: 404,
@@ -56,8 +58,6 @@ def error_response(request: Request, message: str, status: int, errors: list[dic
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if _is_api(request):
         return JSONResponse(error_body(message, status, errors), status_code=status, headers=headers)
-    from voxpop.web.templating import render
-
     return render(request, "error.html", {"message": message, "status": status}, status_code=status)
 
 
@@ -79,8 +79,11 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return error_response(request, str(exc.detail), exc.status_code)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Logged by the server; the client gets the same shape as every other error, and no details.
+        return error_response(request, "internal error", 500)
+
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        from urllib.parse import urlencode
-
         return RedirectResponse("/login?" + urlencode({"next": exc.next_path}), status_code=303)
