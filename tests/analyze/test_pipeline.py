@@ -128,3 +128,116 @@ def test_records_from_loose_mappings() -> None:
     assert record.created_at.tzinfo is not None
     assert record.likes == 12
     assert record.author is None
+
+
+# --- the whole pipeline with the real models -------------------------------------------------------------
+
+REVIEWS = [
+    "The waiter was rude and the soup was cold.",
+    "Absolutely loved the dessert, the staff were wonderful!",
+    "Do you take reservations for large groups?",
+    "I got food poisoning and I'm calling the health department.",
+    "",
+    "🍕🍕🍕",
+    "El servicio fue terrible y la comida llegó fría.",
+    "Billing charged my card twice for one meal.",
+]
+
+
+@pytest.fixture(scope="module")
+def models_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pipeline-home")
+
+
+@pytest.fixture
+def analyzer(models_home: Path) -> Analyzer:
+    """A fresh analyzer per test: its authenticity window remembers what it has seen."""
+    return Analyzer(Settings(home=models_home), "restaurant")
+
+
+def test_analyze_a_batch_end_to_end(analyzer: Analyzer) -> None:
+    rows = analyzer.analyze(
+        [{"id": f"x{i}", "text": t, "rating": 0.0 if i == 6 else None} for i, t in enumerate(REVIEWS)]
+    )
+    assert [r["id"] for r in rows] == [f"x{i}" for i in range(len(REVIEWS))]
+    negative, positive, question, poisoning, empty, emoji, spanish, billing = rows
+    assert negative["sentiment"] == "negative"
+    assert positive["sentiment"] == "positive"
+    assert negative["sentiment_score"] < positive["sentiment_score"]
+    assert question["is_question"] is True
+    assert negative["is_question"] is False
+    assert poisoning["urgency"] > positive["urgency"]
+    assert empty["sentiment"] is None
+    assert empty["language"] is None
+    assert emoji["language"] is None
+    assert spanish["language"] == "es"
+    assert spanish["evidence"]["sentiment"]["decided_by"] == "rating"
+    assert spanish["sentiment"] == "negative"
+    assert all(isinstance(r["aspects"], list) for r in rows)
+    assert all({"name", "sentiment", "score"} <= set(a) for r in rows for a in r["aspects"])
+    assert all(0.0 <= r["urgency"] <= 1.0 and 0.0 <= r["authenticity_risk"] <= 1.0 for r in rows)
+    assert all(r["evidence"]["authenticity"] == [] for r in rows)
+    assert billing["aspects"]
+
+
+def _add_items(store: Any, texts: list[str]) -> list[int]:
+    from datetime import UTC, datetime
+
+    from voxpop.store.models import Item, Source
+
+    with store.write() as session:
+        source = Source(name="file:reviews.csv")
+        session.add(source)
+        session.flush()
+        items = [
+            Item(
+                source_id=source.id,
+                dedup_key=f"k{i}",
+                channel="review",
+                text=text,
+                rating=0.2 if i % 2 else 0.9,
+                created_at=datetime(2026, 2, 1 + i, tzinfo=UTC),
+                author_name=f"author {i}",
+            )
+            for i, text in enumerate(texts)
+        ]
+        session.add_all(items)
+        session.flush()
+        return [item.id for item in items]
+
+
+def test_analyze_items_writes_the_analysis_columns_idempotently(store: Any, analyzer: Analyzer) -> None:
+    from sqlalchemy import select
+
+    from voxpop.analyze.pipeline import analyze_items
+    from voxpop.store.models import Item
+
+    ids = _add_items(store, REVIEWS)
+    assert analyze_items(store, [*ids, 999_999], analyzer, batch_size=3) == len(REVIEWS)
+    with store.read() as session:
+        first = {item.id: item for item in session.scalars(select(Item).order_by(Item.id))}
+    rude = first[ids[0]]
+    assert rude.sentiment == "negative"
+    assert rude.sentiment_score is not None
+    assert rude.sentiment_confidence is not None
+    assert rude.language == "en"
+    assert rude.is_question is False
+    assert first[ids[2]].is_question is True
+    assert 0.0 <= (rude.urgency or 0.0) <= 1.0
+    assert rude.authenticity_risk == 0.0
+    assert isinstance(rude.aspects, list)
+    assert isinstance(rude.topics, list)
+    assert rude.analysis is not None
+    assert "urgency" in rude.analysis["evidence"]
+    assert rude.analyzed_at is not None
+    assert first[ids[4]].sentiment is None
+    assert analyze_items(store, ids, analyzer, batch_size=3) == len(REVIEWS)
+    with store.read() as session:
+        again = {item.id: item for item in session.scalars(select(Item).order_by(Item.id))}
+    for item_id in ids:
+        assert again[item_id].sentiment == first[item_id].sentiment
+        assert again[item_id].urgency == first[item_id].urgency
+        assert again[item_id].analysis == first[item_id].analysis
+        assert again[item_id].analyzed_at is not None
+        assert again[item_id].analyzed_at >= first[item_id].analyzed_at  # type: ignore[operator]
+    assert analyze_items(store, [], analyzer) == 0

@@ -8,10 +8,10 @@ their analysis columns, batch by batch (re-running it rewrites the same values: 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Record, Registry, default_registry
 from voxpop.store.models import Item
@@ -181,7 +181,12 @@ def analyze_items(store: Store, item_ids: Iterable[int], analyzer: Analyzer, *, 
             for row in rows
         ]
         with store.write() as session:
-            session.execute(update(Item), values)
+            # A Core executemany, not the ORM's bulk update: an item deleted meanwhile is simply skipped.
+            table = cast(Table, Item.__table__)
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("item_id")),
+                [{"item_id": v.pop("id"), **v} for v in values],
+            )
         written += len(values)
     return written
 

@@ -38,13 +38,15 @@ class _Timeline:
     """Per-key (time, rating) history, bounded in keys and in entries per key."""
 
     def __init__(self) -> None:
-        self._keys: OrderedDict[str, deque[tuple[float, float]]] = OrderedDict()
+        self._keys: OrderedDict[str, deque[tuple[float, float, Any]]] = OrderedDict()
 
-    def get(self, key: str) -> list[tuple[float, float]]:
+    def get(self, key: str, skip: set[Any]) -> list[tuple[float, float]]:
+        """The (time, rating) history of ``key``, without the items whose ids are in ``skip`` — so an item
+        analysed again is not counted twice."""
         entries = self._keys.get(key)
-        return list(entries) if entries is not None else []
+        return [(t, r) for t, r, item in entries if item not in skip] if entries is not None else []
 
-    def add(self, key: str, moment: float, rating: float) -> None:
+    def add(self, key: str, moment: float, rating: float, item: Any) -> None:
         entries = self._keys.get(key)
         if entries is None:
             entries = self._keys[key] = deque(maxlen=MAX_TIMES_PER_KEY)
@@ -52,7 +54,7 @@ class _Timeline:
                 self._keys.popitem(last=False)
         else:
             self._keys.move_to_end(key)
-        entries.append((moment, rating))
+        entries.append((moment, rating, item))
 
 
 class RecentWindow:
@@ -101,9 +103,9 @@ class RecentWindow:
             rating = np.nan if record.rating is None else float(record.rating)
             place = record.location or record.source
             if place:
-                self.places.add(place, moment, rating)
+                self.places.add(place, moment, rating, record.id)
             if record.author:
-                self.people.add(record.author, moment, rating)
+                self.people.add(record.author, moment, rating, record.id)
 
 
 def _word_count(text: str) -> int:
@@ -175,7 +177,7 @@ def bursts(batch: Batch, window: RecentWindow) -> Iterator[Finding]:
     """Items posted in a 24-hour rush for their place (or source), well above its usual pace."""
     half = BURST_WINDOW_HOURS * 3600.0 / 2
     for place, members in _grouped(batch, lambda r: r.location or r.source).items():
-        past = window.places.get(place)
+        past = window.places.get(place, {batch.records[i].id for i in members})
         times = np.array([t for t, _ in past] + [_stamp(batch, i) for i in members], dtype=np.float64)
         ratings = np.array([r for _, r in past] + [_rating(batch, i) for i in members], dtype=np.float64)
         if len(times) < BURST_MIN:
@@ -214,7 +216,7 @@ def author_patterns(batch: Batch, window: RecentWindow) -> Iterator[Finding]:
     """Items by an author who posted many reviews within a week, every one of them extreme."""
     span = AUTHOR_WINDOW_DAYS * 86400.0
     for author, members in _grouped(batch, lambda r: r.author).items():
-        past = window.people.get(author)
+        past = window.people.get(author, {batch.records[i].id for i in members})
         times = np.array([t for t, _ in past] + [_stamp(batch, i) for i in members], dtype=np.float64)
         ratings = np.array([r for _, r in past] + [_rating(batch, i) for i in members], dtype=np.float64)
         if len(times) < AUTHOR_MIN:

@@ -1,0 +1,133 @@
+"""``voxpop analyze FILE -o OUT.jsonl``: every row out, in order, ids kept; bad input named precisely."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from voxpop.cli import app
+
+FIELDS = {
+    "id", "sentiment", "sentiment_score", "confidence", "aspects", "department", "language", "is_question",
+    "urgency", "authenticity_risk", "topics", "evidence",
+}  # fmt: skip
+TEXTS = [
+    "The delivery arrived two days late and the box was crushed.",
+    "Lovely staff, the pasta was delicious!",
+    "Is there parking near the restaurant?",
+    "I was charged twice for one order, I want a refund or I'll do a chargeback.",
+    "",
+    "😡😡😡",
+    "La comida estaba fría y el camarero fue muy grosero.",
+    "The room was spotless and quiet. " * 300,
+    "My parcel never came and support never answered my emails.",
+    "Great coffee, friendly barista, will come back.",
+    "The app crashes every time I open the camera.",
+    "Food poisoning after the seafood special, calling the health department.",
+]
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["analyze", *args])
+    return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+
+def _read(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_rows_come_out_in_order_with_their_ids(tmp_path: Path) -> None:
+    rows = [
+        {
+            "review_id": f"r-{n:03d}",
+            "body": TEXTS[n % len(TEXTS)],
+            "stars": str(1 + n % 5),
+            "when": f"2026-02-{n % 28 + 1:02d}",
+        }
+        for n in range(40)
+    ]
+    source = _write_csv(tmp_path / "reviews.csv", rows)
+    out = tmp_path / "out.jsonl"
+    code, output = _run(
+        str(source), "-o", str(out), "--text-column", "body", "--id-column", "review_id",
+        "--map", "rating=stars,created_at=when",
+    )  # fmt: skip
+    assert code == 0, output
+    results = _read(out)
+    assert [r["id"] for r in results] == [row["review_id"] for row in rows]
+    assert all(set(r) >= FIELDS for r in results)
+    by_text = {rows[i]["body"]: results[i] for i in range(len(TEXTS))}
+    assert by_text["Is there parking near the restaurant?"]["is_question"] is True
+    assert by_text[""]["sentiment"] is None
+    assert by_text["😡😡😡"]["language"] is None
+    assert by_text[TEXTS[6]]["language"] == "es"
+    assert by_text[TEXTS[6]]["evidence"]["sentiment"]["language"] == "es"
+    assert by_text[TEXTS[1]]["sentiment"] == "positive"
+    assert by_text[TEXTS[0]]["sentiment"] == "negative"
+    assert by_text[TEXTS[11]]["urgency"] > by_text[TEXTS[9]]["urgency"]
+    assert "health department" in by_text[TEXTS[11]]["evidence"]["urgency"]["escalation_terms"]
+    assert all(0.0 <= r["authenticity_risk"] <= 1.0 for r in results)
+    assert isinstance(by_text[TEXTS[0]]["evidence"]["authenticity"], list)
+    # The same texts come back under other ids: the repeats carry near-duplicate evidence.
+    twins = {row["review_id"] for row in rows if row["body"] == TEXTS[0]} - {"r-012"}
+    repeat = results[len(TEXTS)]["evidence"]["authenticity"]
+    assert any(e["signal"] == "near_duplicate" and e["similar_to"] in twins for e in repeat)
+    summary = json.loads((tmp_path / "out.jsonl.topics.json").read_text())
+    assert summary["items"] == 40
+    assert all(isinstance(r["topics"], list) for r in results)
+    assert not list(tmp_path.glob(".voxpop-topics-*"))  # temporary files cleaned up
+
+
+def test_jsonl_without_ids_numbers_the_rows(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps({"text": t}) for t in TEXTS[:5]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, output = _run(str(source), "-o", str(out), "--no-topics")
+    assert code == 0, output
+    assert [r["id"] for r in _read(out)] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("body,id\nhello,1\n", [], r"in\.csv, row 1, field 'text': no text column 'text'"),
+        ("text,rating\nok,5\nbad,11\n", [], r"in\.csv, row 2, field 'rating': cannot read '11' as rating"),
+        ("text,id\nfine,1\n", ["--id-column", "review_id"], r"field 'review_id': no id column 'review_id'"),
+        ("text,created_at\nfine,yesterday\n", [], r"row 1, field 'created_at'"),
+        ("text\nfine\n", ["--map", "colour=text"], r"unknown field 'colour'"),
+        ("text\nfine\n", ["--rating-scale", "five"], r"--rating-scale 'five'"),
+    ],
+)
+def test_bad_csv_input_is_named(tmp_path: Path, content: str, args: list[str], message: str) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(content, encoding="utf-8")
+    code, output = _run(str(source), "-o", str(tmp_path / "out.jsonl"), *args)
+    assert code == 1
+    assert re.search(message, " ".join(output.split())), output
+
+
+def test_bad_jsonl_line_is_named(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "fine"}\n{"text": broken\n', encoding="utf-8")
+    code, output = _run(str(source), "-o", str(tmp_path / "out.jsonl"))
+    assert code == 1
+    assert "in.jsonl, row 2: is not valid JSON" in " ".join(output.split())
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    code, output = _run(str(tmp_path / "nope.csv"), "-o", str(tmp_path / "out.jsonl"))
+    assert code == 1
+    assert "nope.csv: no such file" in " ".join(output.split())
