@@ -51,6 +51,7 @@ def test_demo_creates_its_own_store_and_reuses_it(monkeypatch: pytest.MonkeyPatc
     assert "demo@voxpop.local" in first.output
     assert "delivery@voxpop.local" in first.output
     assert "Added 300 items" in first.output
+    assert "What happened at Crumb & Kettle" in first.output
     password = _password(first.output)
     assert (_home() / "demo" / "voxpop.db").is_file()
     assert not (_home() / "voxpop.db").exists()

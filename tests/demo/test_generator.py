@@ -207,3 +207,14 @@ def test_the_phrase_bank_is_large() -> None:
 def test_no_items_is_an_error() -> None:
     with pytest.raises(ValueError, match="at least one"):
         generate(NOW, items=0)
+
+
+def test_the_story_guide_matches_the_data(items: list[DemoItem]) -> None:
+    guide = {label: day for day, label in biz.story_guide(NOW)}
+    burst_days = {i.created_at.date() for i in items if i.story == "fake_burst" and i.record.channel == "google"}
+    assert burst_days == {guide["A burst of 12 near-identical 5-star reviews on Google for Station Square"]}
+    viral = min((i for i in items if i.story == "viral"), key=_ago)
+    assert viral.created_at.date() == guide["A food-safety complaint from a big account goes viral"]
+    first_courier = min(i.created_at for i in items if biz.COURIER in i.record.text and i.story == "partner")
+    assert first_courier.date() >= guide[biz.PARTNER.label]
+    assert all(day <= NOW.date() for day in guide.values())

@@ -68,6 +68,7 @@ def demo(
                 _analyze(store)
             _print_counts(demo_install.counts(store))
         _print_logins(logins, password, settings.home)
+        _print_guide(demo_install.created_at(store) or datetime.now(UTC))
         if serve:
             _serve(settings, host, port)
 
@@ -126,6 +127,14 @@ def _print_logins(logins: list[Login], password: str, home: Path) -> None:
         table.add_row(login.email, login.role, login.department or "all")
     console.print(table)
     console.print(f"Password: [bold]{password}[/bold]  (kept in {home}/demo-login.txt)", highlight=False)
+
+
+def _print_guide(created: datetime) -> None:
+    from voxpop.demo.business import story_guide
+
+    console.print("[bold]What happened at Crumb & Kettle[/bold] (go and find it in the inbox):")
+    for day, label in story_guide(created):
+        console.print(f"  {day.isoformat()}  {label}", highlight=False)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:

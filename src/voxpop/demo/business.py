@@ -7,6 +7,7 @@ e-mail address and web address uses the reserved ``example`` domains.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 BUSINESS = "Crumb & Kettle"
 CITY = "Larkhaven"
@@ -41,6 +42,21 @@ FAKE_BURSTS = (  # (channel, location, days ago, how many) — near-identical 5-
     ("yelp", "Riverside", 111, 7),
 )
 VIRAL_DAYS_AGO = (3, 71)  # the food-safety post (this week) and the courier thread (month 4)
+
+
+def story_guide(now: datetime) -> list[tuple[date, str]]:
+    """What happens in the demo and when, for a demo made at ``now`` — the things to go and find."""
+    day = now.date()
+    events = [(day - timedelta(days=s.starts_days_ago), s.label) for s in STORIES]
+    events += [
+        (day - timedelta(days=ago), f"A burst of {n} near-identical 5-star reviews on {channel.title()} for {shop}")
+        for channel, shop, ago, n in FAKE_BURSTS
+    ]
+    events += [
+        (day - timedelta(days=VIRAL_DAYS_AGO[0]), "A food-safety complaint from a big account goes viral"),
+        (day - timedelta(days=VIRAL_DAYS_AGO[1]), f"A delivery complaint thread about {COURIER}"),
+    ]
+    return sorted(events)
 
 
 @dataclass(frozen=True)

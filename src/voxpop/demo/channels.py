@@ -174,7 +174,9 @@ class Builders:
             plan = Plan("neu", [])
             question = voice.frame("questions")
             subject = rng.choice(("Question", "Quick question", "Enquiry", sentence_case(question)))
-            body = sentence_case(question) + " " + rng.choice(("Thanks in advance.", "Many thanks.", "", "Thank you!"))
+            body = (
+                sentence_case(question) + " " + rng.choice(("Thanks in advance.", "Many thanks.", "", "Thank you!"))
+            ).strip()
             department = biz.SERVICE
         else:
             if not plan.aspects:

@@ -236,6 +236,12 @@ def workflow(
     }
 
 
+def created_at(store: Store) -> datetime | None:
+    """When the demo in ``store`` was made: the time its first item was stored."""
+    with store.read() as session:
+        return session.scalar(select(func.min(Item.ingested_at)))
+
+
 def counts(store: Store) -> dict[str, int]:
     """Items per source name in ``store`` (what the CLI prints at the end)."""
     with store.read() as session:
