@@ -131,3 +131,21 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
     code, output = _run(str(tmp_path / "nope.csv"), "-o", str(tmp_path / "out.jsonl"))
     assert code == 1
     assert "nope.csv: no such file" in " ".join(output.split())
+
+
+def test_skipping_enrichers(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,The soup was cold.\n2,Can I book a table?\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, output = _run(str(source), "-o", str(out), "--skip", "aspects", "--skip", "topics")
+    assert code == 0, output
+    rows = _read(out)
+    assert [r["aspects"] for r in rows] == [[], []]
+    assert rows[1]["is_question"] is True
+    assert not (tmp_path / "out.jsonl.topics.json").exists()
+    code, output = _run(str(source), "-o", str(out), "--skip", "sentiment")
+    assert code == 1
+    assert "--skip sentiment: aspects, urgency needs it" in " ".join(output.split())
+    code, output = _run(str(source), "-o", str(out), "--skip", "nonsense")
+    assert code == 1
+    assert "no enricher named 'nonsense'" in output

@@ -38,6 +38,24 @@ def _parse_scale(text: str) -> tuple[float, float]:
     return float(match.group(1)), float(match.group(2))
 
 
+def _chosen(skip: list[str]) -> list[str] | None:
+    """Every registered enricher but the skipped ones; skipping one that another needs is an error."""
+    if not skip:
+        return None
+    from voxpop.analyze.registry import default_registry
+
+    registry = default_registry()
+    for name in skip:
+        registry.spec(name)  # an unknown name fails here, listing the known ones
+    chosen = [name for name in registry.names() if name not in skip]
+    needed = {spec.name for spec in registry.ordered(chosen)}
+    for name in skip:
+        if name in needed:
+            users = [n for n in chosen if name in registry.spec(n).requires]
+            raise ValidationError(f"--skip {name}: {', '.join(users)} needs it; skip those too")
+    return chosen
+
+
 @app.command("analyze")
 def analyze(
     source: Path = typer.Argument(..., help="CSV (with a header) or JSON Lines file"),
@@ -54,6 +72,9 @@ def analyze(
     rating_scale: str = typer.Option("1-5", help="The scale of the rating column"),
     topics: bool = typer.Option(True, help="Discover topics over the whole file (filled in at the end)"),
     batch_size: int = typer.Option(256, min=1, max=10_000, help="Items per batch once started"),
+    skip: list[str] = typer.Option(
+        [], "--skip", help="Leave out an enricher (repeatable), e.g. --skip aspects for speed, --skip topics"
+    ),
 ) -> None:
     """Analyse every row: sentiment, aspects and department, language, question, urgency, fake-review risk,
     topics. One JSON object per input row, in input order, written as soon as each batch is done."""
@@ -64,7 +85,7 @@ def analyze(
         fields = {name: name for name in Columns().fields}
         fields.update(_parse_map(map_))
         columns = Columns(text=text_column, id=id_column, fields=fields, id_required=id_column != "id")
-        analyzer = Analyzer(load_settings(), taxonomy)
+        analyzer = Analyzer(load_settings(), taxonomy, enrichers=_chosen(skip))
         with Progress(
             SpinnerColumn(),
             TextColumn("[bold]analysing[/bold] {task.description}"),
