@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(
         default=None, description="Where fitted and derived models are kept. Empty: <home>/models."
     )
+    taxonomy: str = Field(
+        default="general",
+        description="The app's active taxonomy: a built-in name (general, restaurant, hotel, airline, saas) or a file.",
+    )
+    analyze_on_ingest: bool = Field(default=True, description="Analyse new items right after they are stored.")
     page_size: int = Field(default=50, ge=5, le=500)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     broker_url: str = Field(default="", description="redis://… to run the pipeline on Dramatiq workers.")

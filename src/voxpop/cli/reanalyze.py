@@ -1,0 +1,33 @@
+"""``voxpop reanalyze``: analyse the stored items that are not analysed yet (or all of them)."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from voxpop.cli import app
+from voxpop.cli.common import console, open_store
+from voxpop.workers.analysis import analyze, pending_ids
+
+CHUNK = 512
+
+
+@app.command("reanalyze")
+def reanalyze(
+    everything: bool = typer.Option(False, "--all", help="Analyse every item again, not only pending ones."),
+) -> None:
+    """Analyse stored items: those an interrupted or --no-analyze import left, or (--all) every item,
+    e.g. after a new sentiment model or taxonomy."""
+    with open_store() as store:
+        ids = pending_ids(store, everything=everything)
+        if not ids:
+            console.print("nothing to analyse")
+            return
+        columns = (TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as progress:
+            bar = progress.add_task("analyse", total=len(ids))
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                analyze(store, chunk)
+                progress.advance(bar, len(chunk))
+        console.print(f"analysed {len(ids):,} items")

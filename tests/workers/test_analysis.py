@@ -1,0 +1,82 @@
+"""Stored items are analysed through the executor, and ``voxpop reanalyze`` picks up what is pending."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from voxpop.cli import app
+from voxpop.ingest.records import ItemRecord
+from voxpop.ingest.writer import get_or_create_source, write_batch
+from voxpop.settings import Settings
+from voxpop.store import Store
+from voxpop.store.models import Item
+from voxpop.workers.analysis import pending_ids
+from voxpop.workers.executor import get_executor
+
+TEXTS = [
+    "The delivery was two hours late and the food arrived cold. Never again.",
+    "Lovely staff, great coffee, we will definitely come back!",
+    "Do you have gluten-free options?",
+]
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def analysed_store(settings: Settings, models_dir: Path) -> Store:
+    settings.model_dir = models_dir
+    return Store(settings)
+
+
+def _add(store: Store, texts: list[str]) -> list[int]:
+    with store.write() as session:
+        source = get_or_create_source(session, "google", kind="file", channel="google")
+        return write_batch(session, source, [ItemRecord(text=t) for t in texts]).added_ids
+
+
+def test_executor_analyses_new_items(analysed_store: Store) -> None:
+    ids = _add(analysed_store, TEXTS)
+    get_executor(analysed_store).submit("analyze", ids)
+    with analysed_store.read() as session:
+        items = {i.text: i for i in session.scalars(select(Item))}
+    late, happy, question = (items[t] for t in TEXTS)
+    assert late.sentiment == "negative" and late.sentiment_score is not None and late.sentiment_score < 0
+    assert happy.sentiment == "positive"
+    assert question.is_question is True
+    assert all(i.analyzed_at is not None and i.language == "en" for i in items.values())
+    assert late.urgency is not None and happy.urgency is not None and late.urgency > happy.urgency
+    assert pending_ids(analysed_store) == []
+    analysed_store.dispose()
+
+
+def test_unknown_task_is_a_clear_error(analysed_store: Store) -> None:
+    with pytest.raises(LookupError, match="no task named 'nope'"):
+        get_executor(analysed_store).submit("nope", [1])
+    analysed_store.dispose()
+
+
+def test_reanalyze_command_finishes_pending_items(
+    analysed_store: Store, monkeypatch: pytest.MonkeyPatch, models_dir: Path
+) -> None:
+    settings = analysed_store.settings
+    _add(analysed_store, TEXTS)
+    assert len(pending_ids(analysed_store)) == 3
+    monkeypatch.setenv("VOXPOP_HOME", str(settings.home))
+    monkeypatch.setenv("VOXPOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("VOXPOP_MODEL_DIR", str(models_dir))
+    result = CliRunner().invoke(app, ["reanalyze"])
+    assert result.exit_code == 0, result.output
+    assert "analysed 3 items" in result.output
+    assert pending_ids(analysed_store) == []
+    again = CliRunner().invoke(app, ["reanalyze"])
+    assert "nothing to analyse" in again.output
+    with analysed_store.read() as session:
+        assert session.scalar(select(func.count()).where(Item.analyzed_at.is_not(None))) == 3
+    analysed_store.dispose()
