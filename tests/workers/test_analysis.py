@@ -47,11 +47,15 @@ def test_executor_analyses_new_items(analysed_store: Store) -> None:
     with analysed_store.read() as session:
         items = {i.text: i for i in session.scalars(select(Item))}
     late, happy, question = (items[t] for t in TEXTS)
-    assert late.sentiment == "negative" and late.sentiment_score is not None and late.sentiment_score < 0
+    assert late.sentiment == "negative"
+    assert late.sentiment_score is not None
+    assert late.sentiment_score < 0
     assert happy.sentiment == "positive"
     assert question.is_question is True
     assert all(i.analyzed_at is not None and i.language == "en" for i in items.values())
-    assert late.urgency is not None and happy.urgency is not None and late.urgency > happy.urgency
+    assert late.urgency is not None
+    assert happy.urgency is not None
+    assert late.urgency > happy.urgency
     assert pending_ids(analysed_store) == []
     analysed_store.dispose()
 
