@@ -337,8 +337,8 @@ def test_cli_show_reports_a_bad_file(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.yaml", "name: x\naspects:\n  - nam: food\n")
     result = CliRunner().invoke(app, ["taxonomy", "show", str(path)])
     assert result.exit_code == 1
-    assert "bad.yaml" in result.output
-    assert "aspects[0]" in result.output
+    output = result.output.replace("\n", "")  # the console wraps long lines
+    assert f"{path}: key 'aspects[0].name': Field required" in output
 
 
 def test_cli_show_does_not_interpret_markup(tmp_path: Path) -> None:
@@ -391,4 +391,4 @@ def test_cli_fit_reports_a_missing_column(tmp_path: Path) -> None:
     csv_path = write(tmp_path / "labelled.csv", "text,tag\nhello,x\n")
     result = CliRunner().invoke(app, ["taxonomy", "fit", str(csv_path), "-o", str(tmp_path / "o.yaml")])
     assert result.exit_code == 1
-    assert "no column 'label'" in result.output
+    assert f"{csv_path}, field 'label': no column 'label'" in result.output.replace("\n", "")

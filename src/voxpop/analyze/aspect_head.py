@@ -20,7 +20,7 @@ import base64
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,6 +41,7 @@ TEXT_CS = (1.0, 4.0, 16.0)
 EMBEDDING_CS = (0.5, 2.0, 8.0)
 BLEND_GRID = np.round(np.linspace(0.0, 1.0, 11), 2)
 THRESHOLD_GRID = np.linspace(0.05, 0.95, 37)
+GUARD_QUANTILE = 0.02
 
 
 class Encoder(Protocol):
@@ -94,6 +95,10 @@ class AspectHead:
     embedding_intercept: np.ndarray | None
     blend: np.ndarray  # per aspect, weight of the TF-IDF model's log-odds (the rest: the embedding model)
     offsets: np.ndarray  # multi-label: per-aspect log-odds thresholds; exclusive: added to the log-probs
+    # The out-of-domain guard (see ``decide``): mean training embedding per aspect, and the cosine to it
+    # that all but ``GUARD_QUANTILE`` of the aspect's training texts reach. Empty when fitted without.
+    centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    floors: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def __post_init__(self) -> None:
         words, chars = _vectorizers(1)
@@ -134,15 +139,24 @@ class AspectHead:
             return np.asarray(adjusted - best + 1e-9)  # only the top aspect is >= 0
         return np.asarray(z - self.offsets)
 
-    def decide(self, z: np.ndarray) -> list[list[int]]:
-        """Indices of the tagged aspects per text, best first."""
+    def decide(self, z: np.ndarray, embeddings: np.ndarray | None = None) -> list[list[int]]:
+        """Indices of the tagged aspects per text, best first.
+
+        A head trained only on texts that each had an aspect always names one (the top aspect when none
+        passes). Given ``embeddings``, that forced answer is dropped for a text farther from the aspect's
+        training texts than nearly all of them were: "hello" is not a complaint about lost luggage.
+        """
         margins = self.margins(z)
+        guard = embeddings is not None and self.centroids.shape == (len(self.labels), np.shape(embeddings)[-1])
+        closeness = np.asarray(embeddings) @ self.centroids.T if guard else None
         out: list[list[int]] = []
-        for row in margins:
+        for r, row in enumerate(margins):
             order = [int(i) for i in np.argsort(-row)]
             chosen = [i for i in order if row[i] > 0]
-            if not chosen and self.at_least_one:
+            if self.exclusive or (not chosen and self.at_least_one):
                 chosen = order[:1]
+                if closeness is not None and closeness[r, chosen[0]] < self.floors[chosen[0]]:
+                    chosen = []
             out.append(chosen)
         return out
 
@@ -265,6 +279,20 @@ def _select_multilabel(
     return text_c, embedding_c, blend, thresholds
 
 
+def _guard(embeddings: np.ndarray, y: np.ndarray, exclusive: bool, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per aspect: the unit mean of its training embeddings and the low quantile of cosines to it."""
+    centroids = np.zeros((n_labels, embeddings.shape[1]), dtype=np.float32)
+    floors = np.full(n_labels, -1.0, dtype=np.float32)
+    for k in range(n_labels):
+        members = embeddings[y == k] if exclusive else embeddings[y[:, k]]
+        if len(members) == 0:
+            continue
+        mean = members.mean(axis=0)
+        centroids[k] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        floors[k] = float(np.quantile(members @ centroids[k], GUARD_QUANTILE))
+    return centroids, floors
+
+
 def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder | None = None) -> AspectHead:
     """Fit a head on ``texts`` and their aspect names (an empty list: the text is about none of them).
 
@@ -311,6 +339,7 @@ def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder |
             blend[:] = weight
         else:
             text_c, embedding_c, blend, offsets = _select_multilabel(x, embeddings, y, len(names), folds)
+    centroids, floors = _guard(embeddings, y, exclusive, len(names))
     text_coef, text_intercept = _fit_linear(x, y, exclusive, len(names), text_c)
     emb_coef, emb_intercept = _fit_linear(embeddings, y, exclusive, len(names), embedding_c)
     return AspectHead(
@@ -327,6 +356,8 @@ def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder |
         embedding_intercept=emb_intercept,
         blend=blend.astype(np.float32),
         offsets=offsets.astype(np.float32),
+        centroids=centroids,
+        floors=floors,
     )
 
 
@@ -356,6 +387,8 @@ def encode_head(head: AspectHead) -> tuple[str, str]:
         "text_intercept": head.text_intercept.astype(np.float32),
         "offsets": head.offsets.astype(np.float32),
         "blend": head.blend.astype(np.float32),
+        "centroids": head.centroids.astype(np.float16),
+        "floors": head.floors.astype(np.float32),
     }
     if head.embedding_coef is not None and head.embedding_intercept is not None:
         arrays["embedding_coef"] = head.embedding_coef.astype(np.float32)
@@ -388,6 +421,8 @@ def decode_head(fmt: str, data: str) -> AspectHead:
             embedding_coef=arrays.get("embedding_coef"),
             embedding_intercept=arrays.get("embedding_intercept"),
             blend=arrays["blend"],
+            centroids=arrays["centroids"].astype(np.float32) if "centroids" in arrays else np.zeros((0, 0), np.float32),
+            floors=arrays.get("floors", np.zeros(0, dtype=np.float32)),
             offsets=arrays["offsets"],
         )
     except (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError) as exc:

@@ -17,16 +17,15 @@ the clause with the aspect's keyword, else the one most similar to / most typica
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from voxpop.analyze.aspect_head import Encoder
 from voxpop.analyze.clauses import split_clauses
+from voxpop.analyze.sentiment import SentimentModel
 from voxpop.analyze.taxonomy import Aspect, Taxonomy
 
 TOP_K = 3
@@ -58,18 +57,6 @@ OFF_TOPIC = [
     "Update to my earlier review.",
     "Read the other reviews before you decide.",
 ]
-
-
-class SentimentScorer(Protocol):
-    """What the tagger needs from ``voxpop.analyze.sentiment.SentimentModel``."""
-
-    def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[_SentimentLike]: ...
-
-
-class _SentimentLike(Protocol):
-    label: str
-    score: float
-    confidence: float
 
 
 @dataclass
@@ -111,7 +98,7 @@ class AspectTagger:
     """Tags texts with a taxonomy's aspects, each with the sentiment of its own clause."""
 
     def __init__(
-        self, taxonomy: Taxonomy, embedder: Encoder | None = None, sentiment: SentimentScorer | None = None
+        self, taxonomy: Taxonomy, embedder: Encoder | None = None, sentiment: SentimentModel | None = None
     ) -> None:
         self.taxonomy = taxonomy
         self._embedder = embedder
@@ -134,13 +121,10 @@ class AspectTagger:
         return self._embedder
 
     @property
-    def sentiment(self) -> SentimentScorer:
+    def sentiment(self) -> SentimentModel:
+        """The sentiment model scoring each aspect's clause (voxpop's own unless one was given)."""
         if self._sentiment is None:
-            from voxpop.settings import Settings
-
-            # Imported here: the sentiment model is only needed by ``tag`` (``detect`` does without it).
-            sentiment = importlib.import_module("voxpop.analyze.sentiment")
-            self._sentiment = sentiment.SentimentModel.load(Settings())
+            self._sentiment = SentimentModel.load()
         return self._sentiment
 
     def _prompts(self) -> tuple[np.ndarray, np.ndarray]:
@@ -180,9 +164,10 @@ class AspectTagger:
                 continue
             k = min(TOP_K, columns.shape[1])
             best = -np.sort(-columns, axis=1)[:, :k]
-            best = np.where(np.isfinite(best), best, np.nan)
-            with np.errstate(all="ignore"):
-                out[:, index] = np.nan_to_num(np.nanmean(best, axis=1), nan=-1.0)
+            finite = np.isfinite(best)
+            counts = finite.sum(axis=1)
+            totals = np.where(finite, best, 0.0).sum(axis=1)
+            out[:, index] = np.where(counts > 0, totals / np.maximum(counts, 1), -1.0)
         return out
 
     def calibrate(self) -> float:
@@ -236,9 +221,13 @@ class AspectTagger:
         head = self.taxonomy.head
         if head is not None and self._learned:
             z = head.logits(texts, embeddings if head.uses_embeddings else None)
-            margins = head.margins(z)
+            if head.exclusive:  # one aspect per text: its relevance is its probability
+                p = np.clip(np.exp(z), 1e-6, 1 - 1e-6)
+                margins = np.log(p / (1 - p))
+            else:
+                margins = head.margins(z)
             chosen = np.zeros_like(margins, dtype=bool)
-            for row, picks in enumerate(head.decide(z)):
+            for row, picks in enumerate(head.decide(z, embeddings if learned else None)):
                 chosen[row, picks] = True
             for name, column in self._learned.items():
                 index = names.index(name)
