@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 from voxpop.accounts.tokens import authenticate_token
 from voxpop.accounts.users import authenticate, get_user_by_email
 from voxpop.cli import app
+from voxpop.errors import AuthenticationError
 from voxpop.settings import Settings
 from voxpop.store import Store
 
@@ -47,7 +48,13 @@ def test_department_user_and_token_commands(runner: CliRunner, store: Store, set
     with store.write() as s:
         user = authenticate(s, "desk@example.com", "a long enough password", settings=settings)
         assert [d.name for d in user.departments] == ["Front desk"]
-        assert authenticate_token(s, plaintext).scopes == ["items:read"]
+        token_id = authenticate_token(s, plaintext).id
+    listed = runner.invoke(app, ["token", "list", "desk@example.com"])
+    assert plaintext[:12] in listed.output
+    assert plaintext not in listed.output
+    assert runner.invoke(app, ["token", "revoke", str(token_id)]).exit_code == 0
+    with store.read() as s, pytest.raises(AuthenticationError, match="revoked"):
+        authenticate_token(s, plaintext)
 
 
 def test_password_is_prompted_without_echo(runner: CliRunner, store: Store) -> None:

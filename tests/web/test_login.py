@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, World, csrf_of, login
 from voxpop.store import Store
-from voxpop.store.models import WebSession
+from voxpop.store.models import ApiToken, AuditEvent, WebSession
 from voxpop.web.app import create_app
 from voxpop.web.auth import COOKIE
 
@@ -123,3 +125,20 @@ def test_security_headers_on_every_response(app_client: TestClient, world: World
         assert response.headers["referrer-policy"] == "same-origin"
         assert "strict-transport-security" not in response.headers
     assert "<script>" not in app_client.get("/login").text  # no inline script anywhere
+
+
+def test_account_events_are_audited(app_client: TestClient, world: World, store: Store, token_for: Any) -> None:
+    login(app_client, "agent@example.com", "a wrong guess")
+    login(app_client, "agent@example.com")
+    app_client.post("/logout", data={"csrf_token": csrf_of(app_client.get("/inbox").text)})
+    token = token_for("admin@example.com", "items:read")
+    assert app_client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    with store.read() as s:
+        events = [(e.action, e.actor) for e in s.query(AuditEvent).order_by(AuditEvent.id)]
+        assert s.query(ApiToken).one().last_used_at is not None
+    assert events == [
+        ("login_failed", "agent@example.com"),
+        ("login", "agent@example.com"),
+        ("logout", "agent@example.com"),
+        ("token_created", "admin@example.com"),
+    ]

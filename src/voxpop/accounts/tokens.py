@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from voxpop.accounts.audit import record
 from voxpop.accounts.sessions import hash_token
 from voxpop.errors import AuthenticationError, NotFoundError, ValidationError
 from voxpop.store.models import ApiToken, User
@@ -31,16 +33,18 @@ def create_token(session: Session, user: User, *, name: str, scopes: Sequence[st
     if not name.strip():
         raise ValidationError("a token needs a name")
     token = PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id,
-            name=name.strip(),
-            prefix=token[:12],
-            token_hash=hash_token(token),
-            scopes=check_scopes(scopes),
-        )
+    api_token = ApiToken(
+        user_id=user.id,
+        name=name.strip(),
+        prefix=token[:12],
+        token_hash=hash_token(token),
+        scopes=check_scopes(scopes),
     )
+    session.add(api_token)
     session.flush()
+    record(
+        session, "token_created", user=user, object_type="api_token", object_id=api_token.id, scopes=api_token.scopes
+    )
     return token
 
 
@@ -57,6 +61,15 @@ def authenticate_token(session: Session, token: str) -> ApiToken:
     return api_token
 
 
+def mark_used(session: Session, api_token: ApiToken, *, every: timedelta = timedelta(minutes=5)) -> bool:
+    """Note when a token was last used, at most once per ``every`` (so reads stay reads)."""
+    now = utcnow()
+    if api_token.last_used_at is not None and now - api_token.last_used_at < every:
+        return False
+    session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+    return True
+
+
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
@@ -67,5 +80,6 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
         raise NotFoundError(f"no API token with id {token_id}")
     if api_token.revoked_at is None:
         api_token.revoked_at = utcnow()
+        record(session, "token_revoked", user=api_token.user, object_type="api_token", object_id=api_token.id)
         session.flush()
     return api_token

@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.table import Table
 
-from voxpop.accounts.tokens import SCOPES, create_token
+from voxpop.accounts.tokens import SCOPES, create_token, list_tokens, revoke_token
 from voxpop.accounts.users import create_user, get_user_by_email, list_users
 from voxpop.act.departments import create_department, get_department_by_name
 from voxpop.cli import app
@@ -78,6 +78,36 @@ def token_create(
         token = create_token(session, user, name=name, scopes=scope)
     err_console.print(f"token '{name}' for {email} ({', '.join(sorted(set(scope)))}); store it now:")
     console.print(token, highlight=False, soft_wrap=True)
+
+
+@token_app.command("list")
+def token_list(email: str = typer.Argument(..., help="Whose tokens.")) -> None:
+    """A user's tokens (never their secret), newest last."""
+    with user_errors(), open_store() as store:
+        session = store.read()
+        try:
+            table = Table("id", "name", "prefix", "scopes", "created", "last used", "revoked")
+            for token in list_tokens(session, get_user_by_email(session, email)):
+                table.add_row(
+                    str(token.id),
+                    token.name,
+                    token.prefix + "…",
+                    " ".join(token.scopes),
+                    token.created_at.strftime("%Y-%m-%d %H:%M"),
+                    token.last_used_at.strftime("%Y-%m-%d %H:%M") if token.last_used_at else "",
+                    token.revoked_at.strftime("%Y-%m-%d %H:%M") if token.revoked_at else "",
+                )
+            console.print(table)
+        finally:
+            session.close()
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int = typer.Argument(..., help="The id shown by 'voxpop token list'.")) -> None:
+    """Revoke a token: the API refuses it from now on."""
+    with user_errors(), open_store() as store, store.write() as session:
+        token = revoke_token(session, token_id)
+        console.print(f"token {token.id} ('{token.name}') revoked")
 
 
 @department_app.command("create")

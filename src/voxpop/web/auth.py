@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from voxpop.accounts.permissions import require_scope, require_write
 from voxpop.accounts.sessions import load_session
-from voxpop.accounts.tokens import SCOPES, authenticate_token
+from voxpop.accounts.tokens import SCOPES, authenticate_token, mark_used
 from voxpop.errors import AuthenticationError, PermissionDeniedError
 from voxpop.settings import Settings
 from voxpop.store import Store
-from voxpop.store.models import User, WebSession
+from voxpop.store.models import ApiToken, User, WebSession
+from voxpop.store.types import utcnow
 from voxpop.web.errors import LoginRequired
 from voxpop.web.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, tokens_match
 
@@ -92,14 +94,24 @@ class Principal:
             require_write(self.user)
 
 
-async def api_principal(request: Request, db: ReadDb) -> Principal:
-    """A bearer token (its scopes), or a logged-in browser (every scope; CSRF header on writes)."""
+def _note_use(request: Request, token: ApiToken) -> None:
+    if token.last_used_at is None or utcnow() - token.last_used_at >= timedelta(minutes=5):
+        with get_store(request).write() as session:
+            mark_used(session, token)
+
+
+def api_principal(request: Request, db: ReadDb) -> Principal:
+    """A bearer token (its scopes), or a logged-in browser (every scope; CSRF header on writes).
+
+    Sync on purpose: FastAPI runs it in the thread pool, so its database work stays off the event loop.
+    """
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise AuthenticationError("use 'Authorization: Bearer <token>'")
         token = authenticate_token(db, value.strip())
+        _note_use(request, token)
         return Principal(user=token.user, scopes=frozenset(token.scopes), via_token=True)
     web_session = load_session(db, request.cookies.get(COOKIE))
     if web_session is None:

@@ -33,10 +33,10 @@ def openapi(request: Request, caller: ApiCaller) -> JSONResponse:
     return JSONResponse(schema)
 
 
-async def docs_reader(request: Request, db: ReadDb) -> Principal:
+def docs_reader(request: Request, db: ReadDb) -> Principal:
     """Like any API call, but a browser that is not logged in is sent to the log-in page."""
     try:
-        return await api_principal(request, db)
+        return api_principal(request, db)
     except AuthenticationError:
         if "text/html" in request.headers.get("accept", ""):
             raise LoginRequired("/api/docs") from None

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from voxpop.accounts.audit import record
 from voxpop.accounts.sessions import end_session, load_session, start_session
 from voxpop.accounts.users import authenticate
 from voxpop.errors import AuthenticationError, PermissionDeniedError
@@ -65,13 +66,15 @@ def login(
     token = ""
     with store.write() as db:
         # A failed attempt is counted on the user, so this unit of work commits either way.
+        client = request.client.host if request.client else None
         try:
             user = authenticate(db, email, password, settings=settings)
         except AuthenticationError as exc:
             failure = exc
+            record(db, "login_failed", actor=email.strip().lower() or "(empty)", ip=client, reason=str(exc))
         else:
+            record(db, "login", user=user, ip=client)
             end_session(db, request.cookies.get(COOKIE))
-            client = request.client.host if request.client else None
             token, _ = start_session(
                 db,
                 user,
@@ -104,6 +107,7 @@ def logout(
 ) -> Response:
     with store.write() as db:
         end_session(db, request.cookies.get(COOKIE))
+        record(db, "logout", user=user)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax")
     return response
