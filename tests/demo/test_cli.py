@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from voxpop.cli import app
-from voxpop.demo.install import demo_settings
+from voxpop.demo.installer import demo_settings
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item, User

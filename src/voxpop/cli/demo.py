@@ -11,7 +11,7 @@ from rich.table import Table
 
 from voxpop.cli import app
 from voxpop.cli.common import console, err_console, load_settings, open_store, user_errors
-from voxpop.demo.install import Login
+from voxpop.demo.installer import Login
 from voxpop.errors import VoxpopError
 from voxpop.settings import Settings
 from voxpop.store import Store
@@ -34,26 +34,27 @@ def demo(
     The demo has its own data folder (<VOXPOP_HOME>/demo) and SQLite file: your own database is never
     touched. It is reused on the next run unless --reset is given. The data is synthetic, written for voxpop.
     """
-    from voxpop.demo import install as demo_install
+    from voxpop.demo import installer
     from voxpop.demo.generator import generate
 
-    settings = demo_install.demo_settings(load_settings())
+    settings = installer.demo_settings(load_settings())
     with user_errors():
         if reset:
-            demo_install.reset(settings)
-        password, fresh_password = demo_install.demo_password(settings)
+            installer.reset(settings)
+        password, fresh_password = installer.demo_password(settings)
         with open_store(settings) as store:
-            if demo_install.is_installed(settings):
+            if installer.is_installed(settings):
                 console.print(f"Using the existing demo in {settings.home} (--reset for a fresh one).")
-                logins = demo_install.install(store, [], password=password, now=datetime.now(UTC),
-                                              reset_passwords=fresh_password).logins  # fmt: skip
+                logins = installer.install(
+                    store, [], password=password, now=datetime.now(UTC), reset_passwords=fresh_password
+                ).logins
             else:
                 now = datetime.now(UTC)
                 with console.status("Writing six months of customer feedback for Crumb & Kettle…"):
                     generated = generate(now, items=items)
                 with _progress() as progress:
                     task = progress.add_task("storing the demo items", total=len(generated))
-                    result = demo_install.install(
+                    result = installer.install(
                         store,
                         generated,
                         password=password,
@@ -61,14 +62,14 @@ def demo(
                         reset_passwords=fresh_password,
                         on_progress=lambda n: progress.advance(task, n),
                     )
-                demo_install.mark_installed(settings)
+                installer.mark_installed(settings)
                 logins = result.logins
                 console.print(f"Added {result.added} items ({result.duplicates} already there).")
             if analyze:
                 _analyze(store)
-            _print_counts(demo_install.counts(store))
+            _print_counts(installer.counts(store))
         _print_logins(logins, password, settings.home)
-        _print_guide(demo_install.created_at(store) or datetime.now(UTC))
+        _print_guide(installer.created_at(store) or datetime.now(UTC))
         if serve:
             _serve(settings, host, port)
 
@@ -141,8 +142,10 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     try:
         from voxpop.cli.serve import run_server
     except ModuleNotFoundError as exc:
-        raise VoxpopError("the web UI is not available in this build (voxpop.cli.serve is missing); "
-                          "the demo store is ready — run with --no-serve") from exc  # fmt: skip
+        raise VoxpopError(
+            "the web UI is not available in this build (voxpop.cli.serve is missing); "
+            "the demo store is ready — run with --no-serve"
+        ) from exc
     url = f"http://{host or settings.host}:{port or settings.port}/"
     console.print(f"Serving the demo at [bold]{url}[/bold] — Ctrl+C to stop.")
     run_server(settings, host=host, port=port)

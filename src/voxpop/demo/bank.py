@@ -19,7 +19,7 @@ import yaml
 ASPECTS = ("food", "coffee", "service", "wait", "ambience", "delivery", "price", "billing", "app", "dietary")
 SLOT = re.compile(r"\{(\w+)\}")
 PRODUCT_SLOTS = ("seasonal", "pastry", "savoury", "bread", "drink")
-# Values the composer draws itself (see ``compose.Voice.given``).
+# Values the composer draws itself (see ``voice.Voice.given``).
 MINUTES = (15, 20, 25, 30, 35, 40, 45, 50, 55, 70, 90)
 SHORT_MINUTES = (2, 3, 4, 5)
 DAYS_WAITED = (5, 8, 10, 12, 14, 20, 30)
@@ -100,8 +100,15 @@ def fragment_counts() -> dict[str, int]:
     """
     from voxpop.demo.business import LOCATIONS
 
-    given = {"location": len(LOCATIONS), "minutes": len(MINUTES), "minutes2": len(SHORT_MINUTES),
-             "days": len(DAYS_WAITED), "price_old": len(OLD_PRICES), "price_new": len(OLD_PRICES)}  # fmt: skip
+    given = {
+        "location": len(LOCATIONS),
+        "minutes": len(MINUTES),
+        "minutes2": len(SHORT_MINUTES),
+        "days2": 3,
+        "days": len(DAYS_WAITED),
+        "price_old": len(OLD_PRICES),
+        "price_new": len(OLD_PRICES),
+    }
     vocab = {**{k: [None] * n for k, n in given.items()}, **load("vocab")}
     counts: dict[str, int] = {}
     for aspect in ASPECTS:

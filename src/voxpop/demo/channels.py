@@ -10,11 +10,11 @@ from typing import Any
 from voxpop.demo import business as biz
 from voxpop.demo import plans
 from voxpop.demo.bank import load
-from voxpop.demo.compose import Plan, Text, Voice, foreign
 from voxpop.demo.item import SENTIMENT, DemoItem
 from voxpop.demo.people import Person
 from voxpop.demo.style import sentence_case, stylise
 from voxpop.demo.timeline import Timeline
+from voxpop.demo.voice import Plan, Text, Voice, foreign
 from voxpop.ingest.records import ItemRecord
 
 STARS = {1: "ONE", 2: "TWO", 3: "THREE", 4: "FOUR", 5: "FIVE"}

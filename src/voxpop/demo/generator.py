@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from voxpop.demo import business as biz
 from voxpop.demo.bank import Filler, load
 from voxpop.demo.channels import Builders, engagement
-from voxpop.demo.compose import Plan
 from voxpop.demo.item import DemoItem
 from voxpop.demo.people import make_people
 from voxpop.demo.timeline import Timeline
+from voxpop.demo.voice import Plan
 from voxpop.ingest.records import ItemRecord
 
 DEFAULT_ITEMS = 3000

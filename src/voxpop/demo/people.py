@@ -10,9 +10,27 @@ from voxpop.demo.bank import load
 
 DOMAINS = ("example.com", "example.org", "example.net")
 HANDLE_WORDS = (
-    "eats", "bakes", "coffee", "runs", "reads", "travels", "lifts", "cycles", "cooks", "daily", "life",
-    "in_larkhaven", "fan", "writes", "snaps", "studio", "loves_bread", "grams", "xo", "official",
-)  # fmt: skip
+    "eats",
+    "bakes",
+    "coffee",
+    "runs",
+    "reads",
+    "travels",
+    "lifts",
+    "cycles",
+    "cooks",
+    "daily",
+    "life",
+    "in_larkhaven",
+    "fan",
+    "writes",
+    "snaps",
+    "studio",
+    "loves_bread",
+    "grams",
+    "xo",
+    "official",
+)
 
 
 def _ascii(name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from voxpop.demo import business as biz
-from voxpop.demo.compose import Plan
+from voxpop.demo.voice import Plan
 
 # The usual mood of an item, by kind: positive, negative, mixed, neutral.
 _MOODS = {

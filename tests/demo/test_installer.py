@@ -12,7 +12,7 @@ from voxpop.accounts.users import authenticate
 from voxpop.demo import business as biz
 from voxpop.demo.analysis import analyze_pending, pending_ids
 from voxpop.demo.generator import generate
-from voxpop.demo.install import ADMIN_EMAIL, install
+from voxpop.demo.installer import ADMIN_EMAIL, install
 from voxpop.demo.item import DemoItem
 from voxpop.settings import Settings
 from voxpop.store import Store
@@ -118,7 +118,7 @@ def test_analysis_picks_up_what_is_not_analysed_yet(store: Store, settings: Sett
     assert all(i.analyzed_at is not None for i in stored)
     by_language = Counter(i.language for i in stored)
     assert by_language["en"] > 100
-    assert any(i.is_question for i in stored if i.text.rstrip(" .!").endswith("?"))
+    assert any(i.is_question for i in stored if "?" in i.text)
 
     install(store, items[120:150], password=PASSWORD, now=NOW)
     assert len(pending_ids(store)) == 30

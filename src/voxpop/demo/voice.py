@@ -70,6 +70,7 @@ class Voice:
             "business": biz.BUSINESS,
             "minutes": rng.choice(MINUTES),
             "minutes2": rng.choice(SHORT_MINUTES),
+            "days2": rng.choice((1, 2, 3)),
             "days": rng.choice(DAYS_WAITED),
             "amount": f"{rng.uniform(3, 48):.2f}",
             "price_old": f"{old:.2f}",

@@ -109,8 +109,10 @@ def install(
     with store.write() as session:
         departments = _departments(session)
         result.logins = _users(session, departments, password, reset_passwords)
-        sources = {c.source: get_or_create_source(session, c.source, kind=c.source_kind, channel=c.key).id
-                   for c in biz.CHANNELS}  # fmt: skip
+        sources = {
+            c.source: get_or_create_source(session, c.source, kind=c.source_kind, channel=c.key).id
+            for c in biz.CHANNELS
+        }
     agents = _agents(store)
     rng = random.Random(f"voxpop-demo-workflow:{now.date().isoformat()}")
     by_source: dict[str, list[DemoItem]] = {}
@@ -169,8 +171,11 @@ def _agents(store: Store) -> dict[int, int]:
         ).all()
         by_email = {email: uid for uid, email in rows}
         departments = session.execute(select(Department.id, Department.name)).all()
-    return {did: by_email[f"{slugify(name)}@voxpop.local"] for did, name in departments
-            if f"{slugify(name)}@voxpop.local" in by_email}  # fmt: skip
+    return {
+        did: by_email[f"{slugify(name)}@voxpop.local"]
+        for did, name in departments
+        if f"{slugify(name)}@voxpop.local" in by_email
+    }
 
 
 def _set_workflow(
