@@ -167,3 +167,34 @@ def test_missing_time_means_now(store: Store) -> None:
         item = session.get(Item, result.added_ids[0])
         assert item is not None
         assert before - timedelta(seconds=1) <= item.created_at <= datetime.now(UTC)
+
+
+def test_bulk_batches_round_trip_awkward_values(store: Store) -> None:
+    """Large batches take the fast paths (SQLite set-based FTS, PostgreSQL COPY): same results."""
+    awkward = 'tab\there, back\\slash, "quotes", new\nline, \\N, ünïcödé 🙂'
+    records = [
+        ItemRecord(
+            text=f"{awkward} {i}",
+            external_id=str(i % 900),  # 100 repeats inside the batch
+            title=awkward,
+            rating=1 + i % 5,
+            created_at=datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+            raw={"note": awkward, "n": i, "nested": {"list": [1, None, "x"]}},
+        )
+        for i in range(1000)
+    ]
+    with store.write() as session:
+        source = get_or_create_source(session, "bulk")
+        result = write_batch(session, source, records)
+    assert (len(result.added_ids), result.duplicates) == (900, 100)
+    with store.write() as session:
+        again = write_batch(session, session.merge(source), records[:600])
+    assert (again.added_ids, again.duplicates) == ([], 600)
+    with store.read() as session:
+        item = session.scalars(select(Item).where(Item.external_id == "7")).one()
+        assert item.text == f"{awkward} 7"
+        assert item.title == awkward
+        assert item.raw == {"note": awkward, "n": 7, "nested": {"list": [1, None, "x"]}}
+        assert item.created_at == datetime(2020, 1, 1, 0, 7, tzinfo=UTC)
+        assert item.rating == 0.5  # 3 on 1–5
+    assert _count(store) == 900

@@ -74,6 +74,17 @@ _FTS_FILL = (
     "INSERT INTO items_fts(rowid, title, text, author_name) SELECT id, title, text, author_name FROM items WHERE id > ?"
 )
 BULK_FTS_ROWS = 1000
+BULK_COPY_ROWS = 500
+_COLUMN_LIST = ", ".join(_COLUMNS)
+_PG_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS _voxpop_ingest ON COMMIT DELETE ROWS AS "  # noqa: S608
+    f"SELECT {_COLUMN_LIST} FROM items WITH NO DATA"
+)
+_PG_COPY = f"COPY _voxpop_ingest ({_COLUMN_LIST}) FROM STDIN"
+_PG_MOVE = (
+    f"INSERT INTO items ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM _voxpop_ingest "  # noqa: S608
+    "ON CONFLICT (source_id, dedup_key) DO NOTHING RETURNING id"
+)
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 _JSON_LENIENT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
 
@@ -179,6 +190,8 @@ def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         return _insert_sqlite(session, rows)
+    if len(rows) >= BULK_COPY_ROWS:
+        return _insert_postgres_copy(session, rows)
     stmt = (
         postgresql.insert(_TABLE)
         .on_conflict_do_nothing(index_elements=["source_id", "dedup_key"])
@@ -186,6 +199,30 @@ def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     )
     params = [{name: row[name] for name in _COLUMNS} for row in rows]
     return sorted(connection.execute(stmt, params).scalars())
+
+
+def _insert_postgres_copy(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """PostgreSQL's fast path for large batches: COPY into a temporary table, then one
+    ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING id`` — all inside the session's transaction.
+
+    The temporary table lives as long as the pooled connection and is emptied at every commit.
+    """
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(_PG_STAGE)
+        with cursor.copy(_PG_COPY) as copy:
+            for row in rows:
+                values = [row[name] for name in _COLUMNS]
+                values[_RAW_COLUMN] = row["raw_json"]
+                copy.write_row(values)
+        cursor.execute(_PG_MOVE)
+        ids = [int(r[0]) for r in cursor.fetchall()]
+        cursor.execute("TRUNCATE _voxpop_ingest")  # the same transaction may write another batch
+        return sorted(ids)
+    finally:
+        cursor.close()
 
 
 def _insert_sqlite(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
