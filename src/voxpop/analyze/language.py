@@ -1,17 +1,18 @@
-"""Language of each item: lingua, restricted to ``settings.languages``.
+"""Language of each item: lingua, restricted to ``settings.languages``, in low-accuracy mode.
 
-Two stages keep it fast *and* right on short social posts. lingua's low-accuracy mode (trigrams only,
-about 15k texts/s here) decides first; it often calls a short English "thank you!" German, so a verdict
-for any language other than the first configured one (the business's main language) is re-checked with
-the high-accuracy detector, which is slower but is only asked about those few texts. Handles, links and
-hashtags are removed first (they are not language), and a text with fewer than ``MIN_LETTERS`` letters —
-"ok", "👍👍", "!!!" — gets ``None`` rather than a guess, as does one where lingua hesitates between two.
+lingua's low-accuracy mode (trigrams only, about 15k texts/s here, a few MB of models) is fast but on a
+short social post it often errs — a plain English "thank you!" comes out German. Its high-accuracy mode
+fixes that but costs about 175 MB and seconds of loading. Instead, a verdict for any language other than
+the first configured one (the business's main language) must be backed by that language's own function
+words: at least two of them ("el", "que", "muy"; "der", "und", "nicht"…) and more than the main
+language's. A text without them is given the main language when it has that language's function words,
+else ``None``. Handles, links and hashtags are removed first (they are not language), and a text with
+fewer than ``MIN_LETTERS`` letters — "ok", "👍👍", "!!!" — gets ``None`` rather than a guess.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -21,13 +22,35 @@ from voxpop.analyze.registry import AnalysisContext, Batch, register
 
 MIN_LETTERS = 4
 MIN_RELATIVE_DISTANCE = 0.25
+MIN_FUNCTION_WORDS = 2
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|&\w+;")
 _LETTER = re.compile(r"[^\W\d_]")
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+#: Frequent function words per language, written for voxpop (articles, conjunctions, pronouns, copulas).
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    code: frozenset(words.split())
+    for code, words in {
+        "en": "the a an and is are was were of to in for on my i you it this that with not but be have at your "
+        "we me so they our has had been will would can just what",
+        "es": "el la los las de que y en un una por con para es está muy pero no mi fue del al se lo como más "
+        "estaba son hay nos su sus este esta yo",
+        "fr": "le la les de des et est un une du en que qui pas pour avec très mais je nous vous était au ce "
+        "cette sont il elle on ne sur dans",
+        "de": "der die das und ist nicht ein eine mit zu den von war sehr aber ich wir auf für es im dem sind "
+        "auch noch wie uns",
+        "it": "il lo la di che e è un una per con non molto ma sono era del della le gli al ho abbiamo anche "
+        "questo nel",
+        "pt": "o a os as de que e é um uma para com não muito mas foi do da em no na estava são eu nós também "
+        "isso pelo",
+        "nl": "de het een en van is niet met op te dat voor was zijn maar heel ik we er om bij ook nog wat naar hebben",
+    }.items()
+}
 
 
 @lru_cache(maxsize=8)
-def _detectors(languages: tuple[str, ...]) -> tuple[LanguageDetector, LanguageDetector]:
-    """The (fast, accurate) detector pair for these ISO 639-1 codes, built once per process."""
+def _detector(languages: tuple[str, ...]) -> LanguageDetector:
+    """The detector for these ISO 639-1 codes, built once per process."""
     codes = []
     for code in languages:
         try:
@@ -37,27 +60,35 @@ def _detectors(languages: tuple[str, ...]) -> tuple[LanguageDetector, LanguageDe
     if len(codes) == 1:
         # lingua needs two languages to choose between; a one-language install still detects "not this".
         codes.append(IsoCode639_1.EN if codes[0] != IsoCode639_1.EN else IsoCode639_1.ES)
-    fast = (
+    return (
         LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
         .with_low_accuracy_mode()
         .with_minimum_relative_distance(MIN_RELATIVE_DISTANCE)
         .build()
     )
-    accurate = (
-        LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
-        .with_minimum_relative_distance(MIN_RELATIVE_DISTANCE)
-        .build()
-    )
-    return fast, accurate
 
 
 def _clean(text: str) -> str:
     return _NOISE.sub(" ", text)
 
 
+def _confirmed(code: str, primary: str, cleaned: str) -> str | None:
+    """Keep a non-primary verdict only when the text's function words agree (see the module docstring)."""
+    theirs = FUNCTION_WORDS.get(code)
+    ours = FUNCTION_WORDS.get(primary, frozenset())
+    if theirs is None:
+        return code
+    words = [w.lower() for w in _WORDS.findall(cleaned[:2000])]
+    own = sum(w in theirs for w in words)
+    main = sum(w in ours for w in words)
+    if own >= MIN_FUNCTION_WORDS and own > main:
+        return code
+    return primary if main else None
+
+
 def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str | None]:
     """ISO 639-1 code per text, or ``None`` for a text too short, symbol-only or ambiguous to tell."""
-    fast, accurate = _detectors(tuple(languages))
+    detector = _detector(tuple(code.lower() for code in languages))
     primary = languages[0].lower() if languages else "en"
     found: list[str | None] = []
     for text in texts:
@@ -65,19 +96,12 @@ def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str
         if len(_LETTER.findall(cleaned, 0, 400)) < MIN_LETTERS:
             found.append(None)
             continue
-        language = fast.detect_language_of(cleaned)
+        language = detector.detect_language_of(cleaned)
         code = None if language is None else language.iso_code_639_1.name.lower()
         if code is not None and code != primary:
-            language = accurate.detect_language_of(cleaned)
-            code = None if language is None else language.iso_code_639_1.name.lower()
+            code = _confirmed(code, primary, cleaned)
         found.append(code)
     return found
-
-
-def _warm(languages: tuple[str, ...]) -> None:
-    """Load the accurate models off the critical path, so the first batch is not slowed by them."""
-    _, accurate = _detectors(languages)
-    accurate.detect_language_of("Ceci est une phrase pour charger les modèles")
 
 
 @register
@@ -91,8 +115,7 @@ class LanguageEnricher:
 
     def __init__(self, context: AnalysisContext) -> None:
         self.languages = tuple(code.lower() for code in context.settings.languages) or ("en",)
-        _detectors(self.languages)
-        threading.Thread(target=_warm, args=(self.languages,), daemon=True).start()
+        _detector(self.languages)
 
     def enrich(self, batch: Batch) -> None:
         for result, code in zip(batch.results, detect_languages(batch.texts, self.languages), strict=True):
