@@ -149,3 +149,32 @@ def test_skipping_enrichers(tmp_path: Path) -> None:
     code, output = _run(str(source), "-o", str(out), "--skip", "nonsense")
     assert code == 1
     assert "no enricher named 'nonsense'" in output
+
+
+def test_topics_of_a_file_larger_than_the_fitting_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voxpop.analyze import stream
+    from voxpop.analyze.pipeline import Analyzer
+    from voxpop.settings import Settings
+
+    monkeypatch.setattr(stream, "FIT_SAMPLE", 45)  # the reservoir keeps 45 of the 120 texts
+    themes = [
+        "The parking garage was full again tonight.",
+        "Wifi kept dropping in our room all evening.",
+        "Breakfast buffet had fresh pastries and coffee.",
+    ]
+    rows = [
+        {"id": f"i{n}", "text": f"{themes[n % 3]} Visit {n}.", "created_at": f"2026-03-{1 + n % 20:02d}"}
+        for n in range(120)
+    ]
+    source = _write_csv(tmp_path / "big.csv", rows)
+    out = tmp_path / "big.jsonl"
+    analyzer = Analyzer(Settings(home=tmp_path / "home"), enrichers=["language", "topics"])
+    summary = stream.analyze_file(source, out, analyzer, batch_size=16)
+    assert summary.rows == 120
+    results = _read(out)
+    assert [r["id"] for r in results] == [row["id"] for row in rows]
+    assert summary.topics
+    assert sum(t.size for t in summary.topics) == sum(1 for r in results if r["topics"])
+    named = [r["topics"][0] for r in results if r["topics"]]
+    assert len(named) >= 60
+    assert sum(sum(t.volume_by_week.values()) for t in summary.topics) == len(named)
