@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Dialog, sync_playwright
+from playwright.sync_api import ConsoleMessage, Dialog, expect, sync_playwright
 
 from tests.web.conftest import PASSWORD, World, add_item
 from voxpop.settings import Settings
@@ -120,7 +120,8 @@ def test_login_filter_open_item(server: str, store: Store, world: World, tmp_pat
             assert page.locator("tr.item-row").count() == 5  # page_size
             # htmx "load more" works under the strict CSP (no inline script).
             page.click("#load-more a")
-            page.wait_for_function("document.querySelectorAll('tr.item-row').length === 8")
+            # (A locator wait, not wait_for_function: the page's CSP rightly forbids evaluating strings.)
+            expect(page.locator("tr.item-row")).to_have_count(8)
             screenshot = tmp_path / "inbox.png"
             page.screenshot(path=str(screenshot), full_page=True)
             if os.environ.get("VOXPOP_TEST_SCREENSHOT_DIR"):

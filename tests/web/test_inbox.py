@@ -187,3 +187,24 @@ def test_service_layer_scoping_and_cursor(store: Store, world: World, items: dic
         assert created == first.items[-1].created_at
         with pytest.raises(ValidationError, match="limit"):
             list_items(s, viewer, InboxFilters(), limit=0)
+
+
+def test_search_gives_the_same_newest_matches_whether_matches_are_few_or_many(
+    store: Store, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite changes its query shape when many items match; the answer must not change."""
+    import voxpop.act.inbox as inbox
+
+    for n in range(12):
+        add_item(store, world.reviews, minutes=(n * 37) % 11, text=f"breakfast review {n}" if n % 3 else "other")
+    with store.read() as s:
+        viewer = get_user_by_email(s, "viewer@example.com")
+        pages = {}
+        for dense in (1, 10**6):
+            monkeypatch.setattr(inbox, "DENSE_MATCHES", dense)
+            first = list_items(s, viewer, InboxFilters(q="breakfast"), limit=5)
+            assert first.next_cursor is not None
+            second = list_items(s, viewer, InboxFilters(q="breakfast"), cursor=first.next_cursor, limit=5)
+            pages[dense] = [i.id for i in first.items + second.items]
+    assert pages[1] == pages[10**6]
+    assert len(set(pages[1])) == 8

@@ -15,14 +15,16 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, and_, false, literal_column, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from voxpop.errors import NotFoundError, ValidationError
 from voxpop.store.models import Item, User
-from voxpop.store.search import matches
+from voxpop.store.search import fts5_query, matches
 
 MAX_LIMIT = 500
+# Above this many full-text matches, SQLite walks the date index instead of sorting the matches.
+DENSE_MATCHES = 1000
 
 
 @dataclass
@@ -89,7 +91,32 @@ def visible_to(viewer: User) -> ColumnElement[bool] | None:
     return Item.department_id.in_(ids) if ids else false()
 
 
-def _conditions(filters: InboxFilters, dialect: str) -> list[ColumnElement[bool]]:
+def _search(session: Session, query: str, dialect: str) -> ColumnElement[bool] | None:
+    """The full-text condition, shaped so the newest matches come fast on SQLite too.
+
+    SQLite can either look up every match and sort them by date (fast when few items match), or walk
+    the date index newest first and test each item against the set of matches (fast when many do).
+    A bounded probe of the FTS index tells which case this is; ``items.id + 0`` stops SQLite from
+    driving the query by the match list, so it walks the date index instead.
+    """
+    if dialect != "sqlite":
+        return matches(query, dialect)
+    expression = fts5_query(query)
+    if expression is None:
+        return None
+    probe = text("SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH :fts LIMIT :n)")
+    found = session.scalar(probe, {"fts": expression, "n": DENSE_MATCHES}) or 0
+    if found < DENSE_MATCHES:
+        return matches(query, dialect)
+    ids: Select[int] = (
+        select(literal_column("rowid", Integer))
+        .select_from(text("items_fts"))
+        .where(text("items_fts MATCH :fts").bindparams(fts=expression))
+    )
+    return (Item.id + 0).in_(ids)
+
+
+def _conditions(session: Session, filters: InboxFilters, dialect: str) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     equal = {
         "channel": Item.channel,
@@ -113,7 +140,7 @@ def _conditions(filters: InboxFilters, dialect: str) -> list[ColumnElement[bool]
     if filters.date_to is not None:
         where.append(Item.created_at < _as_datetime(filters.date_to, end_of_day=True))
     if filters.q:
-        found = matches(filters.q, dialect)
+        found = _search(session, filters.q, dialect)
         if found is not None:
             where.append(found)
     return where
@@ -122,7 +149,7 @@ def _conditions(filters: InboxFilters, dialect: str) -> list[ColumnElement[bool]
 def inbox_query(session: Session, viewer: User, filters: InboxFilters) -> Select[Item]:
     """The scoped, filtered, ordered query behind the inbox (without paging)."""
     dialect = session.get_bind().dialect.name
-    where = _conditions(filters, dialect)
+    where = _conditions(session, filters, dialect)
     scope = visible_to(viewer)
     if scope is not None:
         where.append(scope)
