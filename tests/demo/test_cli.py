@@ -118,3 +118,21 @@ def test_demo_serves_the_web_ui_and_the_login_works(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.mark.slow
+def test_demo_analyses_its_items() -> None:
+    result = runner.invoke(app, ["demo", "--no-serve", "--items", "300"])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    store = Store(demo_settings(Settings()))
+    try:
+        with store.read() as session:
+            items = list(session.scalars(select(Item)))
+    finally:
+        store.dispose()
+    assert len(items) == 300
+    assert all(i.analyzed_at is not None and i.sentiment is not None for i in items)
+    # The viral complaint is the most urgent item the demo has.
+    most_urgent = max(items, key=lambda i: i.urgency or 0)
+    assert (most_urgent.reach_followers or 0) > 50_000
