@@ -50,7 +50,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pg_url(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated PostgreSQL database of this xdist worker's own."""
-    name = f"voxpop_test_{worker_id}"
+    # The process id keeps two test runs on one machine (two developers, or CI beside one) apart.
+    name = f"voxpop_test_{worker_id}_{os.getpid()}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
