@@ -77,7 +77,7 @@ def main() -> None:
     truth = [r["negativereason"] for r in test]
     print(classification_report(truth, predicted, digits=3, zero_division=0))
     print(
-        f"blend (TF-IDF weight) {head.blend:.2f}; fit {fitted:.0f} s (2 shared cores, noisy); "
+        f"blend (TF-IDF weight) {float(head.blend[0]):.2f}; fit {fitted:.0f} s (2 shared cores, noisy); "
         f"taxonomy file {path.stat().st_size / 1e6:.1f} MB"
     )
     print(f"complaint reason macro-F1 {f1_score(truth, predicted, average='macro'):.4f} (target >= 0.62)")
