@@ -23,9 +23,10 @@ from typing import IO, Any
 from sqlalchemy import update
 
 from voxpop.errors import IngestError, ValidationError
+from voxpop.ingest.bulk import insert_rows
 from voxpop.ingest.mapping import RowMapper, resolve_mapping
 from voxpop.ingest.reader import DataFile, Format, Row, open_data_file
-from voxpop.ingest.writer import KINDS, RecordError, get_or_create_source, insert_rows, prepare_row
+from voxpop.ingest.writer import KINDS, RecordError, get_or_create_source, prepare_row
 from voxpop.store import Store
 from voxpop.store.models import ImportRun, Source
 
@@ -79,6 +80,8 @@ def import_file(
     options = options or ImportOptions()
     if options.kind not in KINDS:
         raise ValidationError(f"--kind: {options.kind!r} is not one of {', '.join(sorted(KINDS))}")
+    if options.rejects is not None and not options.rejects.parent.is_dir():
+        raise ValidationError(f"--rejects: the folder {options.rejects.parent} does not exist")
     path = Path(path)
     settings = store.settings
     data = open_data_file(
