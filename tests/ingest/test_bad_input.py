@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from voxpop.errors import IngestError
+from voxpop.errors import IngestError, ValidationError
 from voxpop.ingest.service import ImportOptions, import_file
 from voxpop.store import Store
 
@@ -193,3 +193,11 @@ def test_json_broken_in_the_middle_fails_the_run_keeping_whole_batches(store: St
     summary = import_file(small, fixed, ImportOptions(source="broken.json"))
     assert (summary.added, summary.duplicates) == (2, 4)
     small.dispose()
+
+
+def test_rejects_into_a_missing_folder_is_refused_before_the_run(stored: Store, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", ["text"], [["fine"]])
+    runs_before = len(runs(stored))
+    with pytest.raises(ValidationError, match="--rejects"):
+        import_file(stored, path, ImportOptions(rejects=tmp_path / "nowhere" / "rejects.csv"))
+    assert len(runs(stored)) == runs_before
