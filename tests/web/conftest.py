@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,15 +20,6 @@ from voxpop.web.app import create_app
 
 PASSWORD = "correct horse battery"
 BASE_TIME = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="session")
-def worker_id(request: pytest.FixtureRequest) -> str:
-    """Name this process's PostgreSQL test database uniquely: several suites share one server and the
-    root conftest's ``voxpop_test_<xdist worker>`` names collide between concurrent runs."""
-    workerinput = getattr(request.config, "workerinput", None)
-    base = workerinput["workerid"] if workerinput else "master"
-    return f"{base}_{os.getpid()}"
 
 
 @dataclass
