@@ -39,7 +39,7 @@ def load_tweets() -> tuple[list[str], np.ndarray]:
 
 def embed(texts: list[str], tag: str) -> np.ndarray:
     embedder = get_embedder(Settings(home=CACHE / "home"))
-    key = hashlib.sha256(("\x1f".join(texts) + embedder.model_path.name).encode()).hexdigest()[:16]
+    key = hashlib.sha256(("\x1f".join(texts) + embedder.fingerprint).encode()).hexdigest()[:16]
     path = CACHE / f"emb-{tag}-{key}.npy"
     if path.is_file():
         return np.load(path)

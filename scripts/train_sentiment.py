@@ -40,7 +40,7 @@ C = 1.0
 def embed(texts: list[str], tag: str) -> np.ndarray:
     """Embeddings with the shipped dynamic-int8 model, cached by the texts and the model file."""
     embedder = get_embedder(Settings(home=CACHE / "home"))
-    key = hashlib.sha256(("\x1f".join(texts) + embedder.model_path.name).encode()).hexdigest()[:16]
+    key = hashlib.sha256(("\x1f".join(texts) + embedder.fingerprint).encode()).hexdigest()[:16]
     path = CACHE / f"emb-{tag}-{key}.npy"
     if path.is_file():
         return np.load(path)

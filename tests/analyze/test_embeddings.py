@@ -112,3 +112,9 @@ def test_derived_model_is_cached_on_disk_and_reused(embedder: Embedder, models_h
     after = cached.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     np.testing.assert_allclose(again.encode(SENTENCES[:3]), embedder.encode(SENTENCES[:3]), atol=1e-6)
+
+
+def test_mentions_and_links_are_dropped_before_embedding(fp32: Embedder) -> None:
+    a, b, c = fp32.encode(["@acme_shop the soup was cold https://t.co/abc123", "the soup was cold", "@acme_shop"])
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    assert np.linalg.norm(c) == pytest.approx(1.0, abs=1e-5)  # a bare handle is kept rather than emptied

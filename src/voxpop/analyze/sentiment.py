@@ -1,8 +1,10 @@
 """Sentiment: negative / neutral / positive, a score in [-1, 1] and a calibrated confidence.
 
 The model is a multinomial logistic regression over the MiniLM embedding of the text and the lexicon
-features of :mod:`voxpop.analyze.lexicon`; a model adapted to a business's own labelled rows
-(:func:`fit_from_csv`) adds TF-IDF word and character n-grams of their text. Weights are kept in a
+features of :mod:`voxpop.analyze.lexicon`. A model adapted to a business's own labelled rows
+(:func:`fit_from_csv`) is a stack: a first logistic regression over TF-IDF word and character n-grams of
+their text, whose log-probabilities (out of fold while training) join the dense features of the second
+one. Weights are kept in a
 ``.npz`` file of plain arrays (loaded with ``allow_pickle=False``), so loading a model never runs code.
 
 The shipped weights (``resources/sentiment.npz``) are written by ``scripts/train_sentiment.py`` from
@@ -23,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from voxpop.analyze import lexicon
 from voxpop.analyze.embeddings import get_embedder
@@ -34,11 +37,13 @@ FORMAT_VERSION = 1
 FITTED_FILE = "sentiment.npz"
 #: Rows a business needs, per class, before an adapted model is worth having.
 MIN_ROWS_PER_CLASS = 5
-#: Regularisation of an adapted model, and the weight of its dense block (embedding + lexicon, each
-#: column standardised) against its TF-IDF blocks (unit-length rows): about 3 / sqrt(columns) puts the
-#: dense block on the same footing. Chosen on the adapted benchmark's training split.
-ADAPTED_C = 1.0
-ADAPTED_DENSE_WEIGHT = 3.0 / float(np.sqrt(384 + len(lexicon.FEATURE_NAMES)))
+#: Regularisation of an adapted model's TF-IDF head and of its final layer, chosen on a validation part
+#: of the adapted benchmark's training split (never on its test split).
+TEXT_C = 2.0
+ADAPTED_C = 0.03
+#: Folds for the out-of-fold TF-IDF probabilities the final layer learns from.
+FOLDS = 5
+LOG_FLOOR = -20.0
 
 #: TF-IDF settings of an adapted model: words and word pairs, and character 2–5-grams within words
 #: (robust to misspellings and hashtags).
@@ -76,10 +81,11 @@ class SentimentModel:
     scale: np.ndarray
     coef: np.ndarray
     intercept: np.ndarray
-    dense_weight: float = 1.0
     temperature: float = 1.0
     classes: tuple[str, ...] = CLASSES
     vectorizers: dict[str, TfidfVectorizer] = field(default_factory=dict)
+    text_coef: np.ndarray | None = None  # the TF-IDF head of an adapted model, classes in ``classes`` order
+    text_intercept: np.ndarray | None = None
     origin: str = ""
     settings: Settings | None = None
 
@@ -111,11 +117,12 @@ class SentimentModel:
                 scale=data["scale"],
                 coef=data["coef"],
                 intercept=data["intercept"],
-                dense_weight=float(data["dense_weight"]),
                 temperature=float(data["temperature"]),
                 classes=tuple(data["classes"].tolist()),
                 vectorizers=vectorizers,
                 origin=str(data["origin"]),
+                text_coef=data["text_coef"] if vectorizers else None,
+                text_intercept=data["text_intercept"] if vectorizers else None,
             )
 
     def save(self, path: Path) -> Path:
@@ -127,7 +134,6 @@ class SentimentModel:
             "scale": self.scale.astype(np.float32),
             "coef": self.coef.astype(np.float32),
             "intercept": self.intercept.astype(np.float32),
-            "dense_weight": np.array(self.dense_weight),
             "temperature": np.array(self.temperature),
             "origin": np.array(self.origin),
             "vectorizer_names": np.array(json.dumps(list(self.vectorizers))),
@@ -137,35 +143,46 @@ class SentimentModel:
             arrays[f"{name}_params"] = np.array(json.dumps(params))
             arrays[f"{name}_terms"] = np.array(vectorizer.get_feature_names_out().tolist(), dtype=str)
             arrays[f"{name}_idf"] = vectorizer.idf_.astype(np.float32)
+        if self.vectorizers and self.text_coef is not None and self.text_intercept is not None:
+            arrays["text_coef"] = self.text_coef.astype(np.float32)
+            arrays["text_intercept"] = self.text_intercept.astype(np.float32)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial.npz")
         np.savez_compressed(partial, **arrays)
         partial.replace(path)
         return path
 
-    def features(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> sp.csr_matrix | np.ndarray:
-        """The classifier's input: scaled [embedding, lexicon] (times ``dense_weight``), then TF-IDF."""
+    def dense_features(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """[embedding, lexicon features], unscaled."""
         if embeddings is None:
             embeddings = get_embedder(self.settings).encode(texts)
         if len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
-        dense = np.hstack([embeddings, lexicon.features(texts)])
-        dense = (dense - self.mean) / self.scale * self.dense_weight
-        if not self.vectorizers:
-            return dense
+        return np.hstack([embeddings, lexicon.features(texts)])
+
+    def text_matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
         plain = [text_of(t) for t in texts]
-        blocks = [sp.csr_matrix(dense), *(v.transform(plain) for v in self.vectorizers.values())]
-        return sp.hstack(blocks, format="csr")
+        return sp.hstack([v.transform(plain) for v in self.vectorizers.values()], format="csr")
+
+    def text_log_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Log-probabilities of the TF-IDF head (adapted models only)."""
+        if self.text_coef is None or self.text_intercept is None:
+            raise ValueError("this sentiment model has no TF-IDF head")
+        return _log_softmax(np.asarray(self.text_matrix(texts) @ self.text_coef.T) + self.text_intercept)
+
+    def features(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """The final layer's input, standardised: [embedding, lexicon, TF-IDF head log-probabilities]."""
+        dense = self.dense_features(texts, embeddings)
+        if self.vectorizers:
+            dense = np.hstack([dense, np.maximum(self.text_log_probabilities(texts), LOG_FLOOR)])
+        return (dense - self.mean) / self.scale
 
     def probabilities(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """``(n, 3)`` class probabilities, columns in :data:`CLASSES` order."""
         if not texts:
             return np.zeros((0, len(CLASSES)))
-        logits = np.asarray(self.features(texts, embeddings) @ self.coef.T) + self.intercept
-        logits = logits / self.temperature
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        probs /= probs.sum(axis=1, keepdims=True)
+        logits = (self.features(texts, embeddings) @ self.coef.T + self.intercept) / self.temperature
+        probs = np.exp(_log_softmax(logits))
         order = [self.classes.index(c) for c in CLASSES]
         return probs[:, order]
 
@@ -179,6 +196,11 @@ class SentimentModel:
         return results
 
 
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 def train(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -187,23 +209,34 @@ def train(
     weights: np.ndarray | None = None,
     text_features: bool = False,
     c: float = 1.0,
-    dense_weight: float = 1.0,
     origin: str = "",
 ) -> SentimentModel:
-    """Fit a model on labelled texts (labels in :data:`CLASSES`) and their embeddings."""
-    dense = np.hstack([embeddings, lexicon.features(texts)])
-    mean = dense.mean(axis=0)
-    scale = dense.std(axis=0)
-    scale[scale < 1e-6] = 1.0
-    model = SentimentModel(mean=mean, scale=scale, coef=np.zeros(0), intercept=np.zeros(0), origin=origin)
-    model.dense_weight = dense_weight
+    """Fit a model on labelled texts (labels in :data:`CLASSES`) and their embeddings.
+
+    With ``text_features`` a TF-IDF head is fitted first; the final layer learns from its out-of-fold
+    log-probabilities, so it weighs the head as it does on texts the head has not seen.
+    """
+    y = np.asarray(labels)
+    model = SentimentModel(mean=np.zeros(0), scale=np.ones(0), coef=np.zeros(0), intercept=np.zeros(0), origin=origin)
+    dense = model.dense_features(texts, embeddings)
     if text_features:
         plain = [text_of(t) for t in texts]
         model.vectorizers = {name: TfidfVectorizer(**params).fit(plain) for name, params in TEXT_VECTORIZERS.items()}
-    X = model.features(texts, embeddings)
+        matrix = model.text_matrix(texts)
+        head = LogisticRegression(C=TEXT_C, max_iter=5000)
+        folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+        out_of_fold = cross_val_predict(head, matrix, y, cv=folds, method="predict_log_proba")
+        head.fit(matrix, y)
+        if tuple(head.classes_) != CLASSES:
+            raise ValidationError(f"training labels must cover {', '.join(CLASSES)}")
+        model.text_coef, model.text_intercept = head.coef_, head.intercept_
+        dense = np.hstack([dense, np.maximum(out_of_fold, LOG_FLOOR)])
+    model.mean = dense.mean(axis=0)
+    model.scale = dense.std(axis=0)
+    model.scale[model.scale < 1e-6] = 1.0
     classifier = LogisticRegression(C=c, max_iter=5000)
-    classifier.fit(X, np.asarray(labels), sample_weight=weights)
-    model.classes = tuple(str(c) for c in classifier.classes_)
+    classifier.fit((dense - model.mean) / model.scale, y, sample_weight=weights)
+    model.classes = tuple(str(label) for label in classifier.classes_)
     model.coef = classifier.coef_.astype(np.float32)
     model.intercept = classifier.intercept_.astype(np.float32)
     return model
@@ -244,7 +277,6 @@ def fit_from_csv(settings: Settings, path: Path, *, text_column: str, label_colu
         embeddings,
         text_features=True,
         c=ADAPTED_C,
-        dense_weight=ADAPTED_DENSE_WEIGHT,
         origin=f"fitted on {len(texts)} rows of {Path(path).name}",
     )
     saved = model.save(fitted_path(settings))
