@@ -35,6 +35,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith("VOXPOP_") and not key.startswith("VOXPOP_TEST_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("VOXPOP_HOME", str(tmp_path / "voxpop-home"))
+    # Loading the models takes seconds: only the tests about analysis-after-ingest switch it on.
+    monkeypatch.setenv("VOXPOP_ANALYZE_ON_INGEST", "false")
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from voxpop.act.inbox import get_item, list_items
@@ -17,6 +18,9 @@ from voxpop.store.models import Source
 from voxpop.web.auth import ApiCaller, ReadDb, get_store
 from voxpop.web.filters import parse_filters
 from voxpop.web.schemas import CreatedOut, ErrorOut, ItemDetailOut, ItemIn, ItemOut, ItemPageOut, MeOut
+from voxpop.workers.executor import get_executor
+
+log = logging.getLogger(__name__)
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
 router = APIRouter(prefix="/api/v1", tags=["v1"], responses=ERRORS)
@@ -83,6 +87,7 @@ def _write(session: Session, source: Source, records: list[ItemRecord]) -> Creat
 @router.post("/items", response_model=CreatedOut, status_code=201)
 def create_items(
     caller: ApiCaller,
+    background: BackgroundTasks,
     store: Annotated[Store, Depends(get_store)],
     body: Annotated[ItemIn | list[ItemIn], Body()],
     source: Annotated[str, Query(min_length=1, max_length=200, description="source name")] = "api",
@@ -95,4 +100,16 @@ def create_items(
         raise ValidationError("send at least one item")
     with store.write() as session:
         target = get_or_create_source(session, source, kind="api", channel=channel)
-        return _write(session, target, [_record(i) for i in batch])
+        created = _write(session, target, [_record(i) for i in batch])
+    if store.settings.analyze_on_ingest and created.added:
+        # After the response: the caller does not wait for the models. ``voxpop reanalyze`` finishes
+        # anything this misses (a crash, a restart).
+        background.add_task(_analyze, store, created.added)
+    return created
+
+
+def _analyze(store: Store, ids: list[int]) -> None:
+    try:
+        get_executor(store).submit("analyze", ids)
+    except Exception:
+        log.exception("analysis of %d new items failed; they stay pending for `voxpop reanalyze`", len(ids))

@@ -3,6 +3,7 @@ workers (see the scale-out issue). Callers only ever say ``executor.submit("anal
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -34,5 +35,15 @@ class InlineExecutor:
         fn(self.store, list(ids))
 
 
+BUILTIN_TASK_MODULES = ("voxpop.workers.analysis",)
+
+
+def load_builtin_tasks() -> None:
+    """Import the modules whose ``@task`` functions make up the pipeline (their import registers them)."""
+    for name in BUILTIN_TASK_MODULES:
+        importlib.import_module(name)
+
+
 def get_executor(store: Store) -> Executor:
+    load_builtin_tasks()
     return InlineExecutor(store)
