@@ -84,3 +84,23 @@ def test_reanalyze_command_finishes_pending_items(
     with analysed_store.read() as session:
         assert session.scalar(select(func.count()).where(Item.analyzed_at.is_not(None))) == 3
     analysed_store.dispose()
+
+
+def test_ingest_analyses_new_items(
+    analysed_store: Store, monkeypatch: pytest.MonkeyPatch, models_dir: Path, tmp_path: Path
+) -> None:
+    settings = analysed_store.settings
+    csv = tmp_path / "reviews.csv"
+    csv.write_text("id,review\n1,Terrible service and a rude manager.\n2,Best croissants in town!\n")
+    monkeypatch.setenv("VOXPOP_HOME", str(settings.home))
+    monkeypatch.setenv("VOXPOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("VOXPOP_MODEL_DIR", str(models_dir))
+    result = CliRunner().invoke(app, ["ingest", str(csv), "--source", "shop", "--analyze"])
+    assert result.exit_code == 0, result.output
+    assert "analysed 2 items" in result.output
+    with analysed_store.read() as session:
+        sentiments = {i.external_id: i.sentiment for i in session.scalars(select(Item))}
+    assert sentiments == {"1": "negative", "2": "positive"}
+    again = CliRunner().invoke(app, ["ingest", str(csv), "--source", "shop", "--analyze"])
+    assert "analysed" not in again.output  # nothing new, nothing to analyse
+    analysed_store.dispose()

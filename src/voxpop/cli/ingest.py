@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from voxpop.cli import app
 from voxpop.cli.common import console, err_console, load_settings, open_store, user_errors
+from voxpop.cli.reanalyze import analyze_with_progress
 from voxpop.ingest.mapping import MAP_HELP, parse_map, parse_scale
 from voxpop.ingest.reader import FORMATS
 from voxpop.ingest.service import ImportOptions, ImportSummary, import_file
@@ -51,6 +52,14 @@ def ingest(
     rejects: Annotated[
         Path | None, typer.Option(help="Write every rejected row, with the reason, to this CSV file.")
     ] = None,
+    analyze: Annotated[
+        bool | None,
+        typer.Option(
+            "--analyze/--no-analyze",
+            help="Analyse the new items once stored (default: the analyze_on_ingest setting, on). "
+            "`voxpop reanalyze` finishes what an interrupted or --no-analyze import left.",
+        ),
+    ] = None,
 ) -> None:
     """Import FILE. Re-running the same import adds only what is new.
 
@@ -73,21 +82,31 @@ def ingest(
             rejects=rejects,
         )
         _interrupt_on_sigterm()
-        with open_store(load_settings()) as store, _progress() as progress:
-            task = progress.add_task(f"ingest {file.name}", total=None)
+        settings = load_settings()
+        added: list[int] = []
+        with open_store(settings) as store:
+            with _progress() as progress:
+                task = progress.add_task(f"ingest {file.name}", total=None)
 
-            def on_progress(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+                def on_progress(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
 
-            try:
-                summary = import_file(store, file, options, on_progress=on_progress)
-            except KeyboardInterrupt:
-                progress.stop()
-                err_console.print(
-                    "interrupted: the batches written so far are kept; run the same command to finish.", soft_wrap=True
-                )
-                raise typer.Exit(130) from None
-        _print_summary(summary)
+                try:
+                    summary = import_file(store, file, options, on_added=added.extend, on_progress=on_progress)
+                except KeyboardInterrupt:
+                    progress.stop()
+                    err_console.print(
+                        "interrupted: the batches written so far are kept; run the same command to finish.",
+                        soft_wrap=True,
+                    )
+                    raise typer.Exit(130) from None
+            _print_summary(summary)
+            if added and (settings.analyze_on_ingest if analyze is None else analyze):
+                try:
+                    analyze_with_progress(store, added)
+                except KeyboardInterrupt:
+                    err_console.print("analysis interrupted: `voxpop reanalyze` finishes it.", soft_wrap=True)
+                    raise typer.Exit(130) from None
 
 
 def _progress() -> Progress:

@@ -7,9 +7,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from voxpop.cli import app
 from voxpop.cli.common import console, open_store
-from voxpop.workers.analysis import analyze, pending_ids
+from voxpop.store import Store
+from voxpop.workers.analysis import pending_ids
+from voxpop.workers.executor import get_executor
 
 CHUNK = 512
+
+
+def analyze_with_progress(store: Store, ids: list[int]) -> None:
+    """Analyse stored items chunk by chunk with a progress bar; an interruption keeps what is done."""
+    executor = get_executor(store)
+    columns = (TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("analyse", total=len(ids))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            executor.submit("analyze", chunk)
+            progress.advance(bar, len(chunk))
+    console.print(f"analysed {len(ids):,} items")
 
 
 @app.command("reanalyze")
@@ -23,11 +38,4 @@ def reanalyze(
         if not ids:
             console.print("nothing to analyse")
             return
-        columns = (TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=console) as progress:
-            bar = progress.add_task("analyse", total=len(ids))
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start : start + CHUNK]
-                analyze(store, chunk)
-                progress.advance(bar, len(chunk))
-        console.print(f"analysed {len(ids):,} items")
+        analyze_with_progress(store, ids)
