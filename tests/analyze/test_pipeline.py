@@ -79,6 +79,7 @@ def test_a_third_party_enricher_registered_and_run() -> None:
 def test_a_plugin_installed_under_the_entry_point_group_is_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    default_registry()  # loaded before the fake distribution exists, so the process-wide registry stays clean
     (tmp_path / "voxpop_shout_plugin.py").write_text(
         textwrap.dedent(
             """
@@ -110,6 +111,7 @@ def test_a_plugin_installed_under_the_entry_point_group_is_found(
 
 
 def test_a_broken_plugin_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    default_registry()
     dist = tmp_path / "voxpop_broken-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: voxpop-broken\nVersion: 0.1\n")

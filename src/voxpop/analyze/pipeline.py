@@ -7,6 +7,7 @@ their analysis columns, batch by batch (re-running it rewrites the same values: 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -56,6 +57,7 @@ class Analyzer:
         self.registry = registry or default_registry()
         self.specs = self.registry.ordered(enrichers)
         self._instances: dict[str, Enricher] = {}
+        self._lock = threading.RLock()  # enrichers may be loaded on a helper thread (``load``)
 
     @property
     def names(self) -> list[str]:
@@ -67,10 +69,16 @@ class Analyzer:
         return self.context.cache.get("topics")
 
     def _enricher(self, name: str) -> Enricher:
-        if name not in self._instances:
-            spec = self.registry.spec(name)
-            self._instances[name] = spec.factory(self.context)
-        return self._instances[name]
+        with self._lock:
+            if name not in self._instances:
+                spec = self.registry.spec(name)
+                self._instances[name] = spec.factory(self.context)
+            return self._instances[name]
+
+    def load(self) -> None:
+        """Create every enricher (loading its models) — e.g. on a helper thread while the first batch embeds."""
+        for spec in self.specs:
+            self._enricher(spec.name)
 
     def warm_up(self) -> None:
         """Load every model now (the embedder included) rather than on the first batch."""

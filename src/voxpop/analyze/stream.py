@@ -12,12 +12,14 @@ disk use grows by under 1 KB per item for the duration of the run.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
 import os
 import random
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -184,6 +186,8 @@ def analyze_file(
     rows = 0
     try:
         with target.open("w", encoding="utf-8") as out, ThreadPoolExecutor(1, "voxpop-embed") as helper:
+            # The enrichers' models load while the first batch is read and embedded.
+            threading.Thread(target=_load_quietly, args=(analyzer,), name="voxpop-load", daemon=True).start()
             ahead: Future[Batch] | None = None
             for records in _batches(source, convert, batch_size):
                 upcoming = helper.submit(analyzer.prepare, records)
@@ -203,6 +207,12 @@ def analyze_file(
     finally:
         if corpus is not None:
             corpus.close()
+
+
+def _load_quietly(analyzer: Analyzer) -> None:
+    # A failure here is met again, and reported, by the main thread when it needs that enricher.
+    with contextlib.suppress(Exception):
+        analyzer.load()
 
 
 def _batches(source: Path, convert: RowConverter, batch_size: int) -> Iterator[list[Record]]:

@@ -51,7 +51,7 @@ def _chosen(skip: list[str]) -> list[str] | None:
     needed = {spec.name for spec in registry.ordered(chosen)}
     for name in skip:
         if name in needed:
-            users = [n for n in chosen if name in registry.spec(n).requires]
+            users = sorted(n for n in chosen if name in registry.spec(n).requires)
             raise ValidationError(f"--skip {name}: {', '.join(users)} needs it; skip those too")
     return chosen
 
