@@ -24,7 +24,18 @@ BATCH = 500
 
 
 def _command(path: Path) -> list[str]:
-    return [sys.executable, "-m", "voxpop", "ingest", str(path), "--source", "big", "--map", "id=id,text=text"]
+    return [
+        sys.executable,
+        "-m",
+        "voxpop",
+        "ingest",
+        str(path),
+        "--source",
+        "big",
+        "--map",
+        "id=id,text=text",
+        "--no-analyze",
+    ]
 
 
 def _env(settings: Settings) -> dict[str, str]:
