@@ -65,8 +65,21 @@ def test_split_clauses(text: str, clauses: list[str]) -> None:
 # --- zero-shot ----------------------------------------------------------------------------------------
 
 
-def test_calibrated_threshold_is_sane(restaurant: AspectTagger) -> None:
-    assert 0.25 <= restaurant.threshold <= 0.6
+@pytest.mark.parametrize("name", ["general", "restaurant", "hotel", "airline", "saas"])
+def test_builtin_thresholds_match_their_calibration(embedder: Embedder, name: str) -> None:
+    taxonomy = load_taxonomy(name)
+    assert taxonomy.threshold is not None
+    calibrated = AspectTagger(taxonomy, embedder=embedder).calibrate()
+    assert 0.25 <= calibrated <= 0.6
+    assert calibrated == pytest.approx(taxonomy.threshold, abs=0.03)  # re-calibrate after editing the examples
+
+
+def test_a_taxonomy_without_threshold_is_calibrated_on_first_use(embedder: Embedder) -> None:
+    taxonomy = load_taxonomy("restaurant")
+    taxonomy.threshold = None
+    tagger = AspectTagger(taxonomy, embedder=embedder)
+    assert tagger.threshold == pytest.approx(0.36, abs=0.03)
+    assert tagger.detect(["The waiter was rude.", "See you soon."])[1] == []
 
 
 @pytest.mark.parametrize(
