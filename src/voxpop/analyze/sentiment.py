@@ -75,7 +75,7 @@ def text_of(text: str) -> str:
 
 @dataclass
 class SentimentModel:
-    """A fitted sentiment classifier. ``coef`` has one row per class over [dense features, TF-IDF]."""
+    """A fitted sentiment classifier; ``coef`` has one row per class over :meth:`features`."""
 
     mean: np.ndarray
     scale: np.ndarray
