@@ -167,6 +167,7 @@ def analyze_items(store: Store, item_ids: Iterable[int], analyzer: Analyzer, *, 
         with store.read() as session:
             items = session.scalars(select(Item).where(Item.id.in_(chunk)).order_by(Item.id)).all()
             records = [_record_of(item) for item in items]
+            kept = {item.id: _corrected_values(item) for item in items}
         if not records:
             continue
         rows = analyzer.analyze(records)
@@ -188,6 +189,12 @@ def analyze_items(store: Store, item_ids: Iterable[int], analyzer: Analyzer, *, 
             }
             for row in rows
         ]
+        for value in values:
+            extra = dict(kept.get(value["id"], {}))
+            corrected = extra.pop("corrected", None)
+            value.update(extra)
+            if corrected:
+                value["analysis"]["corrected"] = corrected
         with store.write() as session:
             # A Core executemany, not the ORM's bulk update: an item deleted meanwhile is simply skipped.
             table = cast(Table, Item.__table__)
@@ -197,6 +204,23 @@ def analyze_items(store: Store, item_ids: Iterable[int], analyzer: Analyzer, *, 
             )
         written += len(values)
     return written
+
+
+def _corrected_values(item: Item) -> dict[str, Any]:
+    """What a person corrected on the item (see ``voxpop.act.corrections``) wins over a re-analysis."""
+    corrected = set((item.analysis or {}).get("corrected", []))
+    if not corrected:
+        return {}
+    kept: dict[str, Any] = {"corrected": sorted(corrected)}
+    if "sentiment" in corrected:
+        kept.update(
+            sentiment=item.sentiment,
+            sentiment_score=item.sentiment_score,
+            sentiment_confidence=item.sentiment_confidence,
+        )
+    if "aspects" in corrected:
+        kept["aspects"] = item.aspects
+    return kept
 
 
 def _jsonable(value: Any) -> Any:

@@ -281,3 +281,21 @@ class AuditEvent(Base):
     object_type: Mapped[str | None] = mapped_column(String(50))
     object_id: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class Correction(Base):
+    """A person's correction of what the analysis said about an item (sentiment, aspects, department).
+
+    The item shows the corrected value at once, re-analysis keeps it, and the corrections are training
+    data for the next ``voxpop model fit``.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Any] = mapped_column(Json)
+    previous: Mapped[Any] = mapped_column(Json, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

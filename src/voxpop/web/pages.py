@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxpop.accounts.permissions import can_write
+from voxpop.act.corrections import CorrectionInput, correct_item
 from voxpop.act.departments import list_departments
 from voxpop.act.inbox import get_item, list_items
 from voxpop.errors import ValidationError
+from voxpop.settings import Settings
+from voxpop.store import Store
 from voxpop.store.models import ItemKind, ItemStatus, Source, User
-from voxpop.web.auth import PageUser, ReadDb
+from voxpop.web.auth import PageUser, ReadDb, get_settings, get_store
 from voxpop.web.filters import form_values, parse_filters, query_string
 from voxpop.web.templating import render
 
@@ -64,8 +71,51 @@ def inbox(request: Request, user: PageUser, db: ReadDb) -> Response:
     return render(request, "inbox.html", context, status_code=422 if error else 200)
 
 
+@lru_cache(maxsize=8)
+def _aspect_names(taxonomy: str) -> tuple[str, ...]:
+    from voxpop.analyze.taxonomy import load_taxonomy
+
+    return tuple(load_taxonomy(taxonomy).names)
+
+
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: int, user: PageUser, db: ReadDb) -> Response:
+def item_page(
+    request: Request, item_id: int, user: PageUser, db: ReadDb, settings: Annotated[Settings, Depends(get_settings)]
+) -> Response:
     item = get_item(db, user, item_id)
     assignee = db.get(User, item.assignee_id) if item.assignee_id else None
-    return render(request, "item.html", {"item": item, "assignee": assignee})
+    context: dict[str, object] = {"item": item, "assignee": assignee, "can_correct": can_write(user)}
+    if can_write(user):
+        current = {str(a["name"]) for a in item.aspects or [] if a.get("name")}
+        names = list(_aspect_names(settings.taxonomy))
+        context.update(
+            sentiments=SENTIMENTS,
+            departments=list_departments(db),
+            aspect_choices=names + sorted(n for n in current if n not in names),
+            current_aspects=current,
+            corrected=set((item.analysis or {}).get("corrected", [])),
+        )
+    return render(request, "item.html", context)
+
+
+@router.post("/items/{item_id}/correct")
+async def correct(
+    request: Request,
+    item_id: int,
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    """An agent's correction of the analysis: sentiment, aspects, department (see act.corrections)."""
+    form = await request.form()
+    department = str(form.get("department_id") or "")
+    if department and not department.isdigit():
+        raise ValidationError("department_id must be a department's id")
+    change = CorrectionInput(
+        sentiment=str(form.get("sentiment") or "") or None,
+        aspects=[str(a) for a in form.getlist("aspect")] if form.get("aspects_shown") else None,
+        department_id=int(department) if department else None,
+    )
+    with store.write() as db:
+        correct_item(db, user, item_id, change, aspect_names=_aspect_names(settings.taxonomy))
+    return RedirectResponse(f"/items/{item_id}?corrected=1", status_code=303)
