@@ -14,7 +14,7 @@ from voxpop.ingest.writer import get_or_create_source, write_batch
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item
-from voxpop.workers.analysis import pending_ids
+from voxpop.workers.analysis import catch_up, pending_ids
 from voxpop.workers.executor import get_executor
 
 TEXTS = [
@@ -103,4 +103,40 @@ def test_ingest_analyses_new_items(
     assert sentiments == {"1": "negative", "2": "positive"}
     again = CliRunner().invoke(app, ["ingest", str(csv), "--source", "shop", "--analyze"])
     assert "analysed" not in again.output  # nothing new, nothing to analyse
+    analysed_store.dispose()
+
+
+def test_a_changed_taxonomy_makes_items_stale_and_catch_up_reanalyses_them(
+    analysed_store: Store, tmp_path: Path
+) -> None:
+    ids = _add(analysed_store, TEXTS)
+    assert catch_up(analysed_store) == 3  # pending
+    assert pending_ids(analysed_store, stale=True) == []
+    with analysed_store.read() as session:
+        used = {(i.analysis or {}).get("taxonomy") for i in session.scalars(select(Item))}
+    assert len(used) == 1
+    assert next(iter(used)).startswith("general:")
+
+    # Another taxonomy: everything analysed under the old one is stale.
+    analysed_store.settings.taxonomy = "restaurant"
+    assert sorted(pending_ids(analysed_store, stale=True)) == sorted(ids)
+    assert pending_ids(analysed_store) == []  # not pending: analysed, only stale
+    assert catch_up(analysed_store) == 3
+    assert pending_ids(analysed_store, stale=True) == []
+
+    # The same file edited is another taxonomy too.
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "name: mine\naspects:\n  - name: delivery\n    description: Orders arriving late or cold\n"
+        "    department: Delivery\n    examples: [the delivery was late, my order arrived cold]\n"
+    )
+    analysed_store.settings.taxonomy = str(mine)
+    assert catch_up(analysed_store) == 3
+    mine.write_text(mine.read_text() + "  - name: staff\n    description: How staff treated the customer\n")
+    assert len(pending_ids(analysed_store, stale=True)) == 3
+    assert catch_up(analysed_store) == 3
+    with analysed_store.read() as session:
+        late = session.scalar(select(Item).where(Item.text == TEXTS[0]))
+    assert late is not None
+    assert any(a["name"] == "delivery" for a in late.aspects or [])
     analysed_store.dispose()

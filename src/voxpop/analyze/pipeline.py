@@ -153,12 +153,20 @@ def _record_of(item: Item) -> Record:
     )
 
 
-def analyze_items(store: Store, item_ids: Iterable[int], analyzer: Analyzer, *, batch_size: int = 256) -> int:
+def analyze_items(
+    store: Store,
+    item_ids: Iterable[int],
+    analyzer: Analyzer,
+    *,
+    batch_size: int = 256,
+    stamp: Mapping[str, Any] | None = None,
+) -> int:
     """Analyse stored items and write their analysis columns; returns how many were written.
 
     Items are read, analysed and written one batch at a time (one short write transaction each), so a
     long run holds no lock for long and a crash loses at most the batch in flight. Unknown ids are skipped.
-    Corpus-level enrichers (topics) see one batch as their corpus.
+    Corpus-level enrichers (topics) see one batch as their corpus. ``stamp`` is kept in each item's
+    ``analysis`` JSON (the worker records which taxonomy the analysis used there).
     """
     ids = list(dict.fromkeys(int(i) for i in item_ids))
     written = 0
@@ -184,7 +192,7 @@ def analyze_items(store: Store, item_ids: Iterable[int], analyzer: Analyzer, *, 
                 "urgency": row["urgency"],
                 "authenticity_risk": row["authenticity_risk"],
                 "language": row["language"],
-                "analysis": _jsonable({"department": row["department"], "evidence": row["evidence"]}),
+                "analysis": _jsonable({**(stamp or {}), "department": row["department"], "evidence": row["evidence"]}),
                 "analyzed_at": now,
             }
             for row in rows

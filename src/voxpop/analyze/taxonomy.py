@@ -21,6 +21,7 @@ A taxonomy is a YAML file a business edits by hand::
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -209,6 +210,19 @@ def builtin_names() -> list[str]:
     """The names of the taxonomies shipped with voxpop."""
     folder = _builtin_folder()
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def taxonomy_fingerprint(path_or_name: str | Path) -> str:
+    """Names the exact taxonomy content ("<name>:<sha256 prefix of the file>") without parsing it, so
+    items analysed under another version of a taxonomy can be found and analysed again."""
+    path = Path(path_or_name)
+    if isinstance(path_or_name, str) and path_or_name in builtin_names() and not path.exists():
+        data = _builtin_folder().joinpath(f"{path_or_name}.yaml").read_bytes()
+    elif path.is_file():
+        data = path.read_bytes()
+    else:
+        raise NotFoundError(f"no taxonomy file {str(path_or_name)!r} and no built-in of that name")
+    return f"{path.stem}:{hashlib.sha256(data).hexdigest()[:16]}"
 
 
 def load_taxonomy(path_or_name: str | Path) -> Taxonomy:

@@ -29,12 +29,13 @@ def analyze_with_progress(store: Store, ids: list[int]) -> None:
 
 @app.command("reanalyze")
 def reanalyze(
-    everything: bool = typer.Option(False, "--all", help="Analyse every item again, not only pending ones."),
+    everything: bool = typer.Option(False, "--all", help="Analyse every item again, e.g. after fitting a model."),
 ) -> None:
-    """Analyse stored items: those an interrupted or --no-analyze import left, or (--all) every item,
-    e.g. after a new sentiment model or taxonomy."""
+    """Analyse the stored items that need it: those an interrupted or --no-analyze import left, and those
+    analysed under another taxonomy than the active one (VOXPOP_TAXONOMY, or its file since edited);
+    with --all, every item."""
     with open_store() as store:
-        ids = pending_ids(store, everything=everything)
+        ids = pending_ids(store, everything=everything, stale=True)
         if not ids:
             console.print("nothing to analyse")
             return

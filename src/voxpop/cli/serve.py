@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import typer
 import uvicorn
 
 from voxpop.cli import app
 from voxpop.cli.common import load_settings
 from voxpop.settings import Settings
+
+log = logging.getLogger("uvicorn.error")
+
+
+def _catch_up(settings: Settings) -> None:
+    """Analyse what is pending or stale (another taxonomy) while the server already answers."""
+    from voxpop.store import Store
+    from voxpop.workers.analysis import catch_up
+
+    store = Store(settings)
+    try:
+        done = catch_up(store)
+        if done:
+            log.info("voxpop: analysed %d pending or stale items", done)
+    except Exception:
+        log.exception("voxpop: catching up on analysis failed; `voxpop reanalyze` retries it")
+    finally:
+        store.dispose()
 
 
 def run_server(settings: Settings, *, host: str | None = None, port: int | None = None, reload: bool = False) -> None:
@@ -19,6 +40,8 @@ def run_server(settings: Settings, *, host: str | None = None, port: int | None 
         return
     from voxpop.web.app import create_app
 
+    if settings.analyze_on_ingest:
+        threading.Thread(target=_catch_up, args=(settings,), name="voxpop-catch-up", daemon=True).start()
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
 
 
