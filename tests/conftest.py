@@ -102,6 +102,14 @@ def store(settings: Settings) -> Iterator[Store]:
 
 
 @pytest.fixture(scope="session")
+def models_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose ``models/`` holds the derived int8 embedding model, made once per worker and
+    shared by every test that only *uses* the shipped models. A test that fits a model must save it in a
+    folder of its own: a fitted model here would be picked up by every other test."""
+    return tmp_path_factory.mktemp("models-home")
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         raise RuntimeError(f"the shared datasets are expected at {SHARED_DATA}")

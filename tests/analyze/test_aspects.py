@@ -16,11 +16,6 @@ from voxpop.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def models_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="module")
 def embedder(models_home: Path) -> Embedder:
     return get_embedder(Settings(home=models_home))
 

@@ -146,11 +146,6 @@ REVIEWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def models_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pipeline-home")
-
-
 @pytest.fixture
 def analyzer(models_home: Path) -> Analyzer:
     """A fresh analyzer per test: its authenticity window remembers what it has seen."""

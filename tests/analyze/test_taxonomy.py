@@ -68,11 +68,6 @@ LABELLED = [
 
 
 @pytest.fixture(scope="module")
-def models_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="module")
 def embedder(models_home: Path) -> Embedder:
     return get_embedder(Settings(home=models_home))
 

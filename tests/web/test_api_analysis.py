@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import World
@@ -14,13 +13,8 @@ from voxpop.store import Store
 from voxpop.web.app import create_app
 
 
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-def test_posted_items_are_analysed(store: Store, world: World, models_dir: Path) -> None:
-    settings = store.settings.model_copy(update={"analyze_on_ingest": True, "model_dir": models_dir})
+def test_posted_items_are_analysed(store: Store, world: World, models_home: Path) -> None:
+    settings = store.settings.model_copy(update={"analyze_on_ingest": True, "model_dir": models_home / "models"})
     with store.write() as session:
         admin = get_user_by_email(session, "admin@example.com")
         token = create_token(session, admin, name="t", scopes=["items:read", "items:write"])

@@ -104,14 +104,9 @@ def test_latest_correction_is_the_training_example(store: Store, world: World) -
         assert sentiment_examples(session) == [("Still waiting for my refund.", "negative")]
 
 
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-def test_reanalysis_keeps_what_a_person_corrected(store: Store, world: World, models_dir: Path) -> None:
+def test_reanalysis_keeps_what_a_person_corrected(store: Store, world: World, models_home: Path) -> None:
     item_id = add_item(store, world.reviews, text="Absolutely wonderful staff, thank you!", department_id=world.billing)
-    analyzer = Analyzer(store.settings.model_copy(update={"model_dir": models_dir}), "general")
+    analyzer = Analyzer(store.settings.model_copy(update={"model_dir": models_home / "models"}), "general")
     analyze_items(store, [item_id], analyzer)
     assert _item(store, item_id).sentiment == "positive"
     with store.write() as session:
@@ -142,7 +137,7 @@ def test_correct_on_the_item_page(app_client: TestClient, store: Store, world: W
 
 
 def test_model_fit_learns_from_corrections(
-    store: Store, world: World, models_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, world: World, models_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     item_id = add_item(store, world.reviews, text="Waited forty minutes for a table.", department_id=world.billing)
     with store.write() as session:

@@ -24,14 +24,9 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
 @pytest.fixture
-def analysed_store(settings: Settings, models_dir: Path) -> Store:
-    settings.model_dir = models_dir
+def analysed_store(settings: Settings, models_home: Path) -> Store:
+    settings.model_dir = models_home / "models"
     return Store(settings)
 
 
@@ -67,14 +62,14 @@ def test_unknown_task_is_a_clear_error(analysed_store: Store) -> None:
 
 
 def test_reanalyze_command_finishes_pending_items(
-    analysed_store: Store, monkeypatch: pytest.MonkeyPatch, models_dir: Path
+    analysed_store: Store, monkeypatch: pytest.MonkeyPatch, models_home: Path
 ) -> None:
     settings = analysed_store.settings
     _add(analysed_store, TEXTS)
     assert len(pending_ids(analysed_store)) == 3
     monkeypatch.setenv("VOXPOP_HOME", str(settings.home))
     monkeypatch.setenv("VOXPOP_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("VOXPOP_MODEL_DIR", str(models_dir))
+    monkeypatch.setenv("VOXPOP_MODEL_DIR", str(models_home / "models"))
     result = CliRunner().invoke(app, ["reanalyze"])
     assert result.exit_code == 0, result.output
     assert "analysed 3 items" in result.output
@@ -87,14 +82,14 @@ def test_reanalyze_command_finishes_pending_items(
 
 
 def test_ingest_analyses_new_items(
-    analysed_store: Store, monkeypatch: pytest.MonkeyPatch, models_dir: Path, tmp_path: Path
+    analysed_store: Store, monkeypatch: pytest.MonkeyPatch, models_home: Path, tmp_path: Path
 ) -> None:
     settings = analysed_store.settings
     csv = tmp_path / "reviews.csv"
     csv.write_text("id,review\n1,Terrible service and a rude manager.\n2,Best croissants in town!\n")
     monkeypatch.setenv("VOXPOP_HOME", str(settings.home))
     monkeypatch.setenv("VOXPOP_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("VOXPOP_MODEL_DIR", str(models_dir))
+    monkeypatch.setenv("VOXPOP_MODEL_DIR", str(models_home / "models"))
     result = CliRunner().invoke(app, ["ingest", str(csv), "--source", "shop", "--analyze"])
     assert result.exit_code == 0, result.output
     assert "analysed 2 items" in result.output
