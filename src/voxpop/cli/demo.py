@@ -83,10 +83,10 @@ def _analyze(store: Store) -> None:
     if not todo:
         return
     try:
-        from voxpop.analyze.pipeline import Analyzer
+        from voxpop.workers.analysis import shared_analyzer
 
         with console.status("Loading the offline models…"):
-            analyzer = Analyzer(store.settings)
+            analyzer, _ = shared_analyzer(store.settings)  # the taxonomy `voxpop serve` checks against
             analyzer.warm_up()
         with _progress() as progress:
             task = progress.add_task("analysing the demo items", total=todo)

@@ -1,6 +1,8 @@
 """Analysing the stored demo items, so the inbox opens with sentiment, urgency and fake-review risk filled.
 
-Only items not analysed yet are picked up, so an interrupted run carries on where it stopped.
+Only items not analysed yet (or analysed under another taxonomy) are picked up, so an interrupted run
+carries on where it stopped; the analysis records its taxonomy like the worker's, so ``voxpop serve``
+finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -8,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
+from voxpop.analyze.taxonomy import taxonomy_fingerprint
 from voxpop.store import Store
-from voxpop.store.models import Item
+from voxpop.workers import analysis
 
 if TYPE_CHECKING:
     from voxpop.analyze.pipeline import Analyzer
@@ -20,9 +21,8 @@ BATCH = 256
 
 
 def pending_ids(store: Store) -> list[int]:
-    """The ids of the items no analysis has been written for, oldest first."""
-    with store.read() as session:
-        return list(session.scalars(select(Item.id).where(Item.analyzed_at.is_(None)).order_by(Item.id)))
+    """The ids of the items to analyse, oldest first: never analysed, or under another taxonomy."""
+    return analysis.pending_ids(store, stale=True)
 
 
 def analyze_pending(
@@ -32,10 +32,11 @@ def analyze_pending(
     from voxpop.analyze.pipeline import analyze_items
 
     ids = pending_ids(store)
+    stamp = {"taxonomy": taxonomy_fingerprint(store.settings.taxonomy)}
     done = 0
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        done += analyze_items(store, chunk, analyzer, batch_size=batch_size)
+        done += analyze_items(store, chunk, analyzer, batch_size=batch_size, stamp=stamp)
         if on_progress is not None:
             on_progress(len(chunk))
     return done
