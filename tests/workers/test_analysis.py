@@ -135,3 +135,11 @@ def test_a_changed_taxonomy_makes_items_stale_and_catch_up_reanalyses_them(
     assert late is not None
     assert any(a["name"] == "delivery" for a in late.aspects or [])
     analysed_store.dispose()
+
+
+def test_the_taxonomy_setting_is_the_default(models_home: Path) -> None:
+    from voxpop.analyze.pipeline import Analyzer
+
+    settings = Settings(home=models_home, taxonomy="hotel")
+    assert Analyzer(settings).context.taxonomy.name == Analyzer(settings, "hotel").context.taxonomy.name
+    assert Analyzer(settings).context.taxonomy.name != Analyzer(settings, "restaurant").context.taxonomy.name

@@ -146,7 +146,7 @@ class AnalysisContext:
         if self._taxonomy is None or isinstance(self._taxonomy, str):
             from voxpop.analyze.taxonomy import load_taxonomy
 
-            return load_taxonomy(self._taxonomy or "general")
+            return load_taxonomy(self._taxonomy or self.settings.taxonomy)
         return self._taxonomy
 
 

@@ -62,7 +62,9 @@ def analyze(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the results (JSON Lines)"),
     text_column: str = typer.Option("text", help="Column with the text"),
     id_column: str = typer.Option("id", help="Column with the item id (rows are numbered when it is absent)"),
-    taxonomy: str | None = typer.Option(None, help="Taxonomy file (YAML/JSON) or built-in name; default: general"),
+    taxonomy: str | None = typer.Option(
+        None, help="Taxonomy file (YAML/JSON) or built-in name; default: the taxonomy setting (general)."
+    ),
     map_: list[str] = typer.Option(
         [],
         "--map",
