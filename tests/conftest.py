@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.servers import HttpSink, SmtpSink
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Base
@@ -114,3 +115,20 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         raise RuntimeError(f"the shared datasets are expected at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1; ``settings.model_copy(update=smtp_server.settings_overrides())``
+    points voxpop's mail at it, and ``smtp_server.messages`` holds what arrived."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def http_server() -> Iterator[HttpSink]:
+    """A real HTTP server on 127.0.0.1 that records requests (``.requests``) and answers ``.routes``."""
+    sink = HttpSink().start()
+    yield sink
+    sink.stop()

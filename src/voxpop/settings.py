@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
 
+    # Outgoing mail (alerts, digests, outreach, survey invitations, idea-board news).
+    smtp_host: str = Field(default="", description="SMTP server; empty: voxpop sends no mail.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_security: str = Field(default="starttls", description="starttls, ssl or none.")
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0)
+    mail_from: str = Field(default="voxpop <voxpop@localhost>", description="The From: of every mail voxpop sends.")
+    business_name: str = Field(default="", description="Your business's name, used in replies and mails.")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -119,6 +129,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("smtp_security", mode="after")
+    @classmethod
+    def _check_smtp_security(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"starttls", "ssl", "none"}:
+            raise ValueError("smtp_security must be starttls, ssl or none")
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -160,6 +178,7 @@ class Settings(BaseSettings):
         """Settings safe to print: secrets masked, passwords in URLs removed."""
         data = self.model_dump()
         data["secret_key"] = "***" if self.secret_key.get_secret_value() else "(generated)"
+        data["smtp_password"] = "***" if self.smtp_password.get_secret_value() else ""
         data["database_url"] = _mask_url(self.database_url)
         data["broker_url"] = _mask_url(self.broker_url)
         data["home"] = str(self.home)

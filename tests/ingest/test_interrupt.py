@@ -19,7 +19,7 @@ from voxpop.store.models import ImportRun, Item
 
 from .helpers import count_items, runs, write_csv
 
-ROWS = 40_000
+ROWS = 100_000  # big enough that no scheduler hiccup lets the import finish before the signal
 BATCH = 500
 
 

@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from voxpop.store import Store
-from voxpop.store.migrate import current_revision, downgrade, head_revision, include_object, upgrade
+from voxpop.store.migrate import current_revisions, downgrade, head_revisions, include_object, upgrade
 from voxpop.store.models import Base
 
 
@@ -16,7 +16,7 @@ def test_models_match_migrations(store: Store) -> None:
         ctx = MigrationContext.configure(conn, opts={"include_object": include_object})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
-    assert current_revision(store.engine) == head_revision()
+    assert current_revisions(store.engine) == head_revisions()
 
 
 def test_downgrade_to_base_and_back(store: Store) -> None:

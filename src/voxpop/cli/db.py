@@ -9,10 +9,14 @@ import typer
 from voxpop.cli import app
 from voxpop.cli.common import console, load_settings
 from voxpop.store import Store
-from voxpop.store.migrate import current_revision, downgrade, head_revision
+from voxpop.store.migrate import current_revisions, downgrade, head_revisions
 
 db_app = typer.Typer(help="The database: migrate, inspect.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+
+def _names(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "none"
 
 
 @db_app.command("upgrade")
@@ -20,7 +24,8 @@ def db_upgrade() -> None:
     """Bring the database to the newest schema (voxpop also does this on start)."""
     store = Store(load_settings(), migrate=False)
     changed = store.migrate()
-    console.print(f"schema at {current_revision(store.engine)}" + (" (upgraded)" if changed else " (up to date)"))
+    state = "upgraded" if changed else "up to date"
+    console.print(f"schema at {_names(current_revisions(store.engine))} ({state})")
     store.dispose()
 
 
@@ -29,7 +34,7 @@ def db_downgrade(revision: str = typer.Argument(..., help="Alembic revision, or 
     """Step the schema back (destroys data in dropped tables)."""
     store = Store(load_settings(), migrate=False)
     downgrade(store.engine, revision)
-    console.print(f"schema at {current_revision(store.engine)}")
+    console.print(f"schema at {_names(current_revisions(store.engine))}")
     store.dispose()
 
 
@@ -39,7 +44,7 @@ def db_status() -> None:
     settings = load_settings()
     store = Store(settings, migrate=False)
     console.print(f"database: {settings.public_dict()['database_url']}")
-    console.print(f"revision: {current_revision(store.engine)} (newest: {head_revision()})")
+    console.print(f"revision: {_names(current_revisions(store.engine))} (newest: {_names(head_revisions())})")
     store.dispose()
 
 

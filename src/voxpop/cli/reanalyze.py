@@ -10,6 +10,7 @@ from voxpop.cli.common import console, open_store
 from voxpop.store import Store
 from voxpop.workers.analysis import pending_ids
 from voxpop.workers.executor import get_executor
+from voxpop.workers.pipeline import run_pipeline
 
 CHUNK = 512
 
@@ -22,7 +23,7 @@ def analyze_with_progress(store: Store, ids: list[int]) -> None:
         bar = progress.add_task("analyse", total=len(ids))
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            executor.submit("analyze", chunk)
+            run_pipeline(executor, chunk)
             progress.advance(bar, len(chunk))
     console.print(f"analysed {len(ids):,} items")
 

@@ -28,8 +28,13 @@ def pending_ids(store: Store) -> list[int]:
 def analyze_pending(
     store: Store, analyzer: Analyzer, *, on_progress: Callable[[int], None] | None = None, batch_size: int = BATCH
 ) -> int:
-    """Run ``analyzer`` over every unanalysed item, one batch (and one short write) at a time."""
+    """Run ``analyzer`` over every unanalysed item, one batch (and one short write) at a time, then the
+    pipeline's later stages (routing, alerts, roll-ups) over the batch."""
     from voxpop.analyze.pipeline import analyze_items
+    from voxpop.workers.executor import get_executor
+    from voxpop.workers.pipeline import run_pipeline
+
+    executor = get_executor(store)
 
     ids = pending_ids(store)
     stamp = {"taxonomy": taxonomy_fingerprint(store.settings.taxonomy)}
@@ -37,6 +42,7 @@ def analyze_pending(
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         done += analyze_items(store, chunk, analyzer, batch_size=batch_size, stamp=stamp)
+        run_pipeline(executor, chunk, start="route")
         if on_progress is not None:
             on_progress(len(chunk))
     return done

@@ -1,4 +1,8 @@
-"""Bring a database to the newest schema with Alembic, from code."""
+"""Bring a database to the newest schema with Alembic, from code.
+
+Each area of voxpop may add its own branch of migrations (a revision whose ``down_revision`` is an
+older shared one); ``heads`` means all of them, and a later merge revision joins them again.
+"""
 
 from __future__ import annotations
 
@@ -22,18 +26,18 @@ def alembic_config() -> Config:
     return cfg
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> frozenset[str]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return frozenset(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(engine: Engine, revision: str = "head") -> bool:
-    """Migrate to ``revision``; returns whether anything was done."""
-    if revision == "head" and current_revision(engine) == head_revision():
+def upgrade(engine: Engine, revision: str = "heads") -> bool:
+    """Migrate to ``revision`` (every branch's newest by default); returns whether anything was done."""
+    if revision in ("head", "heads") and current_revisions(engine) == head_revisions():
         return False
     cfg = alembic_config()
     with engine.begin() as conn:

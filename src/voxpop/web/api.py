@@ -19,6 +19,7 @@ from voxpop.web.auth import ApiCaller, ReadDb, get_store
 from voxpop.web.filters import parse_filters
 from voxpop.web.schemas import CreatedOut, ErrorOut, ItemDetailOut, ItemIn, ItemOut, ItemPageOut, MeOut
 from voxpop.workers.executor import get_executor
+from voxpop.workers.pipeline import run_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,6 @@ def create_items(
 
 def _analyze(store: Store, ids: list[int]) -> None:
     try:
-        get_executor(store).submit("analyze", ids)
+        run_pipeline(get_executor(store), ids)
     except Exception:
         log.exception("analysis of %d new items failed; they stay pending for `voxpop reanalyze`", len(ids))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from importlib.resources import files
 
 from fastapi import FastAPI
@@ -9,13 +10,21 @@ from fastapi.staticfiles import StaticFiles
 
 from voxpop.settings import Settings, get_settings
 from voxpop.store import Store
-from voxpop.web import api, docs, errors, login, pages
+from voxpop.web import errors
 from voxpop.web.security import SecurityHeaders
 
 API_DESCRIPTION = (
     "Feedback items from every channel. Authenticate with `Authorization: Bearer <token>` "
     "(`voxpop token create`); scopes `items:read` and `items:write`. Errors are always "
     '`{"ok": false, "error": "...", "status": N}`.'
+)
+
+# Each module has a ``router``; an area adds its pages and API by adding its module here.
+ROUTER_MODULES: tuple[str, ...] = (
+    "voxpop.web.login",
+    "voxpop.web.pages",
+    "voxpop.web.api",
+    "voxpop.web.docs",
 )
 
 
@@ -36,8 +45,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(files("voxpop.web") / "static")), name="static")
     errors.install(app)
-    app.include_router(login.router)
-    app.include_router(pages.router)
-    app.include_router(api.router)
-    app.include_router(docs.router)
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
     return app

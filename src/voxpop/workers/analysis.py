@@ -57,8 +57,12 @@ def pending_ids(store: Store, *, everything: bool = False, stale: bool = False) 
 
 
 def catch_up(store: Store, *, chunk: int = 512) -> int:
-    """Analyse every pending or stale item, chunk by chunk; returns how many were analysed."""
+    """Send every pending or stale item through the pipeline, chunk by chunk; returns how many."""
+    from voxpop.workers.executor import get_executor
+    from voxpop.workers.pipeline import run_pipeline
+
+    executor = get_executor(store)
     ids = pending_ids(store, stale=True)
     for start in range(0, len(ids), chunk):
-        analyze(store, ids[start : start + chunk])
+        run_pipeline(executor, ids[start : start + chunk])
     return len(ids)

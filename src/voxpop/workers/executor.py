@@ -1,5 +1,6 @@
 """Executors run tasks: inline in this process (the default), or — with ``VOXPOP_BROKER_URL`` — on
-workers (see the scale-out issue). Callers only ever say ``executor.submit("analyze", ids)``."""
+workers (see the scale-out issue). Callers say ``executor.submit("analyze", ids)``, or
+``run_pipeline(executor, ids)`` (``voxpop.workers.pipeline``) for every stage."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The store's tables. The feedback item is the centre: every channel lands in ``items``.
+"""The store's core tables. The feedback item is the centre: every channel lands in ``items``.
 
 Schema changes go through Alembic (``store/migrations``); these models and the migrations must agree,
 which ``tests/store/test_migrations.py`` checks on SQLite and PostgreSQL.

@@ -1,0 +1,31 @@
+"""The pipeline after storing: the stages every new (or re-analysed) item goes through, in order.
+
+Each stage is a registered task ``fn(store, ids)`` (``voxpop.workers.tasks``) that is idempotent: run
+twice on the same ids, it leaves the store as once. An area adds a stage by registering its task under
+one of these names in a module listed in ``executor.BUILTIN_TASK_MODULES``; a stage whose task is not
+registered is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from voxpop.workers.executor import Executor
+from voxpop.workers.tasks import TASKS
+
+# analyze: sentiment, aspects… (analyze/) · route: department, priority, SLA (act/) ·
+# alert: alert rules (act/) · rollup: the dashboards' daily roll-ups (measure/)
+STAGES: tuple[str, ...] = ("analyze", "route", "alert", "rollup")
+
+
+def stages_from(start: str = "analyze") -> list[str]:
+    """The registered stages from ``start`` on, in pipeline order."""
+    if start not in STAGES:
+        raise LookupError(f"no pipeline stage named {start!r}; stages: {', '.join(STAGES)}")
+    return [stage for stage in STAGES[STAGES.index(start) :] if stage in TASKS]
+
+
+def run_pipeline(executor: Executor, ids: Sequence[int], *, start: str = "analyze") -> None:
+    """Send ``ids`` through every registered stage from ``start`` on."""
+    for stage in stages_from(start):
+        executor.submit(stage, ids)
