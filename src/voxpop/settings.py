@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=15.0, gt=0)
     mail_from: str = Field(default="voxpop <voxpop@localhost>", description="The From: of every mail voxpop sends.")
     business_name: str = Field(default="", description="Your business's name, used in replies and mails.")
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Let feeds, webhooks and other outbound URLs point at private or loopback addresses (SSRF guard).",
+    )
 
     @classmethod
     def settings_customise_sources(
