@@ -195,6 +195,9 @@ class Item(Base):
         Index("ix_items_source_created", "source_id", "created_at", "id"),
         Index("ix_items_status_created", "status", "created_at", "id"),
         Index("ix_items_department_created", "department_id", "created_at", "id"),
+        # Routing and workflow (migration 0003): the inbox's urgency order and the SLA clock.
+        Index("ix_items_urgency", "urgency", "id"),
+        Index("ix_items_due_at", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
@@ -243,6 +246,12 @@ class Item(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Routing and the inbox workflow (act/routing, act/workflow; migration 0003).
+    tags: Mapped[list[str] | None] = mapped_column(Json, doc="Labels set by routing rules and agents.")
+    route: Mapped[dict[str, Any] | None] = mapped_column(
+        Json, doc="How the item was routed and why; 'manual' when a person decided (routing keeps it)."
+    )
+    sla_breached_at: Mapped[datetime | None] = mapped_column(UtcDateTime, doc="Set once the SLA clock ran out.")
 
     source: Mapped[Source] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")
