@@ -96,6 +96,18 @@ class Settings(BaseSettings):
         description="Let feeds, webhooks and other outbound URLs point at private or loopback addresses (SSRF guard).",
     )
 
+    # Alerts, promoter outreach and the weekly digest (act/alerts, act/outreach).
+    alerts_interval_seconds: int = Field(
+        default=300, ge=0, description="How often voxpop serve runs the window alert rules and retries; 0: never."
+    )
+    alert_http_timeout_seconds: float = Field(default=10.0, gt=0, description="Timeout of a Slack/webhook post.")
+    outreach_min_days_between_asks: int = Field(
+        default=90, ge=1, description="At most one promoter ask per customer in this many days."
+    )
+    outreach_max_item_age_days: int = Field(default=30, ge=1, description="Only recent positive items are asked.")
+    outreach_survey_url: str = Field(default="", description="Where a 'survey' ask leads (its token is appended).")
+    outreach_referral_url: str = Field(default="", description="Where a referred friend lands (default: base_url).")
+
     @classmethod
     def settings_customise_sources(
         cls,
