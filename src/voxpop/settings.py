@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         description="Let feeds, webhooks and other outbound URLs point at private or loopback addresses (SSRF guard).",
     )
 
+    # Measure (measure/): metrics, roll-ups, dashboard and reports.
+    metrics_min_sample: int = Field(
+        default=10, ge=1, description="Below this many answers a metric shows 'too few answers' instead of a number."
+    )
+
     # Alerts, promoter outreach and the weekly digest (act/alerts, act/outreach).
     alerts_interval_seconds: int = Field(
         default=300, ge=0, description="How often voxpop serve runs the window alert rules and retries; 0: never."

@@ -36,7 +36,7 @@ class InlineExecutor:
         fn(self.store, list(ids))
 
 
-BUILTIN_TASK_MODULES = ("voxpop.workers.analysis", "voxpop.act.alerts.tasks")
+BUILTIN_TASK_MODULES = ("voxpop.workers.analysis", "voxpop.act.alerts.tasks", "voxpop.measure.rollups")
 
 
 def load_builtin_tasks() -> None:

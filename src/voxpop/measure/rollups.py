@@ -1,0 +1,332 @@
+"""Daily roll-ups: the dashboard's numbers kept up to date as items arrive and change.
+
+The unit of work is a day (UTC): a day is always recomputed whole from ``items`` and its cells replaced,
+never incremented, so a redelivered task, a crash half-way or two workers at once cannot double count.
+Which days to recompute comes from ``measure_dirty``, which triggers on ``items`` append to on every
+insert, update and delete (whoever made the change, whether or not they called us), and from
+``measure_days.next_due_at`` — the moment an open item of that day passes its SLA deadline, after which
+the day's breach count is out of date although no item changed.
+
+- the pipeline stage ``rollup`` and :func:`refresh_rollups` (for other areas to call) recompute what is
+  pending now;
+- :func:`ensure_fresh` is the lazy check the dashboard makes before reading (two indexed probes when
+  nothing is pending);
+- :func:`rebuild` recomputes everything (``voxpop rollup rebuild``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from voxpop.measure.metrics import (
+    CES,
+    COUNTERS,
+    CSAT,
+    NPS,
+    Totals,
+    csat_satisfied,
+    nps_class,
+    question_type,
+    to_scale,
+)
+from voxpop.store import Store
+from voxpop.store.models import Customer, Item
+from voxpop.store.models.measure import DailyCell, DirtyDay, RollupDay
+from voxpop.store.types import utcnow
+from voxpop.workers.tasks import task
+
+log = logging.getLogger(__name__)
+
+#: The dimensions a cell can be about, besides channel and department (which every cell carries).
+DIMENSIONS = ("all", "source", "location", "kind", "product", "segment", "aspect", "aspect_location")
+#: Separates the aspect from the location in an ``aspect_location`` value.
+PAIR = "\x1f"
+ANSWERABLE_KINDS = frozenset({"review", "mention", "ticket", "feedback"})
+CLOSED_UNANSWERED = frozenset({"ignored", "spam"})
+DAYS_PER_TRANSACTION = 31
+PG_LOCK = 0x766F78_6D656173  # "vox" "meas": one roll-up writer at a time on PostgreSQL
+
+
+#: (dimension, department_id, channel, value)
+CellKey = tuple[str, int, str, str]
+
+
+@dataclass
+class _Cell(Totals):
+    response: dict[int, int] = field(default_factory=dict)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def _segment(attributes: Any) -> str | None:
+    if isinstance(attributes, dict):
+        value = attributes.get("segment")
+        if value not in (None, ""):
+            return str(value)[:200]
+    return None
+
+
+def _aspects(value: Any) -> dict[str, str | None]:
+    """Aspect name → its sentiment (the first mention of each name)."""
+    found: dict[str, str | None] = {}
+    for entry in value or []:
+        if isinstance(entry, dict) and entry.get("name"):
+            found.setdefault(str(entry["name"])[:200], entry.get("sentiment"))
+    return found
+
+
+def _sentiment(cell: Totals, label: str | None) -> None:
+    if label in ("positive", "neutral", "negative"):
+        cell.analysed += 1
+        setattr(cell, label, getattr(cell, label) + 1)
+
+
+def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKey, _Cell], datetime | None]:
+    """The cells of one day, keyed ``(dimension, department_id, channel, value)``, and the next moment
+    an open item of the day passes its deadline (None when none will)."""
+    start, end = day_bounds(day)
+    rows = session.execute(
+        select(
+            Item.id,
+            Item.kind,
+            Item.channel,
+            Item.source_id,
+            Item.department_id,
+            Item.location,
+            Item.product,
+            Item.rating,
+            Item.rating_raw,
+            Item.rating_min,
+            Item.rating_max,
+            Item.sentiment,
+            Item.aspects,
+            Item.status,
+            Item.created_at,
+            Item.responded_at,
+            Item.due_at,
+            Customer.attributes,
+        )
+        .outerjoin(Customer, Customer.id == Item.customer_id)
+        .where(Item.created_at >= start, Item.created_at < end)
+    ).all()
+    survey_raw: dict[int, dict[str, Any]] = dict(
+        session.execute(
+            select(Item.id, Item.raw).where(Item.created_at >= start, Item.created_at < end, Item.kind == "survey")
+        ).all()
+    )
+    cells: dict[CellKey, _Cell] = {}
+    next_due: datetime | None = None
+    for row in rows:
+        base = _Cell()
+        base.volume = 1
+        if row.rating is not None:
+            base.rated, base.rating_sum, base.rating_sq = 1, row.rating, row.rating * row.rating
+        _sentiment(base, row.sentiment)
+        metric = question_type(row.kind, survey_raw.get(row.id), row.rating_min, row.rating_max)
+        if metric is not None and row.rating_raw is not None and row.rating_min is not None:
+            assert row.rating_max is not None
+            score = to_scale(row.rating_raw, row.rating_min, row.rating_max, metric)
+            if metric == NPS:
+                base.nps_n = 1
+                klass = nps_class(score)
+                base.promoters, base.detractors = int(klass == 1), int(klass == -1)
+            elif metric == CSAT:
+                base.csat_n, base.csat_top = 1, int(csat_satisfied(score))
+            elif metric == CES:
+                base.ces_n, base.ces_sum, base.ces_sq = 1, score, score * score
+        if row.kind in ANSWERABLE_KINDS and row.status not in CLOSED_UNANSWERED:
+            base.answerable = 1
+            if row.responded_at is not None:
+                base.responded = 1
+                minutes = max(0, int((row.responded_at - row.created_at).total_seconds() // 60))
+                base.response = {minutes: 1}
+        if row.due_at is not None and row.status not in CLOSED_UNANSWERED:
+            base.sla_n = 1
+            if row.responded_at is not None:
+                base.sla_breached = int(row.responded_at > row.due_at)
+            elif row.status != "resolved":
+                if row.due_at <= now:
+                    base.sla_breached = 1
+                elif next_due is None or row.due_at < next_due:
+                    next_due = row.due_at
+
+        department = row.department_id or 0
+        channel = row.channel or ""
+        plain = [("all", ""), ("source", str(row.source_id)), ("kind", row.kind or "")]
+        if row.location:
+            plain.append(("location", row.location))
+        if row.product:
+            plain.append(("product", row.product))
+        segment = _segment(row.attributes)
+        if segment:
+            plain.append(("segment", segment))
+        for dimension, value in plain:
+            _add(cells, (dimension, department, channel, value), base, None)
+        for aspect, label in _aspects(row.aspects).items():
+            _add(cells, ("aspect", department, channel, aspect), base, label)
+            if row.location:
+                _add(cells, ("aspect_location", department, channel, f"{aspect}{PAIR}{row.location}"), base, label)
+    return cells, next_due
+
+
+def _add(cells: dict[CellKey, _Cell], key: CellKey, base: _Cell, aspect_sentiment: str | None) -> None:
+    cell = cells.get(key)
+    if cell is None:
+        cell = cells[key] = _Cell()
+    for name in COUNTERS:
+        if name not in ("analysed", "positive", "neutral", "negative"):
+            setattr(cell, name, getattr(cell, name) + getattr(base, name))
+    # An aspect's cells count the sentiment of the aspect's own clause, not the item's.
+    if key[0] in ("aspect", "aspect_location"):
+        _sentiment(cell, aspect_sentiment)
+    else:
+        for name in ("analysed", "positive", "neutral", "negative"):
+            setattr(cell, name, getattr(cell, name) + getattr(base, name))
+    for minutes, count in base.response.items():
+        cell.response[minutes] = cell.response.get(minutes, 0) + count
+
+
+def recompute_day(session: Session, day: date, now: datetime | None = None) -> int:
+    """Replace one day's cells with a fresh computation from ``items``; returns how many cells."""
+    now = now or utcnow()
+    cells, next_due = compute_day(session, day, now)
+    session.execute(delete(DailyCell).where(DailyCell.day == day))
+    if cells:
+        session.execute(
+            insert(DailyCell),
+            [
+                {
+                    "dimension": dimension,
+                    "day": day,
+                    "department_id": department,
+                    "channel": channel,
+                    "value": value,
+                    **{name: getattr(cell, name) for name in COUNTERS},
+                    "response_minutes": {str(k): v for k, v in sorted(cell.response.items())},
+                }
+                for (dimension, department, channel, value), cell in cells.items()
+            ],
+        )
+    marker = session.get(RollupDay, day)
+    if marker is None:
+        session.add(RollupDay(day=day, computed_at=now, next_due_at=next_due))
+    else:
+        marker.computed_at, marker.next_due_at = now, next_due
+    session.flush()
+    return len(cells)
+
+
+#: Queue every day that has items (the UTC day of ``created_at``), per dialect.
+QUEUE_ALL_DAYS = {
+    "sqlite": "INSERT INTO measure_dirty(day) SELECT DISTINCT date(created_at) FROM items",
+    "postgresql": "INSERT INTO measure_dirty(day) SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::date FROM items",
+}
+
+
+def _lock(session: Session) -> None:
+    """On PostgreSQL, one roll-up writer at a time (SQLite's write lock already serialises them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK})
+
+
+def process_pending(store: Store, *, now: datetime | None = None) -> int:
+    """Recompute every day that is dirty or whose next SLA deadline has passed; returns how many days.
+
+    Each batch of days is one transaction that deletes exactly the queue rows it read, so a change that
+    lands meanwhile stays queued for the next run.
+    """
+    now = now or utcnow()
+    done = 0
+    with store.write() as session:
+        _lock(session)
+        due = list(session.scalars(select(RollupDay.day).where(RollupDay.next_due_at <= now)))
+        for day in due:
+            recompute_day(session, day, now)
+        done += len(due)
+    while True:
+        with store.write() as session:
+            _lock(session)
+            top = session.scalar(select(func.max(DirtyDay.id)))
+            if top is None:
+                return done
+            days = list(
+                session.scalars(
+                    select(DirtyDay.day)
+                    .where(DirtyDay.id <= top)
+                    .group_by(DirtyDay.day)
+                    .order_by(DirtyDay.day)
+                    .limit(DAYS_PER_TRANSACTION)
+                )
+            )
+            for day in days:
+                recompute_day(session, day, now)
+            session.execute(delete(DirtyDay).where(DirtyDay.id <= top, DirtyDay.day.in_(days)))
+            done += len(days)
+
+
+def mark_items(session: Session, ids: Iterable[int]) -> int:
+    """Queue the days of these items for recomputation; returns how many days."""
+    id_list = list(ids)
+    days: set[date] = set()
+    for start in range(0, len(id_list), 5000):
+        chunk = id_list[start : start + 5000]
+        days.update(
+            c.astimezone(UTC).date() for c in session.scalars(select(Item.created_at).where(Item.id.in_(chunk)))
+        )
+    if days:
+        session.execute(insert(DirtyDay), [{"day": d} for d in sorted(days)])
+    return len(days)
+
+
+def refresh_rollups(store: Store, ids: Sequence[int], *, now: datetime | None = None) -> int:
+    """Bring the roll-ups up to date after these items were stored or changed (idempotent).
+
+    Other areas call this after a change that moves a number (status, response, department…). Forgetting
+    it is not fatal — the triggers queued the day anyway, and the next dashboard view recomputes it —
+    but calling it keeps the first view after the change fast.
+    """
+    with store.write() as session:
+        mark_items(session, ids)
+    return process_pending(store, now=now)
+
+
+def is_pending(session: Session, now: datetime | None = None) -> bool:
+    """Whether a day waits for recomputation (two indexed probes)."""
+    now = now or utcnow()
+    if session.scalar(select(DirtyDay.id).limit(1)) is not None:
+        return True
+    return session.scalar(select(RollupDay.day).where(RollupDay.next_due_at <= now).limit(1)) is not None
+
+
+def ensure_fresh(store: Store, *, now: datetime | None = None) -> int:
+    """The lazy refresh before numbers are read: recompute what is pending, if anything."""
+    with store.read() as session:
+        pending = is_pending(session, now)
+    return process_pending(store, now=now) if pending else 0
+
+
+def rebuild(store: Store, *, now: datetime | None = None) -> int:
+    """Throw every cell away and recompute all days from ``items``; returns how many days."""
+    with store.write() as session:
+        _lock(session)
+        session.execute(delete(DailyCell))
+        session.execute(delete(RollupDay))
+        session.execute(delete(DirtyDay))
+        session.execute(text(QUEUE_ALL_DAYS[session.get_bind().dialect.name]))
+    return process_pending(store, now=now)
+
+
+@task("rollup")
+def rollup_task(store: Store, ids: Sequence[int]) -> None:
+    """The pipeline's last stage: recompute the days these items touch (and anything else pending)."""
+    refresh_rollups(store, ids)

@@ -1,0 +1,276 @@
+"""Metrics for any slice, breakdowns by any dimension, and time series — all read from the roll-ups.
+
+A :class:`Slice` says which items count: a period (whole UTC days) and, optionally, a channel, a
+department, a location, an aspect, or one value of another dimension. The viewer's department scoping
+is applied here (agents see their departments' numbers only), the same rule as ``act.inbox.visible_to``.
+
+    from voxpop.measure.series import Slice, summary, breakdown, series
+    s = Slice(date(2025, 1, 1), date(2025, 1, 31), location="Leeds")
+    summary(db, viewer, s).nps.value                 # one Metrics
+    breakdown(db, viewer, s, "aspect")               # {"cleanliness": Metrics, ...}
+    series(db, viewer, s, grain="week")              # [Point(start, Metrics), ...]
+    series_by(db, viewer, s, "location", grain="day")  # {"Leeds": [Point...], ...}
+
+Call ``rollups.ensure_fresh(store)`` before reading when the page must reflect the latest change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy.orm import Session
+
+from voxpop.errors import ValidationError
+from voxpop.measure.metrics import COUNTERS, Metrics, Totals
+from voxpop.measure.rollups import PAIR
+from voxpop.store.models import User
+from voxpop.store.models.measure import DailyCell
+
+Grain = Literal["day", "week", "month"]
+#: What a breakdown or a series can be split by.
+BY = ("channel", "department", "source", "location", "kind", "product", "segment", "aspect", "aspect_location")
+ONE_VALUE = ("source", "kind", "product", "segment")
+MAX_DAYS = 3700
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which items count. ``date_to`` is inclusive. ``dimension``/``value`` pick one value of
+    source (id), kind, product or segment; ``department_id`` 0 means items with no department."""
+
+    date_from: date
+    date_to: date
+    channel: str | None = None
+    department_id: int | None = None
+    location: str | None = None
+    aspect: str | None = None
+    dimension: str | None = None
+    value: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_to < self.date_from:
+            raise ValidationError("the period ends before it starts")
+        if (self.date_to - self.date_from).days > MAX_DAYS:
+            raise ValidationError(f"the period is longer than {MAX_DAYS} days")
+        if (self.dimension is None) != (self.value is None):
+            raise ValidationError("a dimension needs a value, and a value a dimension")
+        if self.dimension is not None and self.dimension not in ONE_VALUE:
+            raise ValidationError(f"dimension must be one of {', '.join(ONE_VALUE)}")
+        if self.dimension is not None and (self.location or self.aspect):
+            raise ValidationError(f"a {self.dimension} cannot be combined with a location or an aspect")
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> Slice:
+        """The period of the same length just before this one."""
+        return replace(
+            self, date_from=self.date_from - timedelta(days=self.days), date_to=self.date_from - timedelta(days=1)
+        )
+
+    def base(self) -> tuple[str, str]:
+        """The roll-up (dimension, value) whose cells hold exactly this slice's items."""
+        if self.aspect and self.location:
+            return "aspect_location", f"{self.aspect}{PAIR}{self.location}"
+        if self.location:
+            return "location", self.location
+        if self.aspect:
+            return "aspect", self.aspect
+        if self.dimension and self.value is not None:
+            return self.dimension, self.value
+        return "all", ""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One step of a time series: the period starting ``start`` (a day, a Monday or a 1st)."""
+
+    start: date
+    metrics: Metrics
+
+
+def _scope(viewer: User | None) -> ColumnElement[bool] | None:
+    if viewer is None or viewer.sees_all_departments:
+        return None
+    ids = viewer.department_ids
+    return DailyCell.department_id.in_(ids) if ids else false()
+
+
+def _where(viewer: User | None, s: Slice, dimension: str, value: str | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        DailyCell.dimension == dimension,
+        DailyCell.day >= s.date_from,
+        DailyCell.day <= s.date_to,
+    ]
+    if value is not None:
+        where.append(DailyCell.value == value)
+    if s.channel:
+        where.append(DailyCell.channel == s.channel)
+    if s.department_id is not None:
+        where.append(DailyCell.department_id == s.department_id)
+    scope = _scope(viewer)
+    if scope is not None:
+        where.append(scope)
+    return where
+
+
+def _sums(*group: Any) -> list[Any]:
+    return [*group, *(func.coalesce(func.sum(getattr(DailyCell, name)), 0).label(name) for name in COUNTERS)]
+
+
+def _totals(row: Any) -> Totals:
+    return Totals(**{name: getattr(row, name) for name in COUNTERS})
+
+
+def _grouped(
+    session: Session, where: list[ColumnElement[bool]], group: Sequence[Any], *, medians: bool
+) -> dict[tuple[Any, ...], Totals]:
+    """SUM the counters per group; merge the response-time histograms in Python when asked."""
+    query: Select[Any] = select(*_sums(*group)).where(*where)
+    if group:
+        query = query.group_by(*group)
+    found: dict[tuple[Any, ...], Totals] = {}
+    for row in session.execute(query):
+        key = tuple(row[: len(group)])
+        found[key] = _totals(row)
+    if medians:
+        histograms = select(*group, DailyCell.response_minutes).where(*where, DailyCell.responded > 0)
+        for row in session.execute(histograms):
+            key = tuple(row[: len(group)])
+            hist = found[key].response_minutes = found[key].response_minutes or {}
+            for minutes, count in row[-1].items():
+                hist[int(minutes)] = hist.get(int(minutes), 0) + int(count)
+    return found
+
+
+def summary(session: Session, viewer: User | None, s: Slice, *, min_n: int = 10, medians: bool = True) -> Metrics:
+    """The metrics of the whole slice."""
+    dimension, value = s.base()
+    found = _grouped(session, _where(viewer, s, dimension, value), (), medians=medians)
+    return Metrics(found.get((), Totals()), min_n)
+
+
+def _split(s: Slice, by: str) -> tuple[str, str | None, Any, Any]:
+    """(cell dimension, cell value or None, the SQL group column, how to turn a group into a label)."""
+    dimension, value = s.base()
+    if by == "channel":
+        return dimension, value, DailyCell.channel, str
+    if by == "department":
+        return dimension, value, DailyCell.department_id, int
+    if by not in BY:
+        raise ValidationError(f"cannot break down by {by!r}; choose one of {', '.join(BY)}")
+    if dimension == "all":
+        return by, None, DailyCell.value, str
+    if by == "aspect" and dimension == "location":
+        return "aspect_location", None, DailyCell.value, ("suffix", s.location)
+    if by == "location" and dimension == "aspect":
+        return "aspect_location", None, DailyCell.value, ("prefix", s.aspect)
+    if by == dimension:
+        return dimension, value, DailyCell.value, str
+    raise ValidationError(f"the roll-ups do not split a {dimension} slice by {by}")
+
+
+def _label(raw: Any, how: Any) -> Any:
+    """The label of a group, or None when the group is outside the slice (aspect × location pairs)."""
+    if not isinstance(how, tuple):
+        return how(raw)
+    side, wanted = how
+    aspect, _, location = str(raw).partition(PAIR)
+    if side == "suffix":
+        return aspect if location == wanted else None
+    return location if aspect == wanted else None
+
+
+def breakdown(
+    session: Session, viewer: User | None, s: Slice, by: str, *, min_n: int = 10, medians: bool = False
+) -> dict[Any, Metrics]:
+    """The slice's metrics per value of ``by`` (department ids are ints, 0 = no department; for
+    ``aspect_location`` the keys are ``(aspect, location)`` pairs). Largest volume first."""
+    dimension, value, column, how = _split(s, by)
+    found = _grouped(session, _where(viewer, s, dimension, value), (column,), medians=medians)
+    result: dict[Any, Metrics] = {}
+    for (raw,), totals in sorted(found.items(), key=lambda kv: -kv[1].volume):
+        if by == "aspect_location" and not isinstance(how, tuple):
+            aspect, _, location = str(raw).partition(PAIR)
+            result[(aspect, location)] = Metrics(totals, min_n)
+            continue
+        label = _label(raw, how)
+        if label is not None:
+            result[label] = Metrics(totals, min_n)
+    return result
+
+
+def bucket(day: date, grain: Grain) -> date:
+    """The first day of the day's week (Monday) or month."""
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return day
+
+
+def buckets(s: Slice, grain: Grain) -> list[date]:
+    """Every bucket start of the period, in order (empty ones included)."""
+    starts: list[date] = []
+    day = s.date_from
+    while day <= s.date_to:
+        start = bucket(day, grain)
+        if not starts or starts[-1] != start:
+            starts.append(start)
+        day += timedelta(days=1)
+    return starts
+
+
+def _check_grain(grain: str) -> Grain:
+    if grain not in ("day", "week", "month"):
+        raise ValidationError("grain must be day, week or month")
+    return grain  # type: ignore[return-value]
+
+
+def series(
+    session: Session, viewer: User | None, s: Slice, *, grain: str = "day", min_n: int = 10, medians: bool = False
+) -> list[Point]:
+    """The slice's metrics per day, week or month, empty periods included."""
+    step = _check_grain(grain)
+    dimension, value = s.base()
+    found = _grouped(session, _where(viewer, s, dimension, value), (DailyCell.day,), medians=medians)
+    merged: dict[date, Totals] = {start: Totals() for start in buckets(s, step)}
+    for (day,), totals in found.items():
+        merged[bucket(day, step)].add(totals)
+    return [Point(start, Metrics(totals, min_n)) for start, totals in merged.items()]
+
+
+def series_by(
+    session: Session,
+    viewer: User | None,
+    s: Slice,
+    by: str,
+    *,
+    grain: str = "day",
+    min_n: int = 10,
+    medians: bool = False,
+    values: Sequence[Any] | None = None,
+) -> dict[Any, list[Point]]:
+    """A series per value of ``by`` (only ``values`` when given), each with every period of the slice."""
+    step = _check_grain(grain)
+    dimension, value, column, how = _split(s, by)
+    where = _where(viewer, s, dimension, value)
+    found = _grouped(session, where, (column, DailyCell.day), medians=medians)
+    starts = buckets(s, step)
+    result: dict[Any, dict[date, Totals]] = {}
+    for (raw, day), totals in found.items():
+        if by == "aspect_location" and not isinstance(how, tuple):
+            aspect, _, location = str(raw).partition(PAIR)
+            label: Any = (aspect, location)
+        else:
+            label = _label(raw, how)
+        if label is None or (values is not None and label not in values):
+            continue
+        per = result.setdefault(label, {start: Totals() for start in starts})
+        per[bucket(day, step)].add(totals)
+    return {label: [Point(d, Metrics(t, min_n)) for d, t in per.items()] for label, per in result.items()}

@@ -1,0 +1,300 @@
+"""Daily roll-ups equal a from-scratch computation after inserts, updates, deletes and re-runs."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from voxpop.accounts.users import create_user
+from voxpop.act.departments import create_department
+from voxpop.measure import rollups
+from voxpop.measure.series import Slice, breakdown, series, summary
+from voxpop.store import Store
+from voxpop.store.models import Item, Source, User
+from voxpop.store.models.measure import DailyCell, DirtyDay
+from voxpop.workers.executor import InlineExecutor, load_builtin_tasks
+from voxpop.workers.pipeline import run_pipeline
+
+T0 = datetime(2025, 5, 1, 9, 0, tzinfo=UTC)
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+JAN = Slice(date(2025, 5, 1), date(2025, 5, 31))
+
+
+def _item(source_id: int, n: int, **fields: Any) -> Item:
+    values: dict[str, Any] = {
+        "source_id": source_id,
+        "dedup_key": f"k:{n}",
+        "channel": "google",
+        "kind": "review",
+        "text": f"item {n}",
+        "created_at": T0 + timedelta(hours=n),
+        "raw": {},
+        "status": "new",
+        "priority": 0,
+    }
+    values.update(fields)
+    return Item(**values)
+
+
+def _source(store: Store) -> int:
+    with store.write() as s:
+        source = Source(name="Reviews", kind="file", channel="google", config={})
+        s.add(source)
+        s.flush()
+        return source.id
+
+
+def _snapshot(store: Store) -> list[tuple[Any, ...]]:
+    with store.read() as s:
+        rows = s.execute(
+            select(DailyCell).order_by(
+                DailyCell.dimension, DailyCell.day, DailyCell.department_id, DailyCell.channel, DailyCell.value
+            )
+        ).scalars()
+        return [
+            (
+                c.dimension,
+                c.day,
+                c.department_id,
+                c.channel,
+                c.value,
+                c.volume,
+                c.positive,
+                c.negative,
+                c.rated,
+                round(c.rating_sum, 6),
+                c.responded,
+                c.answerable,
+                c.sla_breached,
+                c.nps_n,
+                c.promoters,
+                c.detractors,
+                dict(c.response_minutes),
+            )
+            for c in rows
+        ]
+
+
+def test_metrics_from_rollups_match_hand_counts(store: Store) -> None:
+    source = _source(store)
+    with store.write() as s:
+        s.add_all(
+            [
+                _item(
+                    source,
+                    0,
+                    rating=1.0,
+                    sentiment="positive",
+                    location="Leeds",
+                    aspects=[{"name": "staff", "sentiment": "positive"}],
+                ),
+                _item(
+                    source,
+                    1,
+                    rating=0.0,
+                    sentiment="negative",
+                    location="Leeds",
+                    aspects=[{"name": "staff", "sentiment": "negative"}, {"name": "price", "sentiment": "negative"}],
+                    responded_at=T0 + timedelta(hours=1, minutes=30),
+                    status="responded",
+                ),
+                _item(
+                    source,
+                    2,
+                    rating=0.5,
+                    sentiment="neutral",
+                    location="York",
+                    channel="tripadvisor",
+                    responded_at=T0 + timedelta(hours=2, minutes=10),
+                    status="responded",
+                ),
+                # survey answers: NPS 10, 9, 6; CSAT 5 (top two) and 3; CES 2 on 1-7
+                _item(
+                    source,
+                    3,
+                    kind="survey",
+                    channel="survey",
+                    rating_raw=10,
+                    rating_min=0,
+                    rating_max=10,
+                    raw={"question_type": "nps"},
+                ),
+                _item(source, 4, kind="survey", channel="survey", rating_raw=9, rating_min=0, rating_max=10),
+                _item(source, 5, kind="survey", channel="survey", rating_raw=6, rating_min=0, rating_max=10),
+                _item(
+                    source,
+                    6,
+                    kind="survey",
+                    channel="survey",
+                    rating_raw=5,
+                    rating_min=1,
+                    rating_max=5,
+                    raw={"question_type": "csat"},
+                ),
+                _item(
+                    source,
+                    7,
+                    kind="survey",
+                    channel="survey",
+                    rating_raw=3,
+                    rating_min=1,
+                    rating_max=5,
+                    raw={"question_type": "csat"},
+                ),
+                _item(
+                    source,
+                    8,
+                    kind="survey",
+                    channel="survey",
+                    rating_raw=2,
+                    rating_min=1,
+                    rating_max=7,
+                    raw={"question_type": "ces"},
+                ),
+                # a ticket past its deadline with no answer, one answered late, one due after NOW
+                _item(source, 9, kind="ticket", channel="email", due_at=T0 + timedelta(hours=10)),
+                _item(
+                    source,
+                    10,
+                    kind="ticket",
+                    channel="email",
+                    due_at=T0 + timedelta(hours=11),
+                    responded_at=T0 + timedelta(hours=12),
+                    status="responded",
+                ),
+                _item(source, 11, kind="ticket", channel="email", due_at=NOW + timedelta(hours=5)),
+            ]
+        )
+    rollups.process_pending(store, now=NOW)
+    with store.read() as s:
+        m = summary(s, None, JAN, min_n=1)
+        assert m.volume == 12
+        assert m.nps.value == pytest.approx(100 * (2 - 1) / 3)
+        assert m.csat.value == pytest.approx(50.0)
+        assert m.ces.value == pytest.approx(2.0)
+        assert m.rating.value == pytest.approx(0.5)
+        assert m.sentiment.value == pytest.approx(0.0)  # 1 positive, 1 negative of 3 analysed
+        # answerable: 3 reviews + 3 tickets; responded: items 1, 2, 10 after 30, 10 and 120 minutes
+        assert m.response_rate.value == pytest.approx(50.0)
+        assert m.median_response_minutes == 30
+        assert m.sla_breaches == 2 and m.totals.sla_n == 3
+        by_location = breakdown(s, None, JAN, "location", min_n=1)
+        assert set(by_location) == {"Leeds", "York"} and by_location["Leeds"].volume == 2
+        aspects = breakdown(s, None, JAN, "aspect", min_n=1)
+        assert aspects["staff"].totals.positive == 1 and aspects["staff"].totals.negative == 1
+        assert aspects["price"].totals.negative == 1
+        leeds_aspects = breakdown(s, None, Slice(JAN.date_from, JAN.date_to, location="Leeds"), "aspect", min_n=1)
+        assert set(leeds_aspects) == {"staff", "price"}
+        channels = breakdown(s, None, JAN, "channel", min_n=1)
+        assert channels["survey"].volume == 6 and channels["email"].volume == 3
+        days = series(s, None, JAN, grain="day")
+        assert len(days) == 31 and sum(p.metrics.volume for p in days) == 12
+        weeks = series(s, None, JAN, grain="week")
+        assert weeks[0].start == date(2025, 4, 28)
+
+    # The deadline of item 11 passes: the lazy refresh recomputes its day with no item changed.
+    later = NOW + timedelta(hours=6)
+    assert rollups.ensure_fresh(store, now=later) == 1
+    with store.read() as s:
+        assert summary(s, None, JAN, min_n=1).sla_breaches == 3
+
+
+def _random_items(source: int, departments: list[int], rng: random.Random, start: int, n: int) -> list[Item]:
+    items = []
+    for i in range(start, start + n):
+        created = T0 + timedelta(hours=rng.randrange(24 * 20), minutes=rng.randrange(60))
+        responded = created + timedelta(minutes=rng.randrange(1, 3000)) if rng.random() < 0.4 else None
+        items.append(
+            _item(
+                source,
+                i,
+                created_at=created,
+                channel=rng.choice(["google", "twitter", "email"]),
+                kind=rng.choice(["review", "mention", "ticket"]),
+                rating=rng.choice([None, 0.0, 0.25, 0.5, 0.75, 1.0]),
+                sentiment=rng.choice([None, "positive", "neutral", "negative"]),
+                location=rng.choice([None, "Leeds", "York"]),
+                department_id=rng.choice([None, *departments]),
+                aspects=[
+                    {"name": a, "sentiment": rng.choice(["positive", "negative"])}
+                    for a in rng.sample(["staff", "price", "room"], rng.randrange(3))
+                ],
+                responded_at=responded,
+                status="responded" if responded else "new",
+                due_at=created + timedelta(hours=rng.randrange(1, 48)) if rng.random() < 0.5 else None,
+            )
+        )
+    return items
+
+
+def test_incremental_equals_rebuild_after_inserts_updates_deletes_and_reruns(store: Store) -> None:
+    rng = random.Random(5)
+    source = _source(store)
+    with store.write() as s:
+        departments = [create_department(s, name=n).id for n in ("Billing", "Delivery")]
+        s.add_all(_random_items(source, departments, rng, 0, 150))
+    load_builtin_tasks()
+    executor = InlineExecutor(store)
+    rollups.process_pending(store, now=NOW)
+    # more items through the pipeline's rollup stage, twice (a redelivered message)
+    with store.write() as s:
+        new = _random_items(source, departments, rng, 1000, 40)
+        s.add_all(new)
+        s.flush()
+        new_ids = [i.id for i in new]
+    run_pipeline(executor, new_ids, start="rollup")
+    run_pipeline(executor, new_ids, start="rollup")
+    # changes made by code that never calls the roll-ups: a response, a move to another department and
+    # day, a deletion
+    with store.write() as s:
+        first = s.scalars(select(Item.id).order_by(Item.id).limit(3)).all()
+        s.execute(
+            update(Item).where(Item.id == first[0]).values(responded_at=T0 + timedelta(days=25), status="responded")
+        )
+        s.execute(
+            update(Item)
+            .where(Item.id == first[1])
+            .values(department_id=departments[1], created_at=T0 + timedelta(days=3))
+        )
+        s.execute(delete(Item).where(Item.id == first[2]))
+    rollups.ensure_fresh(store, now=NOW)
+    rollups.ensure_fresh(store, now=NOW)
+    incremental = _snapshot(store)
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(DirtyDay)) == 0
+        total = summary(s, None, JAN).volume
+        assert total == s.scalar(select(func.count()).select_from(Item))
+    rollups.rebuild(store, now=NOW)
+    assert _snapshot(store) == incremental
+    assert incremental  # the comparison is about something
+
+
+def test_agents_see_their_departments_numbers_only(store: Store) -> None:
+    source = _source(store)
+    with store.write() as s:
+        billing = create_department(s, name="Billing").id
+        delivery = create_department(s, name="Delivery").id
+        agent = create_user(
+            s, email="a@example.com", password="correct horse battery", role="agent", department_ids=[billing]
+        )
+        s.add_all(
+            [
+                _item(source, 0, department_id=billing),
+                _item(source, 1, department_id=delivery),
+                _item(source, 2, department_id=delivery),
+                _item(source, 3),
+            ]
+        )
+        agent_id = agent.id
+    rollups.process_pending(store, now=NOW)
+    with store.read() as s:
+        viewer = s.get(User, agent_id)
+        assert viewer is not None
+        assert summary(s, viewer, JAN).volume == 1
+        assert summary(s, None, JAN).volume == 4
+        assert set(breakdown(s, viewer, JAN, "department")) == {billing}
+        assert summary(s, None, Slice(JAN.date_from, JAN.date_to, department_id=0)).volume == 1
