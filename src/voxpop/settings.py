@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     outreach_survey_url: str = Field(default="", description="Where a 'survey' ask leads (its token is appended).")
     outreach_referral_url: str = Field(default="", description="Where a referred friend lands (default: base_url).")
 
+    # Close the loop (loop/): public survey pages, the website widget, staff notes. Rate limits are
+    # in-process token buckets per client address (see voxpop.loop.ratelimit for why).
+    widget_rate_burst: int = Field(default=5, ge=1, description="Widget posts one client may send at once.")
+    widget_rate_per_minute: float = Field(default=6.0, gt=0, description="Widget posts a client earns per minute.")
+    public_rate_burst: int = Field(default=20, ge=1, description="Public form posts one client may send at once.")
+    public_rate_per_minute: float = Field(default=30.0, gt=0, description="Public form posts earned per minute.")
+    widget_max_text: int = Field(default=4000, ge=100, le=100_000, description="Longest widget message (characters).")
+
     @classmethod
     def settings_customise_sources(
         cls,

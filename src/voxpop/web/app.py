@@ -25,6 +25,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.pages",
     "voxpop.web.api",
     "voxpop.web.docs",
+    "voxpop.web.public_pages",
+    "voxpop.web.loop_pages",
 )
 
 

@@ -1,0 +1,177 @@
+"""Staff pages of the close-the-loop channels: the survey builder, invitations and results."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from voxpop.accounts.audit import record
+from voxpop.errors import PermissionDeniedError, ValidationError
+from voxpop.loop.survey_mail import add_recipients, send_invitations
+from voxpop.loop.survey_results import export_csv, results
+from voxpop.loop.surveys import (
+    KIND_LABELS,
+    SCALES,
+    QuestionSpec,
+    SurveySpec,
+    add_question,
+    create_survey,
+    get_survey,
+    is_open,
+    list_surveys,
+    set_open,
+)
+from voxpop.notify.mail import MailError
+from voxpop.store import Store
+from voxpop.store.models import Role, User
+from voxpop.store.models.loop import SurveyRecipient
+from voxpop.web.auth import PageUser, ReadDb, get_store
+from voxpop.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def require_manager(user: User) -> None:
+    """Surveys, widget sites and invitations speak for the business: managers and admins only."""
+    if user.role not in (Role.admin.value, Role.manager.value):
+        raise PermissionDeniedError("only a manager or an admin can do this")
+
+
+def _back(survey_id: int, note: str = "") -> Response:
+    return RedirectResponse(f"/surveys/{survey_id}" + (f"?note={note}" if note else ""), status_code=303)
+
+
+@router.get("/surveys")
+def surveys_page(request: Request, user: PageUser, db: ReadDb) -> Response:
+    return render(request, "loop/surveys.html", {"surveys": list_surveys(db), "active": "surveys"})
+
+
+@router.post("/surveys")
+def survey_create(
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    title: Annotated[str, Form(max_length=200)] = "",
+    intro: Annotated[str, Form(max_length=2000)] = "",
+    thank_you: Annotated[str, Form(max_length=2000)] = "",
+    location: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    require_manager(user)
+    with store.write() as db:
+        survey = create_survey(db, SurveySpec(title=title, intro=intro, thank_you=thank_you, location=location))
+        record(db, "survey_created", user=user, object_type="survey", object_id=survey.id)
+        return _back(survey.id)
+
+
+@router.get("/surveys/{survey_id}")
+def survey_page(request: Request, survey_id: int, user: PageUser, db: ReadDb, note: str = "") -> Response:
+    survey = get_survey(db, survey_id)
+    total, per_question = results(db, survey)
+    recipients = db.query(SurveyRecipient).filter(SurveyRecipient.survey_id == survey.id).order_by(SurveyRecipient.id)
+    base = request.app.state.settings.base_url.rstrip("/")
+    return render(
+        request,
+        "loop/survey.html",
+        {
+            "active": "surveys",
+            "survey": survey,
+            "open": is_open(survey),
+            "public_link": f"{base}/s/{survey.slug}",
+            "total": total,
+            "results": per_question,
+            "recipients": list(recipients),
+            "kinds": KIND_LABELS,
+            "scales": SCALES,
+            "note": note,
+        },
+    )
+
+
+@router.post("/surveys/{survey_id}/questions")
+def survey_add_question(
+    survey_id: int,
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    kind: Annotated[str, Form(max_length=20)] = "",
+    prompt: Annotated[str, Form(max_length=1000)] = "",
+    options: Annotated[str, Form(max_length=5000)] = "",
+    required: Annotated[bool, Form()] = False,
+    followup_at_or_below: Annotated[str, Form(max_length=10)] = "",
+    followup_prompt: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    require_manager(user)
+    try:
+        threshold = float(followup_at_or_below) if followup_at_or_below.strip() else None
+    except ValueError:
+        raise ValidationError("field 'followup_at_or_below': give a number") from None
+    spec = QuestionSpec(kind, prompt, options.splitlines(), required, threshold, followup_prompt)
+    with store.write() as db:
+        add_question(db, get_survey(db, survey_id), spec)
+    return _back(survey_id)
+
+
+@router.post("/surveys/{survey_id}/state")
+def survey_state(
+    survey_id: int,
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    open: Annotated[bool, Form()] = False,
+) -> Response:
+    require_manager(user)
+    with store.write() as db:
+        set_open(db, get_survey(db, survey_id), open)
+        record(db, "survey_opened" if open else "survey_closed", user=user, object_type="survey", object_id=survey_id)
+    return _back(survey_id)
+
+
+@router.post("/surveys/{survey_id}/recipients")
+def survey_recipients(
+    survey_id: int,
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    emails: Annotated[str, Form(max_length=200_000)] = "",
+) -> Response:
+    """One recipient a line: ``e-mail`` or ``e-mail, name``."""
+    require_manager(user)
+    people: list[tuple[str, str | None]] = []
+    for line in emails.splitlines():
+        if line.strip():
+            email, _, name = line.partition(",")
+            people.append((email, name or None))
+    with store.write() as db:
+        added, known = add_recipients(db, get_survey(db, survey_id), people)
+    return _back(survey_id, f"{added} added, {known} already invited")
+
+
+@router.post("/surveys/{survey_id}/send")
+def survey_send(survey_id: int, user: PageUser, store: Annotated[Store, Depends(get_store)]) -> Response:
+    require_manager(user)
+    try:
+        result = send_invitations(store, survey_id, user=user)
+    except MailError as exc:
+        raise ValidationError(str(exc)) from exc
+    note = f"{result.sent} sent, {result.opted_out} opted out"
+    if result.errors:
+        note += f", {len(result.errors)} failed"
+    return _back(survey_id, note)
+
+
+@router.get("/surveys/{survey_id}/export.csv")
+def survey_export(survey_id: int, user: PageUser, store: Annotated[Store, Depends(get_store)]) -> Response:
+    with store.write() as db:
+        record(db, "survey_exported", user=user, object_type="survey", object_id=survey_id)
+    session = store.read()
+    survey = get_survey(session, survey_id)
+
+    def lines():  # type: ignore[no-untyped-def]
+        try:
+            yield from export_csv(session, survey)
+        finally:
+            session.close()
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="survey-{survey_id}.csv"'},
+    )
