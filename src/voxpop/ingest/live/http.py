@@ -132,7 +132,7 @@ class LiveClient:
                 raise SourceError(f"{_short(current)} did not answer within {self.timeout:g} s (timeout)") from None
             except httpx.HTTPError as exc:
                 raise SourceError(f"cannot reach {_short(current)}: {exc.__class__.__name__}: {exc}") from None
-            if response.is_redirect and method in ("GET", "HEAD"):
+            if response.has_redirect_location and method in ("GET", "HEAD"):
                 location = response.headers.get("Location", "")
                 current = urljoin(current, location)
                 continue

@@ -1,0 +1,89 @@
+"""Reddit search: posts that mention the business, from Reddit's search listing JSON.
+
+``GET /search.json?q=…&sort=new&limit=100`` (or ``/r/{subreddit}/search.json?…&restrict_sr=1``) answers a
+``Listing`` whose ``data.children`` are ``t3`` (post) things with ``id``, ``name``, ``title``,
+``selftext``, ``author``, ``created_utc``, ``permalink``, ``subreddit`` and ``score``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from voxpop.ingest.connectors.registry import Capabilities
+from voxpop.ingest.live.base import Field, LiveConnector, PollContext, PollResult
+from voxpop.ingest.live.errors import PayloadError
+from voxpop.ingest.records import ItemRecord, platform_key
+
+
+class RedditSearch(LiveConnector):
+    name = "reddit_search"
+    label = "Reddit search"
+    channel = "reddit"
+    item_kind = "mention"
+    default_interval = 3600
+    fields = (
+        Field("query", "Search terms", help='Reddit search syntax, e.g. "acme coffee" OR acmecoffee.'),
+        Field("subreddit", "Only this subreddit", required=False),
+        Field("base_url", "API host", required=False, default="https://www.reddit.com", url=True),
+    )
+    capabilities = Capabilities(
+        reads=("posts", "titles", "authors", "scores"),
+        history="Reddit search returns at most ~1000 results (100 per request); voxpop reads the newest 100 each poll",
+        max_items=100,
+        can_reply=False,
+        needs_credentials=False,
+        terms="Reddit's Data API terms allow light, non-commercial use of the public JSON with a descriptive "
+        "User-Agent; commercial use needs an agreement with Reddit. Replying is not automated.",
+        docs_url="https://www.reddit.com/dev/api/#GET_search",
+    )
+
+    def poll(self, ctx: PollContext) -> PollResult:
+        base = ctx.url("base_url", "https://www.reddit.com")
+        params: dict[str, str] = {"q": str(ctx.config["query"]), "sort": "new", "limit": "100", "raw_json": "1"}
+        sub = str(ctx.config.get("subreddit") or "").strip().removeprefix("r/")
+        path = "/search.json"
+        if sub:
+            path, params["restrict_sr"] = f"/r/{sub}/search.json", "1"
+        url = f"{base}{path}?{urlencode(params)}"
+        data = ctx.http.get(url).json()
+        listing = data.get("data") if isinstance(data, dict) and data.get("kind") == "Listing" else None
+        if not isinstance(listing, dict) or not isinstance(listing.get("children"), list):
+            raise PayloadError(f"{base}{path}: not a Reddit Listing (no data.children)")
+        records = [_record(child, base) for child in listing["children"]]
+        return PollResult([r for r in records if r is not None], ctx.cursor)
+
+
+def _record(child: Any, base: str) -> ItemRecord | None:
+    if not isinstance(child, dict) or child.get("kind") not in ("t3", "t1"):
+        return None
+    post = child.get("data") or {}
+    name = post.get("name")
+    if not name or "created_utc" not in post:
+        raise PayloadError(f"{base}: a listing entry without name or created_utc")
+    title = post.get("title")
+    text = (post.get("selftext") or post.get("body") or "").strip() or (title or "").strip()
+    if not text:
+        return None
+    permalink = post.get("permalink")
+    try:
+        created = datetime.fromtimestamp(float(post["created_utc"]), UTC)
+    except (TypeError, ValueError):
+        raise PayloadError(f"{base}: {name}: created_utc {post['created_utc']!r} is not a time") from None
+    score = post.get("score")
+    author = post.get("author")
+    return ItemRecord(
+        text=text,
+        created_at=created,
+        external_id=str(name),
+        kind="mention",
+        title=title,
+        url=f"https://www.reddit.com{permalink}" if permalink else post.get("url"),
+        author_name=author,
+        author_handle=f"u/{author}" if author else None,
+        location=post.get("subreddit_name_prefixed"),
+        reach_likes=score if isinstance(score, int) and score >= 0 else None,
+        platform_key=platform_key("reddit", name),
+        raw={"data": post},
+    )
