@@ -27,6 +27,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.docs",
     "voxpop.web.public_pages",
     "voxpop.web.loop_pages",
+    "voxpop.web.outreach_pages",
 )
 
 
