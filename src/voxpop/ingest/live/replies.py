@@ -61,3 +61,33 @@ def post_reply(store: Store, item: Item, text: str) -> ReplyPosted | None:
                     state = session.get(SourceState, item.source_id)
                     if state is not None:
                         state.credentials, state.updated_at = seal(settings, ctx.credentials), utcnow()
+
+
+def _as_post_result(store: Store, item: Item, text: str) -> object:
+    """The replies area's poster hook (``voxpop.act.replies.posting``) for sources that can post."""
+    from voxpop.act.replies.posting import PostResult
+    from voxpop.errors import VoxpopError
+
+    try:
+        posted = post_reply(store, item, text)
+    except VoxpopError as exc:
+        return PostResult(posted=False, error=str(exc))
+    if posted is None:
+        return PostResult(posted=False, error="this source cannot post replies")
+    return PostResult(posted=True, url=item.url, external_id=posted.reference)
+
+
+def register_reply_posters() -> None:
+    """Register ``post_reply`` with the replies' send for every live kind that can post (idempotent)."""
+    try:
+        from voxpop.act.replies.posting import register_poster
+    except ImportError:  # the replies area is not installed
+        return
+    from voxpop.ingest.live.catalogue import live_connectors
+
+    for connector in live_connectors():
+        if connector.capabilities.can_reply:
+            register_poster(connector.name, _as_post_result)  # type: ignore[arg-type]
+
+
+register_reply_posters()
