@@ -121,6 +121,17 @@ class Settings(BaseSettings):
     public_rate_per_minute: float = Field(default=30.0, gt=0, description="Public form posts earned per minute.")
     widget_max_text: int = Field(default=4000, ge=100, le=100_000, description="Longest widget message (characters).")
 
+    # Replies (act/replies): AI-drafted replies from an OpenAI-compatible endpoint, and the facts they may use.
+    llm_base_url: str = Field(
+        default="", description="OpenAI-compatible API for AI reply drafts, e.g. http://localhost:11434/v1; empty: off."
+    )
+    llm_model: str = Field(default="", description="The model name the endpoint serves, e.g. llama3.1:8b.")
+    llm_api_key: SecretStr = Field(default=SecretStr(""), description="Bearer key for the endpoint, if it needs one.")
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    business_facts: str = Field(
+        default="", max_length=20_000, description="Facts AI drafts may rely on: opening hours, refund terms, contacts."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -25,6 +25,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.pages",
     "voxpop.web.api",
     "voxpop.web.docs",
+    "voxpop.web.replies_pages",
+    "voxpop.web.replies_api",
     "voxpop.web.sources_pages",  # live sources: list/health, add, credentials; the signed webhook
     "voxpop.web.public_pages",
     "voxpop.web.loop_pages",

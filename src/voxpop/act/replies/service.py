@@ -1,0 +1,56 @@
+"""What the reply pages and API share: suggestions for an item with the app's settings, and durations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from voxpop.act.inbox import get_item
+from voxpop.act.replies.suggest import Encode, Suggestion, past_reply_suggestions, template_suggestions
+from voxpop.settings import Settings
+from voxpop.store import Store
+from voxpop.store.models import User
+
+
+def suggestions_for(store: Store, settings: Settings, user: User, item_id: int) -> list[Suggestion]:
+    """Best templates first, then the team's past replies to similar items."""
+    with store.write() as session:
+        item = get_item(session, user, item_id)
+        found = template_suggestions(session, item, user, business=settings.business_name, vertical=settings.taxonomy)
+    found += past_reply_suggestions(store, item_id, user, encode=_encoder(settings), model=_model_name(settings))
+    return found
+
+
+def _model_name(settings: Settings) -> str:
+    """The embedder's fingerprint, known without loading the model."""
+    from voxpop.analyze.embeddings import PREPROCESSING, quantized_model_path
+
+    return f"{quantized_model_path(settings).name}-{PREPROCESSING}"
+
+
+def _encoder(settings: Settings) -> Encode:
+    """Loads the embedder only when there are past replies to compare with."""
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        from voxpop.analyze.embeddings import get_embedder
+
+        return get_embedder(settings).encode(texts)
+
+    return encode
+
+
+def human_duration(seconds: int | None) -> str:
+    """3 d 4 h, 2 h 5 min, 12 min, 40 s."""
+    if seconds is None:
+        return "–"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"
