@@ -24,7 +24,7 @@ class Mailbox:
 
 
 class ImapServer:
-    def __init__(self, user: str = "support@example.com", password: str = "app-pass-1234") -> None:
+    def __init__(self, user: str = "support@example.com", password: str = "app-pass-1234") -> None:  # noqa: S107 (test server)
         self.user, self.password = user, password
         self.mailbox = Mailbox()
         self.commands: list[str] = []

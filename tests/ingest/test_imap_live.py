@@ -34,7 +34,7 @@ def imap() -> Iterator[ImapServer]:
     server.stop()
 
 
-def _source(store: Store, imap: ImapServer, password: str = "app-pass-1234") -> int:
+def _source(store: Store, imap: ImapServer, password: str = "app-pass-1234") -> int:  # noqa: S107
     config = {"host": "127.0.0.1", "port": str(imap.port), "security": "none", "username": "support@example.com"}
     return make_source(store, "imap", config, {"password": password})
 
