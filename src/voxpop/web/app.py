@@ -25,6 +25,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.pages",
     "voxpop.web.api",
     "voxpop.web.docs",
+    "voxpop.web.dashboard_pages",
     "voxpop.web.replies_pages",
     "voxpop.web.replies_api",
     "voxpop.web.sources_pages",  # live sources: list/health, add, credentials; the signed webhook

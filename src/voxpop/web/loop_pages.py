@@ -1,7 +1,8 @@
-"""Staff pages of the close-the-loop channels: the survey builder, invitations and results."""
+"""Staff pages of the close-the-loop channels: the survey builder, invitations and results, widget sites."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -23,6 +24,7 @@ from voxpop.loop.surveys import (
     list_surveys,
     set_open,
 )
+from voxpop.loop.widget import create_site, list_sites
 from voxpop.notify.mail import MailError
 from voxpop.store import Store
 from voxpop.store.models import Role, User
@@ -164,7 +166,7 @@ def survey_export(survey_id: int, user: PageUser, store: Annotated[Store, Depend
     session = store.read()
     survey = get_survey(session, survey_id)
 
-    def lines():  # type: ignore[no-untyped-def]
+    def lines() -> Iterator[str]:
         try:
             yield from export_csv(session, survey)
         finally:
@@ -175,3 +177,24 @@ def survey_export(survey_id: int, user: PageUser, store: Annotated[Store, Depend
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="survey-{survey_id}.csv"'},
     )
+
+
+@router.get("/widget-sites")
+def widget_sites_page(request: Request, user: PageUser, db: ReadDb) -> Response:
+    base = request.app.state.settings.base_url.rstrip("/")
+    return render(request, "loop/widget_sites.html", {"active": "widget", "sites": list_sites(db), "base": base})
+
+
+@router.post("/widget-sites")
+def widget_site_create(
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    name: Annotated[str, Form(max_length=200)] = "",
+    origins: Annotated[str, Form(max_length=5000)] = "",
+    location: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    require_manager(user)
+    with store.write() as db:
+        site = create_site(db, name, origins.split(), location=location)
+        record(db, "widget_site_created", user=user, object_type="widget_site", object_id=site.id, origins=site.origins)
+    return RedirectResponse("/widget-sites", status_code=303)

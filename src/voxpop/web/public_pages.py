@@ -8,6 +8,7 @@ stranger wrote is escaped by the templates.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ from voxpop.loop.surveys import (
     save_response,
     shows_followup,
 )
+from voxpop.loop.widget import MAX_BODY_BYTES, get_site_by_key, origin_allowed, parse_post, store_post
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models.loop import Survey, SurveyResponse
@@ -327,3 +329,79 @@ def too_many(request: Request, name: str) -> Response | None:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     return None
+
+
+# The website widget's endpoint. CORS is answered here, per site: only an allowed origin gets the
+# Access-Control-Allow-Origin header, and a post from any other origin (or none) is refused outright,
+# since CORS alone would not stop a "simple" cross-site post from being stored.
+
+
+def _cors(origin: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@router.options("/w/{site_key}/feedback")
+def widget_preflight(request: Request, site_key: str, db: ReadDb) -> Response:
+    origin = request.headers.get("origin")
+    try:
+        site = get_site_by_key(db, site_key)
+    except NotFoundError:
+        return Response(status_code=404, headers={"Vary": "Origin"})
+    if not origin_allowed(site, origin):
+        return Response(status_code=403, headers={"Vary": "Origin"})
+    return Response(status_code=204, headers=_cors(str(origin)))
+
+
+@router.post("/w/{site_key}/feedback")
+async def widget_post(
+    request: Request,
+    site_key: str,
+    background: BackgroundTasks,
+    store: Annotated[Store, Depends(get_store)],
+) -> Response:
+    origin = request.headers.get("origin")
+    with store.read() as db:
+        try:
+            site = get_site_by_key(db, site_key)
+        except NotFoundError:
+            return _json(404, {"ok": False, "error": "unknown site key", "status": 404})
+    if not origin_allowed(site, origin):
+        return _json(403, {"ok": False, "error": "this origin may not post to this site", "status": 403})
+    headers = _cors(str(origin))
+    try:
+        limiter(request, "widget").take(client_key(request))
+    except RateLimited as exc:
+        body = {"ok": False, "error": str(exc), "status": 429}
+        return _json(429, body, {**headers, "Retry-After": str(exc.retry_after)})
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        return _json(413, {"ok": False, "error": "the message is too large", "status": 413}, headers)
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            return _json(413, {"ok": False, "error": "the message is too large", "status": 413}, headers)
+    try:
+        post = parse_post(json.loads(raw or b"null"), max_text=store.settings.widget_max_text)
+    except (ValueError, ValidationError) as exc:
+        message_text = str(exc) if isinstance(exc, ValidationError) else "the body is not JSON"
+        return _json(422, {"ok": False, "error": message_text, "status": 422}, headers)
+    if post.is_bot:
+        return _json(202, {"ok": True}, headers)  # the honeypot was filled: looks accepted, is dropped
+    with store.write() as db:
+        item_id = store_post(db, get_site_by_key(db, site_key), post, origin=str(origin))
+    if item_id is not None:
+        analyze_later(background, store, [item_id])
+    return _json(201, {"ok": True}, headers)
