@@ -121,3 +121,31 @@ def test_a_burst_of_likely_fake_items_for_one_location(store: Store) -> None:
         assert alert.detail["location"] == "Soho"
         assert alert.detail["count"] == 4
     assert evaluate_windows(store, now=NOW + hours(2)) == []
+
+
+def test_the_server_timer_runs_the_window_rules(store: Store) -> None:
+    import threading
+
+    from voxpop.act.alerts.tasks import start_periodic
+    from voxpop.store.types import utcnow
+
+    boss = manager(store)
+    with store.write() as s:
+        create_rule(s, boss, name="sla", kind="sla")
+    item = add_item(store, source(store), at=utcnow() - hours(30), due_at=utcnow() - hours(1))
+    assert start_periodic(store.settings.model_copy(update={"alerts_interval_seconds": 0})) is None
+    stop = threading.Event()
+    thread = start_periodic(store.settings.model_copy(update={"alerts_interval_seconds": 1}), stop)
+    assert thread is not None
+    try:
+        for _ in range(200):
+            with store.read() as s:
+                if s.scalar(select(Alert.item_id)) == item:
+                    break
+            stop.wait(0.05)
+        with store.read() as s:
+            assert s.scalar(select(Alert.item_id)) == item
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()

@@ -42,6 +42,9 @@ def run_server(settings: Settings, *, host: str | None = None, port: int | None 
 
     if settings.analyze_on_ingest:
         threading.Thread(target=_catch_up, args=(settings,), name="voxpop-catch-up", daemon=True).start()
+    from voxpop.act.alerts.tasks import start_periodic
+
+    start_periodic(settings)  # window alert rules and delivery retries, every alerts_interval_seconds
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
 
 
