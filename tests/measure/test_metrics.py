@@ -16,30 +16,40 @@ def test_nps_by_hand() -> None:
     assert est.value == pytest.approx(30.0)
     assert est.low == pytest.approx(30.0 - 48.408, abs=0.01)
     assert est.high == pytest.approx(30.0 + 48.408, abs=0.01)
-    assert est.n == 10 and not est.too_few
+    assert est.n == 10
+    assert not est.too_few
 
 
 def test_nps_all_detractors_and_all_promoters() -> None:
     est = m.nps(0, 4, 4)
-    assert est.value == -100.0 and est.low == -100.0 and est.high == -100.0  # no spread at all
+    assert est.value == -100.0
+    assert est.low == -100.0
+    assert est.high == -100.0
     assert m.nps(7, 0, 7).value == 100.0
 
 
 def test_no_answers_is_no_value_and_too_few() -> None:
     for est in (m.nps(0, 0, 0), m.csat(0, 0), m.mean(0.0, 0.0, 0), m.sentiment_index(0, 0, 0)):
-        assert est.value is None and est.too_few and est.n == 0 and est.shown is None
+        assert est.value is None
+        assert est.too_few
+        assert est.n == 0
+        assert est.shown is None
 
 
 def test_one_answer() -> None:
     est = m.nps(1, 0, 1, min_n=1)
     assert est.value == 100.0
     single = m.mean(4.0, 16.0, 1, min_n=1)
-    assert single.value == 4.0 and single.low is None and single.high is None
+    assert single.value == 4.0
+    assert single.low is None
+    assert single.high is None
     # Wilson with n=1, k=1: centre (1 + z²/2)/(1 + z²), half z*sqrt(z²/4)/(1 + z²)
     z2 = m.Z95**2
     low = ((1 + z2 / 2) - m.Z95 * math.sqrt(z2 / 4)) / (1 + z2)
     one = m.csat(1, 1)
-    assert one.value == 100.0 and one.low == pytest.approx(100 * low) and one.high == pytest.approx(100.0)
+    assert one.value == 100.0
+    assert one.low == pytest.approx(100 * low)
+    assert one.high == pytest.approx(100.0)
 
 
 def test_too_few_below_threshold() -> None:
@@ -54,7 +64,7 @@ def test_wilson_by_hand() -> None:
     assert est.value == pytest.approx(80.0)
     assert est.low == pytest.approx(49.02, abs=0.05)
     assert est.high == pytest.approx(94.33, abs=0.05)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="0 <= k <= n"):
         m.wilson(11, 10)
 
 
@@ -62,12 +72,13 @@ def test_mean_with_t_interval() -> None:
     # 2, 4, 6: mean 4, s = 2, t(0.975, 2) = 4.3027, half = 4.3027 * 2 / sqrt(3) = 4.968
     est = m.mean(12.0, 4 + 16 + 36.0, 3)
     assert est.value == 4.0
-    assert est.low == pytest.approx(4 - 4.968, abs=0.01) and est.high == pytest.approx(4 + 4.968, abs=0.01)
+    assert est.low == pytest.approx(4 - 4.968, abs=0.01)
+    assert est.high == pytest.approx(4 + 4.968, abs=0.01)
 
 
 def test_nps_classes() -> None:
     assert [m.nps_class(s) for s in (0, 6, 7, 8, 9, 10)] == [-1, -1, 0, 0, 1, 1]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="0–10"):
         m.nps_class(11)
 
 
@@ -80,7 +91,7 @@ def test_mixed_scales_map_linearly() -> None:
     assert m.csat_satisfied(m.to_scale(7, 0, 10, m.CSAT))
     assert not m.csat_satisfied(m.to_scale(6, 0, 10, m.CSAT))
     assert m.to_scale(3, 1, 5, m.CES) == 4.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="min < max"):
         m.to_scale(3, 5, 5, m.CES)
 
 
@@ -106,7 +117,8 @@ def test_totals_add_and_metrics() -> None:
     a = m.Totals(volume=2, positive=1, negative=1, analysed=2, response_minutes={5: 1})
     b = m.Totals(volume=1, positive=1, analysed=1, response_minutes={5: 1, 60: 1})
     total = a.add(b)
-    assert total.volume == 3 and total.response_minutes == {5: 2, 60: 1}
+    assert total.volume == 3
+    assert total.response_minutes == {5: 2, 60: 1}
     metrics = m.Metrics(total, min_n=1)
     assert metrics.sentiment.value == pytest.approx(100 * (2 - 1) / 3)
     assert metrics.median_response_minutes == 5

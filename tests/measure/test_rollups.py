@@ -181,18 +181,23 @@ def test_metrics_from_rollups_match_hand_counts(store: Store) -> None:
         # answerable: 3 reviews + 3 tickets; responded: items 1, 2, 10 after 30, 10 and 120 minutes
         assert m.response_rate.value == pytest.approx(50.0)
         assert m.median_response_minutes == 30
-        assert m.sla_breaches == 2 and m.totals.sla_n == 3
+        assert m.sla_breaches == 2
+        assert m.totals.sla_n == 3
         by_location = breakdown(s, None, JAN, "location", min_n=1)
-        assert set(by_location) == {"Leeds", "York"} and by_location["Leeds"].volume == 2
+        assert set(by_location) == {"Leeds", "York"}
+        assert by_location["Leeds"].volume == 2
         aspects = breakdown(s, None, JAN, "aspect", min_n=1)
-        assert aspects["staff"].totals.positive == 1 and aspects["staff"].totals.negative == 1
+        assert aspects["staff"].totals.positive == 1
+        assert aspects["staff"].totals.negative == 1
         assert aspects["price"].totals.negative == 1
         leeds_aspects = breakdown(s, None, Slice(JAN.date_from, JAN.date_to, location="Leeds"), "aspect", min_n=1)
         assert set(leeds_aspects) == {"staff", "price"}
         channels = breakdown(s, None, JAN, "channel", min_n=1)
-        assert channels["survey"].volume == 6 and channels["email"].volume == 3
+        assert channels["survey"].volume == 6
+        assert channels["email"].volume == 3
         days = series(s, None, JAN, grain="day")
-        assert len(days) == 31 and sum(p.metrics.volume for p in days) == 12
+        assert len(days) == 31
+        assert sum(p.metrics.volume for p in days) == 12
         weeks = series(s, None, JAN, grain="week")
         assert weeks[0].start == date(2025, 4, 28)
 

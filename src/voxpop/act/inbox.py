@@ -47,6 +47,12 @@ class InboxFilters:
     date_to: date | datetime | None = None
     q: str | None = None
     location: str | None = None
+    # Drill-down from the dashboard and reports (measure/): an aspect the item mentions, its product,
+    # whether it was answered, whether it missed its SLA deadline (answered late or still open past it).
+    aspect: str | None = None
+    product: str | None = None
+    responded: bool | None = None
+    breached: bool | None = None
 
     def active(self) -> dict[str, Any]:
         """The filters that are set, by name."""
@@ -143,6 +149,43 @@ def _conditions(session: Session, filters: InboxFilters, dialect: str) -> list[C
         found = _search(session, filters.q, dialect)
         if found is not None:
             where.append(found)
+    where.extend(_drill_down(filters, dialect))
+    return where
+
+
+def _drill_down(filters: InboxFilters, dialect: str) -> list[ColumnElement[bool]]:
+    """The dashboard's drill-down conditions (aspect, product, answered, SLA missed)."""
+    where: list[ColumnElement[bool]] = []
+    if filters.aspect:
+        if dialect == "sqlite":
+            exists = text(
+                "EXISTS (SELECT 1 FROM json_each(items.aspects) AS a "
+                "WHERE json_extract(a.value, '$.name') = :drill_aspect)"
+            ).bindparams(drill_aspect=filters.aspect)
+            where.append(and_(exists))
+        else:
+            contains = text("items.aspects @> CAST(:drill_aspect AS jsonb)").bindparams(
+                drill_aspect=json.dumps([{"name": filters.aspect}])
+            )
+            where.append(and_(contains))
+    if filters.product:
+        where.append(Item.product == filters.product)
+    if filters.responded is not None:
+        where.append(Item.responded_at.is_not(None) if filters.responded else Item.responded_at.is_(None))
+    if filters.breached:
+        where.append(
+            and_(
+                Item.due_at.is_not(None),
+                or_(
+                    Item.responded_at > Item.due_at,
+                    and_(
+                        Item.responded_at.is_(None),
+                        Item.due_at <= datetime.now(UTC),
+                        Item.status.not_in(("resolved", "ignored", "spam")),
+                    ),
+                ),
+            )
+        )
     return where
 
 

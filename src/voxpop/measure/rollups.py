@@ -91,6 +91,13 @@ def _sentiment(cell: Totals, label: str | None) -> None:
         setattr(cell, label, getattr(cell, label) + 1)
 
 
+def _survey_score(metric: str | None, raw: float | None, low: float | None, high: float | None) -> float | None:
+    """The answer on its metric's own scale; None for a score outside its scale (bad data is not counted)."""
+    if metric is None or raw is None or low is None or high is None or high <= low or not low <= raw <= high:
+        return None
+    return to_scale(raw, low, high, metric)
+
+
 def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKey, _Cell], datetime | None]:
     """The cells of one day, keyed ``(dimension, department_id, channel, value)``, and the next moment
     an open item of the day passes its deadline (None when none will)."""
@@ -133,9 +140,8 @@ def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKe
             base.rated, base.rating_sum, base.rating_sq = 1, row.rating, row.rating * row.rating
         _sentiment(base, row.sentiment)
         metric = question_type(row.kind, survey_raw.get(row.id), row.rating_min, row.rating_max)
-        if metric is not None and row.rating_raw is not None and row.rating_min is not None:
-            assert row.rating_max is not None
-            score = to_scale(row.rating_raw, row.rating_min, row.rating_max, metric)
+        score = _survey_score(metric, row.rating_raw, row.rating_min, row.rating_max)
+        if metric is not None and score is not None:
             if metric == NPS:
                 base.nps_n = 1
                 klass = nps_class(score)

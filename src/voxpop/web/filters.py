@@ -9,13 +9,15 @@ from urllib.parse import urlencode
 from voxpop.act.inbox import InboxFilters
 from voxpop.errors import ValidationError
 
-TEXT_FIELDS = ("channel", "kind", "status", "sentiment", "q", "location")
+TEXT_FIELDS = ("channel", "kind", "status", "sentiment", "q", "location", "aspect", "product")
+# Yes/no drill-down filters from the dashboard (measure/): "1" or "0".
+BOOL_FIELDS = ("responded", "breached")
 INT_FIELDS = ("source_id", "department_id")
 DATE_FIELDS = ("date_from", "date_to")
 # Pages filter on whole stars (1–5); the API on the normalised 0–1 rating.
 STAR_FIELDS = {"stars_min": "rating_min", "stars_max": "rating_max"}
 RATING_FIELDS = ("rating_min", "rating_max")
-FORM_FIELDS = (*TEXT_FIELDS, *INT_FIELDS, *DATE_FIELDS, *STAR_FIELDS)
+FORM_FIELDS = (*TEXT_FIELDS, *INT_FIELDS, *DATE_FIELDS, *STAR_FIELDS, *BOOL_FIELDS)
 
 
 def _text(params: Mapping[str, str], name: str) -> str | None:
@@ -56,6 +58,17 @@ def _date(params: Mapping[str, str], name: str) -> date | None:
         raise ValidationError(f"{name}: '{value}' is not a date (YYYY-MM-DD)") from exc
 
 
+def _bool(params: Mapping[str, str], name: str) -> bool | None:
+    value = _text(params, name)
+    if value is None:
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise ValidationError(f"{name}: '{value}' is not yes (1) or no (0)")
+
+
 def parse_filters(params: Mapping[str, str], *, stars: bool) -> InboxFilters:
     """Filters from query parameters; ValidationError names the bad parameter."""
     filters = InboxFilters()
@@ -65,6 +78,8 @@ def parse_filters(params: Mapping[str, str], *, stars: bool) -> InboxFilters:
         setattr(filters, name, _int(params, name))
     for name in DATE_FIELDS:
         setattr(filters, name, _date(params, name))
+    for name in BOOL_FIELDS:
+        setattr(filters, name, _bool(params, name))
     if stars:
         for star_name, field in STAR_FIELDS.items():
             value = _float(params, star_name, 1, 5)

@@ -1,0 +1,225 @@
+"""The dashboard (``/dashboard``), its CSV export, and the reports page (``/reports``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxpop.act.departments import list_departments
+from voxpop.errors import ValidationError
+from voxpop.measure.export import overview_tables, to_csv
+from voxpop.measure.metrics import format_minutes
+from voxpop.measure.overview import PERIODS, Overview, build_overview, inbox_link, period_slice
+from voxpop.measure.rollups import ensure_fresh
+from voxpop.measure.series import Slice
+from voxpop.settings import Settings
+from voxpop.store import Store
+from voxpop.store.models import Source, User
+from voxpop.store.models.measure import DailyCell
+from voxpop.store.types import utcnow
+from voxpop.web.auth import PageUser, ReadDb, get_settings, get_store
+from voxpop.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+FILTERS = ("period", "date_from", "date_to", "channel", "location", "department_id")
+
+
+def _text(params: Mapping[str, str], name: str) -> str | None:
+    return params.get(name, "").strip() or None
+
+
+def _date(params: Mapping[str, str], name: str) -> date | None:
+    value = _text(params, name)
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise ValidationError(f"{name}: '{value}' is not a date (YYYY-MM-DD)") from exc
+
+
+def _int(params: Mapping[str, str], name: str) -> int | None:
+    value = _text(params, name)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ValidationError(f"{name}: '{value}' is not a whole number")
+    return int(value)
+
+
+def parse_slice(params: Mapping[str, str], today: date) -> Slice:
+    """The dashboard's filters from a query string; ValidationError names the bad parameter."""
+    return period_slice(
+        today,
+        _text(params, "period") or "30d",
+        _date(params, "date_from"),
+        _date(params, "date_to"),
+        channel=_text(params, "channel"),
+        location=_text(params, "location"),
+        department_id=_int(params, "department_id"),
+    )
+
+
+def _choices(db: Session, user: User, s: Slice | None) -> dict[str, Any]:
+    """The filter form's options, from small tables and the period's location cells."""
+    departments = list_departments(db)
+    if not user.sees_all_departments:
+        departments = [d for d in departments if d.id in user.department_ids]
+    locations: list[str] = []
+    if s is not None:
+        query = (
+            select(DailyCell.value)
+            .distinct()
+            .where(DailyCell.dimension == "location", DailyCell.day >= s.date_from, DailyCell.day <= s.date_to)
+            .order_by(DailyCell.value)
+        )
+        if not user.sees_all_departments:
+            query = query.where(DailyCell.department_id.in_(user.department_ids))
+        locations = list(db.scalars(query))
+        if s.location and s.location not in locations:
+            locations.append(s.location)
+    return {
+        "periods": list(PERIODS),
+        "channels": sorted(set(db.scalars(select(Source.channel)))),
+        "locations": locations,
+        "departments": departments,
+    }
+
+
+def trend_chart(overview: Overview) -> str:
+    """The trend chart's data for ``static/charts.js`` (a data attribute, never an inline script)."""
+    points = overview.trend
+    return json.dumps(
+        {
+            "type": "trend",
+            "labels": [p.start.isoformat() for p in points],
+            "links": [overview.point_link(p) for p in points],
+            "series": [
+                {"label": "Feedback", "kind": "bar", "axis": "count", "data": [p.metrics.volume for p in points]},
+                {
+                    "label": "Sentiment index",
+                    "kind": "line",
+                    "axis": "index",
+                    "data": [_round(p.metrics.sentiment.shown) for p in points],
+                },
+                {
+                    "label": "Average rating (★)",
+                    "kind": "line",
+                    "axis": "stars",
+                    "data": [_round(p.metrics.stars, 2) for p in points],
+                },
+            ],
+        }
+    )
+
+
+def platform_chart(overview: Overview) -> str:
+    rated = [(channel, m) for channel, m in overview.platforms if m.totals.rated]
+    return json.dumps(
+        {
+            "type": "bars",
+            "labels": [channel for channel, _ in rated],
+            "links": [inbox_link(overview.slice, channel=channel) for channel, _ in rated],
+            "series": [
+                {
+                    "label": "Average rating (★)",
+                    "kind": "bar",
+                    "axis": "stars",
+                    "data": [_round(m.stars, 2) for _, m in rated],
+                }
+            ],
+        }
+    )
+
+
+def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
+    """A number for a table cell ("–" when there is none or too few answers)."""
+    return "–" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _changes(db: Session, user: User, overview: Overview) -> list[Any]:
+    """Change points from the insight engineer's ``measure.changes`` when it offers them; else none."""
+    try:
+        from voxpop.measure import changes
+    except ImportError:
+        return []
+    finder = getattr(changes, "dashboard_changes", None)
+    if finder is None:
+        return []
+    try:
+        return list(finder(db, user, overview.slice))
+    except ValidationError:
+        return []
+
+
+def _context(request: Request, db: Session, user: User, store: Store, settings: Settings) -> dict[str, Any]:
+    params = request.query_params
+    values = {name: params.get(name, "").strip() for name in FILTERS}
+    context: dict[str, Any] = {"values": values, "active": "dashboard", "error": ""}
+    try:
+        s = parse_slice(params, utcnow().date())
+    except ValidationError as exc:
+        context.update(_choices(db, user, None), error=str(exc), overview=None)
+        return context
+    ensure_fresh(store)
+    db.rollback()  # end the read transaction the log-in check began, so the fresh roll-ups are seen
+    context.update(_choices(db, user, s))
+    overview = build_overview(db, user, s, min_n=settings.metrics_min_sample)
+    context.update(
+        overview=overview,
+        trend_chart=trend_chart(overview),
+        platform_chart=platform_chart(overview),
+        changes=_changes(db, user, overview),
+        inbox_link=inbox_link,
+        export_query=request.url.query,
+        has_ratings=any(m.totals.rated for _, m in overview.platforms),
+        fmt=fmt,
+        minutes=format_minutes,
+    )
+    return context
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request,
+    user: PageUser,
+    db: ReadDb,
+    store: Annotated[Store, Depends(get_store)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    context = _context(request, db, user, store, settings)
+    return render(request, "dashboard.html", context, status_code=422 if context["error"] else 200)
+
+
+@router.get("/dashboard/export/{table}.csv")
+def dashboard_csv(
+    request: Request,
+    table: str,
+    user: PageUser,
+    db: ReadDb,
+    store: Annotated[Store, Depends(get_store)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    """One table of the dashboard as CSV (cells that a spreadsheet would run as a formula are defused)."""
+    s = parse_slice(request.query_params, utcnow().date())
+    ensure_fresh(store)
+    db.rollback()
+    tables = overview_tables(build_overview(db, user, s, min_n=settings.metrics_min_sample))
+    if table not in tables:
+        raise ValidationError(f"no table {table!r}; tables: {', '.join(tables)}")
+    header, rows = tables[table]
+    filename = f"voxpop-{table}-{s.date_from.isoformat()}-{s.date_to.isoformat()}.csv"
+    return Response(
+        to_csv(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
