@@ -57,6 +57,7 @@ class TrustpilotApi(LiveConnector):
         newest_seen = ctx.cursor.get("newest")
         records: list[ItemRecord] = []
         newest: str | None = None
+        seen: set[str | None] = set()
         for page in range(1, MAX_PAGES + 1):
             query = urlencode({"perPage": 100, "page": page, "orderBy": "createdat.desc"})
             url = f"{base}/v1/private/business-units/{unit}/reviews?{query}"
@@ -66,6 +67,9 @@ class TrustpilotApi(LiveConnector):
             if not isinstance(reviews, list):
                 raise PayloadError(f"{base}/v1/private/business-units/{unit}/reviews: no 'reviews' list")
             batch = [_record(r, url) for r in reviews]
+            if batch and all(r.external_id in seen for r in batch):
+                break  # the platform served a page again: stop rather than loop
+            seen.update(r.external_id for r in batch)
             if newest is None and batch:
                 newest = max(r.raw["createdAt"] for r in batch)
             records.extend(batch)
