@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import app_client, world
+from tests.web.conftest import app_client, token_for, world
 
-__all__ = ["app_client", "links_in", "world"]
+__all__ = ["app_client", "links_in", "token_for", "world"]
 
 
 def links_in(text: str) -> list[str]:

@@ -1,15 +1,17 @@
-"""Staff pages of the close-the-loop channels: the survey builder, invitations and results, widget sites."""
+"""Staff pages of the close-the-loop channels: the survey builder, invitations and results, widget
+sites, and the staff-note form."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from voxpop.accounts.audit import record
 from voxpop.errors import PermissionDeniedError, ValidationError
+from voxpop.loop.staff_notes import FEELINGS, NoteInput, add_note
 from voxpop.loop.survey_mail import add_recipients, send_invitations
 from voxpop.loop.survey_results import export_csv, results
 from voxpop.loop.surveys import (
@@ -30,6 +32,7 @@ from voxpop.store import Store
 from voxpop.store.models import Role, User
 from voxpop.store.models.loop import SurveyRecipient
 from voxpop.web.auth import PageUser, ReadDb, get_store
+from voxpop.web.public_pages import analyze_later
 from voxpop.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -198,3 +201,33 @@ def widget_site_create(
         site = create_site(db, name, origins.split(), location=location)
         record(db, "widget_site_created", user=user, object_type="widget_site", object_id=site.id, origins=site.origins)
     return RedirectResponse("/widget-sites", status_code=303)
+
+
+@router.get("/notes/new")
+def note_form(request: Request, user: PageUser, added: int | None = None) -> Response:
+    context = {"active": "notes", "feelings": FEELINGS, "form": NoteInput(text=""), "added": added, "error": ""}
+    return render(request, "loop/note_form.html", context)
+
+
+@router.post("/notes")
+def note_add(
+    request: Request,
+    user: PageUser,
+    background: BackgroundTasks,
+    store: Annotated[Store, Depends(get_store)],
+    text: Annotated[str, Form(max_length=10_000)] = "",
+    feeling: Annotated[str, Form(max_length=20)] = "",
+    topic: Annotated[str, Form(max_length=200)] = "",
+    location: Annotated[str, Form(max_length=200)] = "",
+    customer_name: Annotated[str, Form(max_length=200)] = "",
+    customer_email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    note = NoteInput(text, location, topic, feeling, customer_name, customer_email)
+    try:
+        with store.write() as db:
+            item_id = add_note(db, user, note)
+    except ValidationError as exc:
+        context = {"active": "notes", "feelings": FEELINGS, "form": note, "added": None, "error": str(exc)}
+        return render(request, "loop/note_form.html", context, status_code=422)
+    analyze_later(background, store, [item_id])
+    return RedirectResponse("/notes/new?added=1", status_code=303)
