@@ -31,6 +31,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.sources_pages",  # live sources: list/health, add, credentials; the signed webhook
     "voxpop.web.public_pages",
     "voxpop.web.loop_pages",
+    "voxpop.web.loop_api",
     "voxpop.web.outreach_pages",
     "voxpop.web.alerts_pages",
 )
