@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     outreach_max_item_age_days: int = Field(default=30, ge=1, description="Only recent positive items are asked.")
     outreach_survey_url: str = Field(default="", description="Where a 'survey' ask leads (its token is appended).")
     outreach_referral_url: str = Field(default="", description="Where a referred friend lands (default: base_url).")
+    digest_auto: bool = Field(
+        default=True, description="voxpop serve mails each department last week's digest once (needs smtp_host)."
+    )
 
     # Close the loop (loop/): public survey pages, the website widget, staff notes. Rate limits are
     # in-process token buckets per client address (see voxpop.loop.ratelimit for why).

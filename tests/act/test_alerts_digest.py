@@ -96,3 +96,21 @@ def test_a_department_gets_its_numbers_and_items_once(store: Store, smtp_server:
     assert "Items: 1" in dan.part("plain")
     resent = send_digests(wired, week=WEEK, department="billing", resend=True, now=NOW)
     assert "Billing" in resent.sent
+
+
+def test_the_server_sends_last_weeks_digest_once(store: Store, smtp_server: SmtpSink) -> None:
+    from voxpop.act.alerts.tasks import send_due_digests
+
+    wired = wired_store(store, smtp_server)
+    with wired.write() as s:
+        create_department(s, name="Billing", email="billing@example.com")
+    assert send_due_digests(wired_store(store, digest_auto=False), now=NOW) is None
+    first = send_due_digests(wired, now=NOW)
+    assert first is not None
+    assert first.sent == {"Billing": ["billing@example.com"]}
+    [mail] = smtp_server.wait_for(1)
+    assert "2026-W47" in mail.subject  # NOW is Monday 2026-11-23: the week before
+    again = send_due_digests(wired, now=NOW + timedelta(hours=5))
+    assert again is not None
+    assert again.sent == {}
+    assert len(smtp_server.messages) == 1

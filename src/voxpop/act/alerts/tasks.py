@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from voxpop.act.alerts.delivery import DeliveryReport, deliver_pending
+from voxpop.act.alerts.digest import DigestReport, parse_week, send_digests
 from voxpop.act.alerts.firing import evaluate_items
 from voxpop.act.alerts.windows import evaluate_windows
 from voxpop.settings import Settings
@@ -41,8 +42,18 @@ def run_alerts(store: Store, *, now: datetime | None = None) -> RunReport:
     return RunReport(fired=fired, delivery=deliver_pending(store, now=now))
 
 
+def send_due_digests(store: Store, *, now: datetime | None = None) -> DigestReport | None:
+    """Last week's digests, each sent once (``digest_sends`` remembers); None when switched off or no mail."""
+    settings = store.settings
+    if not settings.digest_auto or not settings.smtp_host:
+        return None
+    now = now or utcnow()
+    return send_digests(store, week=parse_week(None, now.date()), now=now)
+
+
 def start_periodic(settings: Settings, stop: threading.Event | None = None) -> threading.Thread | None:
-    """A daemon thread running :func:`run_alerts` every ``alerts_interval_seconds`` (None when 0)."""
+    """A daemon thread running :func:`run_alerts` (and :func:`send_due_digests`) every
+    ``alerts_interval_seconds`` (None when 0)."""
     if settings.alerts_interval_seconds <= 0:
         return None
     stop = stop or threading.Event()
@@ -53,6 +64,7 @@ def start_periodic(settings: Settings, stop: threading.Event | None = None) -> t
             while not stop.wait(settings.alerts_interval_seconds):
                 try:
                     report = run_alerts(store)
+                    send_due_digests(store)
                     if report.fired or report.delivery.messages:
                         log.info("voxpop alerts: %d fired, %d messages", len(report.fired), report.delivery.messages)
                 except Exception:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from voxpop.act.alerts.firing import fire, item_detail
 from voxpop.act.alerts.rules import RuleKind, list_rules
 from voxpop.act.alerts.spike import SpikeResult, spike_test
+from voxpop.act.sla import breached_items
 from voxpop.store import Store
 from voxpop.store.models import Item
 from voxpop.store.models.outreach import Alert, AlertRule
@@ -77,26 +77,14 @@ def _spike(session: Session, rule: AlertRule, now: datetime) -> list[Alert]:
     return [alert] if alert else []
 
 
-def _breached(store: Store, session: Session, now: datetime) -> Iterable[Item]:
-    """Items past due without a response: the workflow's ``breached_items`` when it exists."""
-    try:
-        workflow = importlib.import_module("voxpop.act.workflow")
-        found = workflow.breached_items(store, now)
-    except (ImportError, AttributeError):
-        found = None
-    if found is not None:
-        ids = [x if isinstance(x, int) else x.id for x in found]
-        return session.scalars(select(Item).where(Item.id.in_(ids))) if ids else []
-    return session.scalars(
-        select(Item).where(
-            Item.due_at < now, Item.responded_at.is_(None), Item.status.not_in(["resolved", "ignored", "spam"])
-        )
-    )
+def _breached(session: Session, now: datetime) -> Iterable[Item]:
+    """Items past due, still open and unanswered: the workflow's SLA clock (``act.sla``)."""
+    return breached_items(session, now)
 
 
-def _sla(store: Store, session: Session, rule: AlertRule, now: datetime) -> list[Alert]:
+def _sla(session: Session, rule: AlertRule, now: datetime) -> list[Alert]:
     fired: list[Alert] = []
-    for item in _breached(store, session, now):
+    for item in _breached(session, now):
         due = item.due_at.strftime("%Y-%m-%d %H:%M") if item.due_at else "?"
         reason = f"no response since it was due at {due} UTC"
         alert = fire(
@@ -151,7 +139,7 @@ def evaluate_windows(store: Store, *, now: datetime | None = None) -> list[int]:
             if rule.kind == RuleKind.spike:
                 alerts = _spike(session, rule, now)
             elif rule.kind == RuleKind.sla:
-                alerts = _sla(store, session, rule, now)
+                alerts = _sla(session, rule, now)
             elif rule.kind == RuleKind.fake_burst:
                 alerts = _fake_burst(session, rule, now)
             else:
