@@ -1,0 +1,91 @@
+"""The trends page and ``voxpop trends``: a metric's daily series, its changes and why they happened.
+
+A thin composition of ``observations`` (the scoped rows), ``changes`` (what changed, significantly) and
+``attribution`` (which segments drove it, with the items as evidence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from voxpop.measure.attribution import Driver, explain
+from voxpop.measure.changes import METRICS, Change, DailySeries, detect_changes, detect_segment_changes, period_of
+from voxpop.measure.observations import Observation, load_observations
+from voxpop.store.models import User
+
+DEFAULT_DAYS = 180
+
+
+@dataclass
+class TrendReport:
+    metric: str
+    start: date
+    end: date
+    series: DailySeries | None
+    changes: list[Change] = field(default_factory=list)
+    segment_changes: list[Change] = field(default_factory=list)
+    items: int = 0
+
+    def drivers_of(self, change: Change, dimension: str) -> list[Driver]:
+        return [d for d in change.drivers if isinstance(d, Driver) and d.dimension == dimension]
+
+
+def default_period(session: Session, viewer: User | None, today: date | None = None) -> tuple[date, date]:
+    """The last ``DEFAULT_DAYS`` days up to today."""
+    end = today or date.today()
+    return end - timedelta(days=DEFAULT_DAYS - 1), end
+
+
+def trend_report(
+    session: Session,
+    viewer: User | None,
+    metric: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    segments: bool = True,
+    location: str | None = None,
+    channel: str | None = None,
+) -> TrendReport:
+    """The metric over ``[start, end]`` (default: the whole span of the items the viewer sees, at most the
+    last ``DEFAULT_DAYS`` days), its significant changes with their drivers, and each segment's changes."""
+    from voxpop.errors import ValidationError
+
+    if metric not in METRICS:
+        raise ValidationError(f"unknown metric '{metric}' (choose from {', '.join(METRICS)})")
+    rows: list[Observation] = load_observations(
+        session, viewer, start=start, end=end, location=location, channel=channel
+    )
+    span = period_of(rows)
+    if span is None:
+        first, last = start or date.today(), end or date.today()
+        return TrendReport(metric=metric, start=first, end=last, series=None)
+    first = start or max(span[0], span[1] - timedelta(days=DEFAULT_DAYS - 1))
+    last = end or span[1]
+    rows = [r for r in rows if first <= r.day <= last]
+    series, found = detect_changes(rows, metric, first, last)
+    for change in found:
+        explain(change, rows)
+    by_segment = detect_segment_changes(rows, metric, first, last) if segments else []
+    for change in by_segment:
+        dimension = change.dimension or ""
+        members = [r for r in rows if _in_segment(r, dimension, change.segment or "")]
+        explain(change, members, dimensions=[d for d in ("aspect", "location", "channel") if d != dimension])
+    return TrendReport(
+        metric=metric,
+        start=first,
+        end=last,
+        series=series,
+        changes=found,
+        segment_changes=by_segment,
+        items=len(rows),
+    )
+
+
+def _in_segment(row: Observation, dimension: str, segment: str) -> bool:
+    if dimension == "aspect":
+        return segment in row.aspects
+    return str(getattr(row, dimension, None)) == segment
