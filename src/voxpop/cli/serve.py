@@ -45,6 +45,9 @@ def run_server(settings: Settings, *, host: str | None = None, port: int | None 
     from voxpop.act.alerts.tasks import start_periodic
 
     start_periodic(settings)  # window alert rules and delivery retries, every alerts_interval_seconds
+    from voxpop.ingest.live.scheduler import start_poller
+
+    start_poller(settings)  # live sources: poll what is due, with back-off (docs/sources.md)
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
 
 

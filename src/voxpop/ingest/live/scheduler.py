@@ -26,6 +26,7 @@ from voxpop.ingest.live.credentials import seal, unseal
 from voxpop.ingest.live.errors import SourceError
 from voxpop.ingest.live.http import LiveClient, backoff_delay
 from voxpop.ingest.writer import write_batch
+from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Source
 from voxpop.store.models.sources import SourceEvent, SourceState
@@ -215,3 +216,10 @@ class Poller(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+
+
+def start_poller(settings: Settings, *, tick: float = 30.0) -> Poller:
+    """Start the background poller (``voxpop serve``) over a store of its own."""
+    poller = Poller(Store(settings), tick=tick)
+    poller.start()
+    return poller
