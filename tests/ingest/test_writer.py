@@ -174,12 +174,12 @@ def test_bulk_batches_round_trip_awkward_values(store: Store) -> None:
     awkward = 'tab\there, back\\slash, "quotes", new\nline, \\N, ünïcödé 🙂'
     records = [
         ItemRecord(
-            text=f"{awkward} {i}",
-            external_id=str(i % 900),  # 100 repeats inside the batch
+            text=f"{awkward} {i % 900}",
+            external_id=str(i % 900),  # 100 identical repeats inside the batch (a changed one is an edit)
             title=awkward,
-            rating=1 + i % 5,
-            created_at=datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
-            raw={"note": awkward, "n": i, "nested": {"list": [1, None, "x"]}},
+            rating=1 + i % 900 % 5,
+            created_at=datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=i % 900),
+            raw={"note": awkward, "n": i % 900, "nested": {"list": [1, None, "x"]}},
         )
         for i in range(1000)
     ]

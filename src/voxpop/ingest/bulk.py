@@ -46,6 +46,7 @@ _COLUMNS = (
     "raw",
     "status",
     "priority",
+    "responded_at",
 )
 # Built from the constant column list above, never from input.
 _SQLITE_INSERT = (
@@ -70,12 +71,19 @@ _PG_STAGE = (
 _PG_COPY = f"COPY _voxpop_ingest ({_COLUMN_LIST}) FROM STDIN"
 _PG_MOVE = (
     f"INSERT INTO items ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM _voxpop_ingest "  # noqa: S608
-    "ON CONFLICT (source_id, dedup_key) DO NOTHING RETURNING id"
+    "ON CONFLICT (source_id, dedup_key) DO NOTHING RETURNING id, source_id, dedup_key"
 )
+# (id, source_id, dedup_key) of one inserted row.
+Inserted = tuple[int, int, str]
 
 
 def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert prepared rows with ON CONFLICT DO NOTHING; the ids of the rows actually inserted."""
+    return [found[0] for found in insert_rows_keyed(session, rows)]
+
+
+def insert_rows_keyed(session: Session, rows: Sequence[dict[str, Any]]) -> list[Inserted]:
+    """As ``insert_rows``, but each inserted row as ``(id, source_id, dedup_key)``, by id."""
     if not rows:
         return []
     _link_customers(session, rows)
@@ -87,13 +95,13 @@ def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     stmt = (
         postgresql.insert(_TABLE)
         .on_conflict_do_nothing(index_elements=["source_id", "dedup_key"])
-        .returning(_TABLE.c.id)
+        .returning(_TABLE.c.id, _TABLE.c.source_id, _TABLE.c.dedup_key)
     )
     params = [{name: row[name] for name in _COLUMNS} for row in rows]
-    return sorted(connection.execute(stmt, params).scalars())
+    return sorted((int(r[0]), int(r[1]), str(r[2])) for r in connection.execute(stmt, params))
 
 
-def _insert_postgres_copy(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+def _insert_postgres_copy(session: Session, rows: Sequence[dict[str, Any]]) -> list[Inserted]:
     """PostgreSQL's fast path for large batches: COPY into a temporary table, then one
     ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING id`` — all inside the session's transaction.
 
@@ -110,14 +118,14 @@ def _insert_postgres_copy(session: Session, rows: Sequence[dict[str, Any]]) -> l
                 values[_RAW_COLUMN] = row["raw_json"]
                 copy.write_row(values)
         cursor.execute(_PG_MOVE)
-        ids = [int(r[0]) for r in cursor.fetchall()]
+        inserted = [(int(r[0]), int(r[1]), str(r[2])) for r in cursor.fetchall()]
         cursor.execute("TRUNCATE _voxpop_ingest")  # the same transaction may write another batch
-        return sorted(ids)
+        return sorted(inserted)
     finally:
         cursor.close()
 
 
-def _insert_sqlite(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+def _insert_sqlite(session: Session, rows: Sequence[dict[str, Any]]) -> list[Inserted]:
     """SQLite's fast path: the DB-API cursor's executemany inside the session's own transaction.
 
     The write transaction holds SQLite's single write lock, so the ids above the maximum seen before the
@@ -147,13 +155,13 @@ def _insert_sqlite(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
         if trigger:
             cursor.execute(_FTS_FILL, (before,))
             cursor.execute(trigger)
-        cursor.execute("SELECT id FROM items WHERE id > ? ORDER BY id", (before,))
-        return [int(r[0]) for r in cursor.fetchall()]
+        cursor.execute("SELECT id, source_id, dedup_key FROM items WHERE id > ? ORDER BY id", (before,))
+        return [(int(r[0]), int(r[1]), str(r[2])) for r in cursor.fetchall()]
     finally:
         cursor.close()
 
 
-_TIME_COLUMNS = (_COLUMNS.index("created_at"), _COLUMNS.index("ingested_at"))
+_TIME_COLUMNS = (_COLUMNS.index("created_at"), _COLUMNS.index("ingested_at"), _COLUMNS.index("responded_at"))
 _RAW_COLUMN = _COLUMNS.index("raw")
 
 
@@ -165,8 +173,10 @@ def _sqlite_values(row: dict[str, Any]) -> list[Any]:
     return values
 
 
-def _sqlite_time(value: datetime) -> str:
+def _sqlite_time(value: datetime | None) -> str | None:
     # SQLAlchemy's SQLite DATETIME storage format, naive UTC (see voxpop.store.types.UtcDateTime).
+    if value is None:
+        return None
     if value.utcoffset():
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")

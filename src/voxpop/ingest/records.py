@@ -14,6 +14,12 @@ class ItemRecord:
     ``rating`` is the value as the source gave it, on the scale ``rating_min``–``rating_max`` (1–5 when a
     rating is given without a scale); the writer normalises it to 0–1. ``raw`` keeps the source record so
     nothing the source said is lost.
+
+    ``platform_key`` is the item's identity on its platform, the same whichever route brings it (export,
+    API, webhook): ``platform_key("google", review_id)``. An item arriving again with the same key (or the
+    same source and ``external_id``) updates the stored one instead of adding another; ``edited_at`` is the
+    platform's last edit time, so an older copy never overwrites a newer one. ``reply_text`` /
+    ``replied_at`` are the business's reply already posted on the platform, imported as a response.
     """
 
     text: str
@@ -36,3 +42,12 @@ class ItemRecord:
     reach_likes: int | None = None
     reach_shares: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    platform_key: str | None = None
+    edited_at: datetime | None = None
+    reply_text: str | None = None
+    replied_at: datetime | None = None
+
+
+def platform_key(platform: str, platform_id: object) -> str:
+    """The cross-source identity of an item: ``"<platform>:<the platform's id>"`` (e.g. ``google:AbFv…``)."""
+    return f"{platform}:{platform_id}"

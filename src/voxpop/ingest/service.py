@@ -23,14 +23,15 @@ from typing import IO, Any
 from sqlalchemy import update
 
 from voxpop.errors import IngestError, ValidationError
-from voxpop.ingest.bulk import insert_rows
 from voxpop.ingest.mapping import RowMapper, resolve_mapping
 from voxpop.ingest.reader import DataFile, Format, Row, open_data_file
+from voxpop.ingest.updates import Stored, store_rows
 from voxpop.ingest.writer import KINDS, RecordError, get_or_create_source, prepare_row
 from voxpop.store import Store
 from voxpop.store.models import ImportRun, Source
 
-# Called with the ids each committed batch added — where the analysis pipeline plugs in.
+# Called with the ids each committed batch added (and, as ``on_updated``, the known items it changed) —
+# where the analysis pipeline plugs in.
 OnAdded = Callable[[list[int]], None]
 # Called after each batch with (bytes read from disk, file size).
 OnProgress = Callable[[int, int], None]
@@ -58,6 +59,7 @@ class ImportSummary:
     status: str = "running"
     read: int = 0
     added: int = 0
+    updated: int = 0
     duplicates: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
@@ -75,6 +77,7 @@ def import_file(
     *,
     on_added: OnAdded | None = None,
     on_progress: OnProgress | None = None,
+    on_updated: OnAdded | None = None,
 ) -> ImportSummary:
     """Import ``path``; returns the summary. Raises ``IngestError`` for a file that cannot be imported."""
     options = options or ImportOptions()
@@ -105,7 +108,9 @@ def import_file(
             session.add(run)
             session.flush()
             summary = ImportSummary(run_id=run.id, source=source.name, path=str(path))
-        with _Importer(store, data, source, mapper, summary, options.rejects, on_added, on_progress) as importer:
+        with _Importer(
+            store, data, source, mapper, summary, options.rejects, on_added, on_progress, on_updated
+        ) as importer:
             importer.run(settings.ingest_batch_size)
     return summary
 
@@ -123,8 +128,10 @@ class _Importer:
         rejects: Path | None,
         on_added: OnAdded | None,
         on_progress: OnProgress | None,
+        on_updated: OnAdded | None = None,
     ) -> None:
         self.store = store
+        self.on_updated = on_updated
         self.data = data
         self.source = source
         self.mapper = mapper
@@ -157,7 +164,7 @@ class _Importer:
         """
         now = datetime.now(UTC)
         batch: list[dict[str, Any]] = []
-        pending: Future[list[int]] | None = None
+        pending: Future[Stored] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="voxpop-ingest") as pool:
             try:
                 for row in self.data.rows():
@@ -179,20 +186,24 @@ class _Importer:
         self._finish("done")
 
     def _submit(
-        self, pool: ThreadPoolExecutor, pending: Future[list[int]] | None, batch: list[dict[str, Any]]
-    ) -> Future[list[int]]:
+        self, pool: ThreadPoolExecutor, pending: Future[Stored] | None, batch: list[dict[str, Any]]
+    ) -> Future[Stored]:
         if pending is not None:
             self._collect(pending, self._in_flight)
         self._in_flight = len(batch)
         counters = (self.summary.read, self.summary.rejected, list(self.summary.errors))
         return pool.submit(self._write, batch, counters)
 
-    def _collect(self, done: Future[list[int]], size: int) -> None:
-        added = done.result()
+    def _collect(self, done: Future[Stored], size: int) -> None:
+        stored = done.result()
+        added = stored.added
         self.summary.added += len(added)
-        self.summary.duplicates += size - len(added)
+        self.summary.updated += len(stored.updated)
+        self.summary.duplicates += size - len(added) - len(stored.updated)
         if added and self.on_added is not None:
             self.on_added(added)
+        if stored.updated and self.on_updated is not None:
+            self.on_updated(stored.updated)
         if self.on_progress is not None:
             self.on_progress(self.data.bytes_read, self.data.size)
 
@@ -217,25 +228,26 @@ class _Importer:
                 text = json.dumps(row.values, ensure_ascii=False, default=str)
             self._rejects.writerow([row.number, row.line or "", field or "", reason, text])
 
-    def _write(self, batch: list[dict[str, Any]], counters: tuple[int, int, list[str]]) -> list[int]:
+    def _write(self, batch: list[dict[str, Any]], counters: tuple[int, int, list[str]]) -> Stored:
         """One batch and the run's counters as of its last row, in one transaction."""
         read, rejected, errors = counters
-        added: list[int] = []
+        stored = Stored()
         with self.store.write() as session:
             if batch:
-                added = insert_rows(session, batch)
+                stored = store_rows(session, batch)
+            added = stored.added
             session.execute(
                 update(ImportRun)
                 .where(ImportRun.id == self.summary.run_id)
                 .values(
                     rows_read=read,
                     added=ImportRun.added + len(added),
-                    duplicates=ImportRun.duplicates + len(batch) - len(added),
+                    duplicates=ImportRun.duplicates + len(batch) - len(added) - len(stored.updated),
                     rejected=rejected,
                     errors=errors,
                 )
             )
-        return added
+        return stored
 
     def _finish(self, status: str, error: str | None = None) -> None:
         self.summary.status = status

@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxpop.errors import ValidationError
-from voxpop.ingest.bulk import insert_rows
 from voxpop.ingest.records import ItemRecord
 from voxpop.store.models import ItemKind, ItemStatus, Source
 
@@ -30,7 +29,14 @@ KINDS = frozenset(k.value for k in ItemKind)
 # Display fields longer than the column are cut (the full value stays in ``raw``); identifiers and
 # codes that do not fit are errors, since cutting them would change their meaning.
 _CUT = {"title": 500, "author_name": 200, "author_handle": 200, "location": 200, "product": 200}
-_LIMITS = {"external_id": 197, "url": 2000, "language": 8, "channel": 50, "author_email": 320}
+_LIMITS = {
+    "external_id": 197,
+    "url": 2000,
+    "language": 8,
+    "channel": 50,
+    "author_email": 320,
+    "platform_key": 200,
+}
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 _JSON_LENIENT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
 
@@ -48,6 +54,7 @@ class RecordError(ValidationError):
 class WriteResult:
     added_ids: list[int]
     duplicates: int
+    updated_ids: list[int] = field(default_factory=list)  # known items changed on their platform
 
 
 def get_or_create_source(session: Session, name: str, *, kind: str = "file", channel: str = "other") -> Source:
@@ -64,13 +71,16 @@ def write_batch(session: Session, source: Source, records: Sequence[ItemRecord])
     """Validate and store ``records``; returns the ids actually added.
 
     Raises ``RecordError`` (a ``ValidationError`` naming the field) on the first bad record, before
-    anything is written. Records already stored for this source, and repeats inside the batch, count as
-    duplicates.
+    anything is written. Records already stored (for this source, or under the same platform key for any
+    source) and repeats inside the batch count as duplicates — or, when their text, title or rating
+    changed on the platform, update the stored item in place (``updated_ids``; see ``ingest.updates``).
     """
+    from voxpop.ingest.updates import store_rows
+
     now = datetime.now(UTC)
     rows = [prepare_row(source, record, now=now) for record in records]
-    added = insert_rows(session, rows)
-    return WriteResult(added_ids=added, duplicates=len(rows) - len(added))
+    stored = store_rows(session, rows)
+    return WriteResult(added_ids=stored.added, duplicates=stored.duplicates, updated_ids=stored.updated)
 
 
 def prepare_row(source: Source, record: ItemRecord, *, now: datetime) -> dict[str, Any]:
@@ -102,12 +112,13 @@ def prepare_row(source: Source, record: ItemRecord, *, now: datetime) -> dict[st
         raise RecordError("kind", f"{record.kind!r} is not one of {', '.join(sorted(KINDS))}")
     row["kind"] = record.kind
     row["channel"] = _limited("channel", record.channel) or source.channel
-    created = record.created_at
-    if created is not None:
-        if not isinstance(created, datetime):
-            raise RecordError("created_at", f"expected a datetime, got {type(created).__name__}")
-        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+    created = _utc("created_at", record.created_at)
     row["created_at"] = created or now
+    row["platform_key"] = _limited("platform_key", record.platform_key)
+    row["edited_at"] = _utc("edited_at", record.edited_at)
+    reply = record.reply_text.strip() if isinstance(record.reply_text, str) else None
+    row["reply_text"] = _clean("reply_text", reply) if reply else None
+    row["responded_at"] = (_utc("replied_at", record.replied_at) or row["created_at"]) if reply else None
     row.update(_rating(record))
     row["raw"], row["raw_json"] = _raw(record.raw)
     row["dedup_key"] = dedup_key(record, created)
@@ -126,6 +137,15 @@ def dedup_key(record: ItemRecord, created_at: datetime | None) -> str:
         "" if record.rating is None else repr(float(record.rating)),
     )
     return "sha:" + hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _utc(name: str, value: datetime | None) -> datetime | None:
+    """A timestamp as an aware UTC instant (naive values are taken as UTC)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise RecordError(name, f"expected a datetime, got {type(value).__name__}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _rating(record: ItemRecord) -> dict[str, float | None]:
