@@ -101,6 +101,13 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Below this many answers a metric shows 'too few answers' instead of a number."
     )
 
+    # Routing (act/routing): where an item goes when no rule and no aspect owner sends it anywhere.
+    routing_default_department: str = Field(
+        default="",
+        max_length=120,
+        description="Department of last resort for unrouted items; empty: leave them unrouted.",
+    )
+
     # Alerts, promoter outreach and the weekly digest (act/alerts, act/outreach).
     alerts_interval_seconds: int = Field(
         default=300, ge=0, description="How often voxpop serve runs the window alert rules and retries; 0: never."

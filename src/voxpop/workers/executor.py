@@ -36,7 +36,12 @@ class InlineExecutor:
         fn(self.store, list(ids))
 
 
-BUILTIN_TASK_MODULES = ("voxpop.workers.analysis", "voxpop.act.alerts.tasks", "voxpop.measure.rollups")
+BUILTIN_TASK_MODULES = (
+    "voxpop.workers.analysis",
+    "voxpop.act.routing.engine",
+    "voxpop.act.alerts.tasks",
+    "voxpop.measure.rollups",
+)
 
 
 def load_builtin_tasks() -> None:
