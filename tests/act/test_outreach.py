@@ -167,6 +167,13 @@ def test_click_and_testimonial_are_tracked(wired: Store, client: TestClient) -> 
         numbers = {n.kind: n for n in status_numbers(s, now=NOW)}
     assert (numbers["testimonial"].sent, numbers["testimonial"].clicked, numbers["testimonial"].completed) == (1, 1, 1)
 
+    with wired.write() as s:
+        create_user(s, email="m@example.com", password=PASSWORD, role="manager")
+    login(client, "m@example.com")
+    page = client.get("/outreach")
+    assert "Best &lt;i&gt;bakery&lt;/i&gt; in town" in page.text
+    assert "may be shown publicly" in page.text
+
 
 def test_a_referral_used_completes_the_ask(wired: Store, client: TestClient) -> None:
     item = _promoter(wired, source(wired), _customer(wired, "ana@example.com"))

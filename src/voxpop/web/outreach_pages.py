@@ -16,6 +16,7 @@ from voxpop.act.outreach.links import customer_of, referral_url
 from voxpop.act.outreach.sending import send_asks
 from voxpop.act.outreach.tracking import (
     get_send,
+    list_testimonials,
     recent_sends,
     record_click,
     status_numbers,
@@ -44,6 +45,7 @@ def outreach_page(request: Request, user: PageUser, db: ReadDb, settings: Settin
         "candidates": find_candidates(db, settings, utcnow()),
         "numbers": status_numbers(db),
         "sends": recent_sends(db),
+        "testimonials": list_testimonials(db),
         "kinds": ASK_KINDS,
         "survey_ready": bool(settings.outreach_survey_url),
         "result": {k: params.get(k) for k in ("sent", "skipped", "failed") if params.get(k) is not None},

@@ -137,3 +137,14 @@ def status_numbers(session: Session, *, days: int = 90, now: datetime | None = N
 
 def recent_sends(session: Session, limit: int = 50) -> list[OutreachSend]:
     return list(session.scalars(select(OutreachSend).order_by(OutreachSend.id.desc()).limit(limit)))
+
+
+def list_testimonials(session: Session, limit: int = 50) -> list[OutreachSend]:
+    """The testimonials customers wrote, newest first (``testimonial_public``: they allowed showing it)."""
+    query = (
+        select(OutreachSend)
+        .where(OutreachSend.testimonial.is_not(None))
+        .order_by(OutreachSend.completed_at.desc(), OutreachSend.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
