@@ -29,6 +29,7 @@ class ImapServer:
         self.mailbox = Mailbox()
         self.commands: list[str] = []
         self.hang = False
+        self.missing_folders: set[str] = set()
         server = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -65,6 +66,8 @@ class ImapServer:
                         return
                     elif not authed:
                         self._send(f"{tag} BAD log in first".encode())
+                    elif command == "SELECT" and _words(args)[0] in server.missing_folders:
+                        self._send(f"{tag} NO [NONEXISTENT] Unknown mailbox".encode())
                     elif command == "SELECT":
                         box = server.mailbox
                         self._send(f"* {len(box.messages)} EXISTS".encode())

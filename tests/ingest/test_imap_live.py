@@ -103,3 +103,20 @@ def test_private_host_refused_without_setting(store: Store, imap: ImapServer) ->
 
     with pytest.raises(ValidationError, match="allow_private_urls"):
         _source(store, imap)
+
+
+def test_missing_folder_is_a_clear_error(local_store: Store, imap: ImapServer) -> None:
+    imap.mailbox.add(MAIL_1)
+    config = {
+        "host": "127.0.0.1",
+        "port": str(imap.port),
+        "security": "none",
+        "username": "support@example.com",
+        "mailbox": "Support/Complaints",
+    }
+    imap.missing_folders.add("Support/Complaints")
+    source_id = make_source(local_store, "imap", config, {"password": "app-pass-1234"})
+    outcome = poll_source(local_store, source_id)
+    assert not outcome.ok
+    assert "cannot open the folder 'Support/Complaints'" in outcome.message
+    assert item_count(local_store) == 0

@@ -5,6 +5,7 @@ HTTP server playing the platform (payloads from the documents named in fixtures/
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -261,3 +262,77 @@ def test_files_and_feeds_cannot_post(local_store: Store, http_server: HttpSink) 
     assert poll_source(local_store, source_id).ok
     item = items(local_store)[0]
     assert post_reply(local_store, item, "hello") is None
+
+
+def test_review_edited_on_platform_updates_in_place(local_store: Store, http_server: HttpSink) -> None:
+    http_server.routes[("POST", "/token")] = Response(200, {"access_token": "ya29.g", "expires_in": 3599})
+    first = payload("google_reviews_page2.json")
+    http_server.routes[("GET", GBP_REVIEWS)] = Response(200, first)
+    source_id = _google(local_store, http_server)
+    assert poll_source(local_store, source_id).ok
+    edited = json.loads(json.dumps(first))
+    edited["reviews"][0].update(
+        {"comment": "Best tacos in town. The salsa is even better now.", "updateTime": "2025-03-05T09:00:00Z"}
+    )
+    http_server.routes[("GET", GBP_REVIEWS)] = Response(200, edited)
+    outcome = poll_source(local_store, source_id)
+    assert outcome.ok, outcome.message
+    assert outcome.added_ids == []
+    assert len(outcome.updated_ids) == 1
+    assert item_count(local_store) == 1
+    (item,) = items(local_store)
+    assert item.id == outcome.updated_ids[0]
+    assert item.text == "Best tacos in town. The salsa is even better now."
+    _, _, events = state_of(local_store, source_id)
+    assert events[-1].updated == 1
+
+
+def test_failure_on_a_later_page_stores_nothing(local_store: Store, http_server: HttpSink) -> None:
+    http_server.routes[("POST", "/token")] = Response(200, {"access_token": "ya29.g", "expires_in": 3599})
+
+    def reviews(request: Request) -> Response:
+        if "pageToken=page-2-token" in request.path:
+            return Response(503, b"backend unavailable", {"Retry-After": "30"})
+        return Response(200, payload("google_reviews_page1.json"))
+
+    http_server.routes[("GET", GBP_REVIEWS)] = reviews
+    source_id = _google(local_store, http_server)
+    outcome = poll_source(local_store, source_id)
+    assert not outcome.ok
+    assert "HTTP 503" in outcome.message
+    assert item_count(local_store) == 0  # page 1 was read, but a poll is stored whole or not at all
+    _, state, _ = state_of(local_store, source_id)
+    assert not state.healthy
+    assert state.cursor == {}
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (Response(429, {"message": "Too many requests"}, {"Retry-After": "3600"}), "HTTP 429"),
+        (Response(500, b"oops"), "HTTP 500"),
+        (Response(200, b"{not json"), "did not answer JSON"),
+        (Response(200, {"reviews": [{"id": "x", "stars": "five?"}]}), "review x"),
+        (Response(200, b"{}", delay=2.0), "timeout"),
+    ],
+    ids=["429", "500", "not-json", "bad-review", "timeout"],
+)
+def test_trustpilot_failures(
+    local_store: Store, http_server: HttpSink, answer: Response, expected: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    http_server.routes[("POST", TP_REFRESH)] = Response(200, {"access_token": "at-1", "expires_in": 359999})
+    http_server.routes[("GET", TP_REVIEWS)] = answer
+    source_id = _trustpilot(local_store, http_server)
+    outcome = poll_source(local_store, source_id, timeout=0.5)
+    assert not outcome.ok
+    assert expected in outcome.message
+    assert item_count(local_store) == 0
+    source, state, _ = state_of(local_store, source_id)
+    assert not state.healthy
+    assert source.last_error == outcome.message
+    if expected == "HTTP 429":
+        assert state.next_poll_at is not None
+        assert state.next_poll_at >= datetime.now(UTC) + timedelta(minutes=59)
+    for secret in (*TP_CREDS.values(), "at-1"):
+        assert secret not in caplog.text
+        assert secret not in outcome.message
