@@ -107,3 +107,30 @@ def test_a_manager_sets_up_a_rule_and_sees_it_fire(wired: Store, client: TestCli
     assert "team slack: sent" in history.text
     no_csrf = client.post("/alerts/rules", data={"name": "x", "kind": "viral"}, follow_redirects=False)
     assert no_csrf.status_code == 403
+
+
+def test_the_api_lists_alerts_for_managers_only(
+    wired: Store, client: TestClient, http_server: HttpSink, token_for
+) -> None:  # type: ignore[no-untyped-def]
+    from voxpop.accounts.users import get_user_by_email
+    from voxpop.act.alerts.destinations import create_destination
+    from voxpop.act.alerts.rules import create_rule
+
+    with wired.write() as s:
+        boss = get_user_by_email(s, "m@example.com")
+        dest = create_destination(s, boss, wired.settings, name="hook", kind="webhook", target=f"{http_server.url}/h")
+        create_rule(s, boss, name="low", kind="rating", params={"stars": 1}, destination_ids=[dest.id])
+    item = add_item(wired, source(wired), rating=0.0)
+    alert_stage(wired, [item])
+
+    manager_token = token_for("m@example.com", "items:read")
+    body = client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {manager_token}"}).json()
+    assert [(a["rule"], a["item_id"]) for a in body] == [("low", item)]
+    assert body[0]["deliveries"][0]["status"] == "sent"
+    status = client.get("/api/v1/outreach/status", headers={"Authorization": f"Bearer {manager_token}"}).json()
+    assert [n["kind"] for n in status] == ["testimonial", "survey", "referral"]
+    agent_token = token_for("a@example.com", "items:read")
+    denied = client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {agent_token}"})
+    assert denied.status_code == 403
+    assert denied.json()["ok"] is False
+    assert client.get("/api/v1/alerts").status_code == 401

@@ -34,6 +34,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.loop_api",
     "voxpop.web.outreach_pages",
     "voxpop.web.alerts_pages",
+    "voxpop.web.alerts_api",
 )
 
 
