@@ -8,20 +8,30 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxpop.accounts.audit import record
 from voxpop.act.departments import list_departments
-from voxpop.errors import ValidationError
+from voxpop.errors import PermissionDeniedError, ValidationError
 from voxpop.measure.export import overview_tables, to_csv
 from voxpop.measure.metrics import format_minutes
 from voxpop.measure.overview import PERIODS, Overview, build_overview, inbox_link, period_slice
+from voxpop.measure.reports import (
+    Report,
+    build_report,
+    create_schedule,
+    delete_schedule,
+    list_schedules,
+    render_html,
+    render_pdf,
+)
 from voxpop.measure.rollups import ensure_fresh
 from voxpop.measure.series import Slice
 from voxpop.settings import Settings
 from voxpop.store import Store
-from voxpop.store.models import Source, User
+from voxpop.store.models import Role, Source, User
 from voxpop.store.models.measure import DailyCell
 from voxpop.store.types import utcnow
 from voxpop.web.auth import PageUser, ReadDb, get_settings, get_store
@@ -223,3 +233,111 @@ def dashboard_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+# Reports ---------------------------------------------------------------------------------------------
+
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+def _report(request: Request, db: Session, user: User, store: Store, settings: Settings) -> Report:
+    s = parse_slice(request.query_params, utcnow().date())
+    ensure_fresh(store)
+    db.rollback()
+    return build_report(db, user, s, settings=settings)
+
+
+def _may_schedule(user: User) -> bool:
+    return user.role in (Role.admin.value, Role.manager.value)
+
+
+@router.get("/reports")
+def reports_page(request: Request, user: PageUser, db: ReadDb) -> Response:
+    params = request.query_params
+    values = {name: params.get(name, "").strip() for name in FILTERS}
+    error = ""
+    try:
+        parse_slice(params, utcnow().date())
+    except ValidationError as exc:
+        error = str(exc)
+    context: dict[str, Any] = {
+        "values": values,
+        "query": request.url.query,
+        "error": error,
+        "active": "reports",
+        "may_schedule": _may_schedule(user),
+        "schedules": list_schedules(db) if _may_schedule(user) else [],
+        "all_departments": list_departments(db),
+        "saved": params.get("saved", ""),
+    }
+    context.update(_choices(db, user, None))
+    return render(request, "reports.html", context, status_code=422 if error else 200)
+
+
+@router.get("/reports/view")
+def report_view(
+    request: Request,
+    user: PageUser,
+    db: ReadDb,
+    store: Annotated[Store, Depends(get_store)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    """The report as its self-contained page: inline styles and SVG, no script (its own strict CSP)."""
+    html = render_html(_report(request, db, user, store, settings))
+    return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
+
+
+@router.get("/reports/report.{fmt}")
+def report_download(
+    request: Request,
+    fmt: str,
+    user: PageUser,
+    db: ReadDb,
+    store: Annotated[Store, Depends(get_store)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    """The report as a file: ``report.html`` or ``report.pdf`` (printed by headless Chromium)."""
+    if fmt not in ("html", "pdf"):
+        raise ValidationError("a report is html or pdf")
+    report = _report(request, db, user, store, settings)
+    html = render_html(report)
+    s = report.overview.slice
+    name = f"voxpop-report-{s.date_from.isoformat()}-{s.date_to.isoformat()}.{fmt}"
+    with store.write() as session:
+        record(session, "report.download", user=user, object_type="report", object_id=name)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Content-Security-Policy": REPORT_CSP}
+    if fmt == "html":
+        return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(render_pdf(html), media_type="application/pdf", headers=headers)
+
+
+@router.post("/reports/schedules")
+async def schedule_create(request: Request, user: PageUser, store: Annotated[Store, Depends(get_store)]) -> Response:
+    if not _may_schedule(user):
+        raise PermissionDeniedError("only managers and admins schedule reports")
+    form = await request.form()
+    department = str(form.get("department_id") or "")
+    if department and not department.isdigit():
+        raise ValidationError("department_id must be a department's id")
+    recipients = str(form.get("recipients") or "").replace(";", ",").replace("\n", ",").split(",")
+    with store.write() as session:
+        schedule = create_schedule(
+            session,
+            name=str(form.get("name") or ""),
+            recipients=recipients,
+            period=str(form.get("period") or "week"),
+            department_id=int(department) if department else None,
+            user=user,
+        )
+        record(session, "report.schedule.create", user=user, object_type="report_schedule", object_id=schedule.id)
+    return RedirectResponse("/reports?saved=1", status_code=303)
+
+
+@router.post("/reports/schedules/{schedule_id}/delete")
+async def schedule_delete(schedule_id: int, user: PageUser, store: Annotated[Store, Depends(get_store)]) -> Response:
+    if not _may_schedule(user):
+        raise PermissionDeniedError("only managers and admins schedule reports")
+    with store.write() as session:
+        delete_schedule(session, schedule_id)
+        record(session, "report.schedule.delete", user=user, object_type="report_schedule", object_id=schedule_id)
+    return RedirectResponse("/reports", status_code=303)
