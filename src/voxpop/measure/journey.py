@@ -1,0 +1,307 @@
+"""The customer journey map: stages and touchpoints the business defines, each item placed on them
+through its aspects, and per stage and touchpoint the volume, sentiment, friction, top issues and quotes.
+
+A map is ``{"stages": [{"name": ..., "touchpoints": [{"name": ..., "aspects": [...]}]}]}``, edited as
+YAML on the journey page (managers) and kept in ``journey_maps``. An aspect belongs to at most one
+touchpoint. The default map follows the life of a customer — discover, buy, receive, use, get help,
+renew or leave — and places the aspects of every built-in taxonomy.
+
+Per touchpoint, each aspect mention counts once: its sentiment is the sentiment of the clause that
+carries the aspect (the item's when the clause has none). Friction is the share of those mentions that
+are negative. A stage counts each item once, whichever of its touchpoints it touches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxpop.accounts.audit import record
+from voxpop.errors import PermissionDeniedError, ValidationError
+from voxpop.measure.observations import NEGATIVE, Mention, Observation, load_observations
+from voxpop.store.models import Role, User
+from voxpop.store.models.insight import JourneyMapDefinition
+from voxpop.store.types import utcnow
+
+MAP_NAME = "default"
+TOP_ISSUES = 3
+QUOTES = 3
+MAX_STAGES = 12
+MAX_TOUCHPOINTS = 8
+MAX_NAME = 60
+
+DEFAULT_MAP: dict[str, Any] = {
+    "stages": [
+        {
+            "name": "discover",
+            "touchpoints": [
+                {"name": "offer and availability", "aspects": ["availability", "features", "location"]},
+                {"name": "first impression", "aspects": ["ambience"]},
+            ],
+        },
+        {
+            "name": "buy",
+            "touchpoints": [
+                {"name": "price", "aspects": ["price", "pricing", "value"]},
+                {
+                    "name": "booking and checkout",
+                    "aspects": ["booking", "booking and website", "reservations", "store and checkout"],
+                },
+                {"name": "sales staff", "aspects": ["store staff"]},
+            ],
+        },
+        {
+            "name": "receive",
+            "touchpoints": [
+                {"name": "delivery and timing", "aspects": ["delivery", "delays", "cancellations", "wait time"]},
+                {
+                    "name": "arrival and onboarding",
+                    "aspects": ["check-in", "airport and boarding", "documentation and onboarding", "baggage"],
+                },
+            ],
+        },
+        {
+            "name": "use",
+            "touchpoints": [
+                {
+                    "name": "product",
+                    "aspects": [
+                        "product quality",
+                        "food",
+                        "drinks",
+                        "room",
+                        "food and breakfast",
+                        "facilities",
+                        "seats and comfort",
+                        "food on board",
+                        "usability",
+                        "performance",
+                        "bugs and reliability",
+                        "integrations",
+                        "mobile app",
+                    ],
+                },
+                {"name": "cleanliness and comfort", "aspects": ["cleanliness", "noise"]},
+                {"name": "people", "aspects": ["staff", "service", "cabin crew"]},
+            ],
+        },
+        {
+            "name": "get help",
+            "touchpoints": [
+                {"name": "support", "aspects": ["customer service", "support"]},
+                {"name": "returns and refunds", "aspects": ["returns and refunds", "refunds and fees"]},
+            ],
+        },
+        {
+            "name": "renew or leave",
+            "touchpoints": [
+                {"name": "billing and account", "aspects": ["billing", "security and account"]},
+            ],
+        },
+    ]
+}
+
+
+@dataclass
+class Quote:
+    item_id: int
+    text: str
+    aspect: str
+
+
+@dataclass
+class Spot:
+    """Measures of one touchpoint, or of a whole stage."""
+
+    name: str
+    aspects: list[str]
+    items: int = 0
+    mentions: int = 0
+    negative: int = 0
+    positive: int = 0
+    score_sum: float = 0.0
+    scored: int = 0
+    issues: Counter[str] = field(default_factory=Counter)
+    quotes: list[Quote] = field(default_factory=list)
+
+    @property
+    def friction(self) -> float | None:
+        return self.negative / self.mentions if self.mentions else None
+
+    @property
+    def sentiment(self) -> float | None:
+        return self.score_sum / self.scored if self.scored else None
+
+    def top_issues(self) -> list[tuple[str, int]]:
+        return self.issues.most_common(TOP_ISSUES)
+
+
+@dataclass
+class StageView:
+    stage: Spot
+    touchpoints: list[Spot]
+
+
+@dataclass
+class JourneyView:
+    stages: list[StageView]
+    items: int
+    unplaced: int
+    unmapped_aspects: list[tuple[str, int]]
+    start: date | None = None
+    end: date | None = None
+
+
+# --- the map: check, load, save ---
+
+
+def _name(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{where}: needs a name")
+    if len(value.strip()) > MAX_NAME:
+        raise ValidationError(f"{where}: a name of at most {MAX_NAME} characters")
+    return value.strip()
+
+
+def check_map(definition: object) -> dict[str, Any]:
+    """The map in its normal form, or a ValidationError naming the stage or touchpoint that is wrong."""
+    if not isinstance(definition, dict) or not isinstance(definition.get("stages"), list):
+        raise ValidationError("the map needs a list of 'stages'")
+    stages = definition["stages"]
+    if not 1 <= len(stages) <= MAX_STAGES:
+        raise ValidationError(f"the map needs 1 to {MAX_STAGES} stages")
+    owner: dict[str, str] = {}
+    clean: list[dict[str, Any]] = []
+    for i, stage in enumerate(stages, start=1):
+        if not isinstance(stage, dict):
+            raise ValidationError(f"stage {i}: expected a name and touchpoints")
+        stage_name = _name(stage.get("name"), f"stage {i}")
+        touchpoints = stage.get("touchpoints") or []
+        if not isinstance(touchpoints, list) or not 1 <= len(touchpoints) <= MAX_TOUCHPOINTS:
+            raise ValidationError(f"stage '{stage_name}': 1 to {MAX_TOUCHPOINTS} touchpoints")
+        points = []
+        for j, point in enumerate(touchpoints, start=1):
+            if not isinstance(point, dict):
+                raise ValidationError(f"stage '{stage_name}', touchpoint {j}: expected a name and aspects")
+            point_name = _name(point.get("name"), f"stage '{stage_name}', touchpoint {j}")
+            aspects = point.get("aspects") or []
+            if not isinstance(aspects, list) or not all(isinstance(a, str) and a.strip() for a in aspects):
+                raise ValidationError(f"touchpoint '{point_name}': 'aspects' is a list of aspect names")
+            names = [a.strip() for a in aspects]
+            for aspect in names:
+                if aspect in owner:
+                    raise ValidationError(
+                        f"aspect '{aspect}' is on two touchpoints ('{owner[aspect]}' and '{point_name}')"
+                    )
+                owner[aspect] = point_name
+            points.append({"name": point_name, "aspects": names})
+        clean.append({"name": stage_name, "touchpoints": points})
+    return {"stages": clean}
+
+
+def parse_map(text: str) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"the map is not valid YAML: {exc}") from exc
+    return check_map(loaded)
+
+
+def dump_map(definition: dict[str, Any]) -> str:
+    return yaml.safe_dump(definition, sort_keys=False, allow_unicode=True, width=100)
+
+
+def load_map(session: Session) -> dict[str, Any]:
+    row = session.scalar(select(JourneyMapDefinition).where(JourneyMapDefinition.name == MAP_NAME))
+    return row.definition if row is not None else DEFAULT_MAP
+
+
+def save_map(session: Session, user: User | None, definition: object) -> dict[str, Any]:
+    if user is not None and user.role not in (Role.admin.value, Role.manager.value):
+        raise PermissionDeniedError("only a manager or an admin can edit the journey map")
+    clean = check_map(definition)
+    row = session.scalar(select(JourneyMapDefinition).where(JourneyMapDefinition.name == MAP_NAME))
+    if row is None:
+        row = JourneyMapDefinition(name=MAP_NAME, definition=clean)
+        session.add(row)
+    else:
+        row.definition = clean
+        row.updated_at = utcnow()
+    session.flush()
+    record(session, "journey.save", user=user, object_type="journey_map", object_id=MAP_NAME)
+    return clean
+
+
+# --- placing items ---
+
+
+def _mention_sentiment(mention: Mention, row: Observation) -> tuple[str | None, float | None]:
+    return mention.sentiment or row.sentiment, mention.score if mention.score is not None else row.score
+
+
+def place(rows: Sequence[Observation], definition: dict[str, Any]) -> JourneyView:
+    """Every item on the map through its aspects, and the measures of each stage and touchpoint."""
+    stages: list[StageView] = []
+    where: dict[str, tuple[int, int]] = {}
+    for s, stage in enumerate(definition["stages"]):
+        points = [Spot(name=p["name"], aspects=list(p["aspects"])) for p in stage["touchpoints"]]
+        stages.append(
+            StageView(
+                stage=Spot(name=stage["name"], aspects=[a for p in points for a in p.aspects]), touchpoints=points
+            )
+        )
+        for t, point in enumerate(points):
+            for aspect in point.aspects:
+                where[aspect] = (s, t)
+    unplaced = 0
+    unmapped: Counter[str] = Counter()
+    for row in rows:
+        touched_stages: set[int] = set()
+        touched_points: set[tuple[int, int]] = set()
+        for mention in row.mentions:
+            spot = where.get(mention.name)
+            if spot is None:
+                unmapped[mention.name] += 1
+                continue
+            sentiment, score = _mention_sentiment(mention, row)
+            s, t = spot
+            for target in (stages[s].stage, stages[s].touchpoints[t]):
+                target.mentions += 1
+                target.negative += sentiment == NEGATIVE
+                target.positive += sentiment == "positive"
+                if score is not None:
+                    target.score_sum += score
+                    target.scored += 1
+                if sentiment == NEGATIVE:
+                    target.issues[mention.name] += 1
+                    if len(target.quotes) < QUOTES and (mention.clause or "").strip():
+                        target.quotes.append(Quote(row.id, mention.clause.strip(), mention.name))
+            touched_stages.add(s)
+            touched_points.add(spot)
+        for s in touched_stages:
+            stages[s].stage.items += 1
+        for s, t in touched_points:
+            stages[s].touchpoints[t].items += 1
+        unplaced += not touched_stages
+    return JourneyView(stages=stages, items=len(rows), unplaced=unplaced, unmapped_aspects=unmapped.most_common(5))
+
+
+def journey_view(
+    session: Session,
+    viewer: User | None,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    location: str | None = None,
+) -> JourneyView:
+    rows = load_observations(session, viewer, start=start, end=end, location=location)
+    view = place(rows, load_map(session))
+    view.start, view.end = start, end
+    return view
