@@ -94,7 +94,7 @@ def _page(request: Request, name: str, context: dict[str, Any], *, status: int =
     context = {"business": settings.business_name, "csrf_token": token, **context}
     response = render(request, name, context, status_code=status)
     response.set_cookie(
-        PUBLIC_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.cookie_secure, path="/s/"
+        PUBLIC_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.cookie_secure, path="/"
     )
     return response
 
