@@ -171,3 +171,33 @@ def test_csv_export_defuses_formulas(store: Store, world: World, app_client: Tes
     assert app_client.get("/dashboard/export/nothing.csv").status_code == 422
     kpis = list(csv.reader(io.StringIO(app_client.get("/dashboard/export/kpis.csv?period=7d").text)))
     assert kpis[1][:2] == ["Feedback", "3"]
+
+
+def test_drivers_separate_mix_from_rate() -> None:
+    from datetime import date as day
+
+    from voxpop.measure.metrics import Metrics, Totals
+    from voxpop.measure.overview import drivers
+    from voxpop.measure.series import Slice
+
+    def m(volume: int, positive: int, negative: int) -> Metrics:
+        return Metrics(Totals(volume=volume, analysed=volume, positive=positive, negative=negative), 1)
+
+    s = Slice(day(2025, 5, 1), day(2025, 5, 31))
+    before = {"price": m(20, 16, 4), "staff": m(20, 10, 10), "delivery": m(10, 2, 8)}
+    # price got worse at the same volume; delivery (as negative as before) is mentioned twice as often;
+    # wifi is new
+    now = {"price": m(20, 4, 16), "staff": m(20, 10, 10), "delivery": m(30, 6, 24), "wifi": m(10, 0, 10)}
+    ranked = drivers(s, now, before, 1)
+    assert ranked[0].aspect == "price"
+    assert ranked[0].reason == "got worse"
+    # shares: price 20/80 now (20/50 before): rate = 0.25 * (-60 - 60) = -30; mix = (0.25 - 0.4) * 60 = -9
+    assert ranked[0].rate == pytest.approx(-30.0)
+    assert ranked[0].mix == pytest.approx(-9.0)
+    delivery = next(d for d in ranked if d.aspect == "delivery")
+    assert delivery.reason == "mentioned more"
+    assert delivery.rate == pytest.approx(0.0)
+    wifi = next(d for d in ranked if d.aspect == "wifi")
+    assert wifi.reason == "new this period"
+    assert wifi.rate == 0
+    assert "aspect=price" in ranked[0].link

@@ -191,6 +191,10 @@ class Driver:
     @property
     def reason(self) -> str:
         """ "mentioned more/less" when the mix effect dominates, else "got better/worse"."""
+        if not self.previous_mentions:
+            return "new this period"
+        if not self.mentions:
+            return "no longer mentioned"
         if abs(self.mix) >= abs(self.rate):
             return "mentioned more" if self.share_change > 0 else "mentioned less"
         return "got better" if self.rate > 0 else "got worse"
@@ -214,6 +218,11 @@ def drivers(s: Slice, current: dict[str, Metrics], previous: dict[str, Metrics],
             continue
         share_now, share_before = mentions / n_now, earlier / n_before
         s_now, s_before = _index(now), _index(before)
+        # An aspect new this period (or gone) changed by its mentions alone: no "got worse" against nothing.
+        if before is None or not before.totals.analysed:
+            s_before = s_now
+        if now is None or not now.totals.analysed:
+            s_now = s_before
         mix = (share_now - share_before) * s_before
         rate = share_now * (s_now - s_before)
         found.append(
