@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import update
 
 from voxpop.errors import IngestError, ValidationError
+from voxpop.ingest.connectors.detect import detect_format, format_named
+from voxpop.ingest.connectors.registry import FileFormat, RowError
 from voxpop.ingest.mapping import RowMapper, resolve_mapping
-from voxpop.ingest.reader import DataFile, Format, Row, open_data_file
+from voxpop.ingest.reader import FORMATS, DataFile, Format, Row, open_data_file
+from voxpop.ingest.records import ItemRecord
 from voxpop.ingest.updates import Stored, store_rows
 from voxpop.ingest.writer import KINDS, RecordError, get_or_create_source, prepare_row
 from voxpop.store import Store
@@ -47,7 +50,7 @@ class ImportOptions:
     mapping: dict[str, str] | None = None  # target → column; None: columns named like a field
     rating_scale: tuple[float, float] | None = None
     encoding: str | None = None
-    format: Format | None = None
+    format: str | None = None  # csv, json, jsonl or a platform format's name; None: found from the file
     rejects: Path | None = None  # every rejected row is written here as CSV
 
 
@@ -56,6 +59,7 @@ class ImportSummary:
     run_id: int
     source: str
     path: str
+    format: str | None = None  # the platform format, when the file was one
     status: str = "running"
     read: int = 0
     added: int = 0
@@ -87,9 +91,11 @@ def import_file(
         raise ValidationError(f"--rejects: the folder {options.rejects.parent} does not exist")
     path = Path(path)
     settings = store.settings
-    data = open_data_file(
-        path, encoding=options.encoding, fmt=options.format, max_field_bytes=settings.ingest_max_field_bytes
-    )
+    platform = _platform_format(path, options)
+    if platform is not None:
+        return _import_platform(store, path, platform, options, on_added, on_progress, on_updated)
+    fmt = cast(Format | None, options.format)
+    data = open_data_file(path, encoding=options.encoding, fmt=fmt, max_field_bytes=settings.ingest_max_field_bytes)
     with data:
         mapping = resolve_mapping(str(path), data.columns, options.mapping)
         mapper = RowMapper(
@@ -115,22 +121,76 @@ def import_file(
     return summary
 
 
+def _platform_format(path: Path, options: ImportOptions) -> FileFormat | None:
+    """The platform export format to read ``path`` with: named by ``--format``, or detected when neither
+    ``--format`` nor ``--map`` says the file is a plain CSV/JSON one."""
+    if options.format in FORMATS or (options.format is None and options.mapping):
+        return None
+    if options.format is not None:
+        return format_named(options.format)
+    if not path.is_file():
+        raise IngestError(str(path), "no such file")
+    if path.stat().st_size == 0:
+        raise IngestError(str(path), "is empty")
+    return detect_format(path)
+
+
+def _import_platform(
+    store: Store,
+    path: Path,
+    fmt: FileFormat,
+    options: ImportOptions,
+    on_added: OnAdded | None,
+    on_progress: OnProgress | None,
+    on_updated: OnAdded | None,
+) -> ImportSummary:
+    """Import a platform's export through its format: the records carry their own fields, ids and replies."""
+    if not path.is_file():
+        raise IngestError(str(path), "no such file")
+    with store.write() as session:
+        source = get_or_create_source(
+            session, options.source or default_source_name(path), kind="file", channel=options.channel or fmt.channel
+        )
+        run = ImportRun(source_id=source.id, path=str(path.resolve()), status="running", errors=[])
+        session.add(run)
+        session.flush()
+        summary = ImportSummary(run_id=run.id, source=source.name, path=str(path), format=fmt.name)
+    records = fmt.read(path, encoding=options.encoding)
+    if options.channel:
+        records = (_with_channel(r, options.channel) for r in records)
+    with _Importer(
+        store, None, source, None, summary, options.rejects, on_added, on_progress, on_updated, records=records
+    ) as importer:
+        importer.run(store.settings.ingest_batch_size)
+    return summary
+
+
+def _with_channel(record: ItemRecord | RowError, channel: str) -> ItemRecord | RowError:
+    if isinstance(record, ItemRecord):
+        record.channel = channel
+    return record
+
+
 class _Importer:
     """One run: reads rows, rejects the bad ones, writes batches and keeps the ImportRun in step."""
 
     def __init__(
         self,
         store: Store,
-        data: DataFile,
+        data: DataFile | None,
         source: Source,
-        mapper: RowMapper,
+        mapper: RowMapper | None,
         summary: ImportSummary,
         rejects: Path | None,
         on_added: OnAdded | None,
         on_progress: OnProgress | None,
         on_updated: OnAdded | None = None,
+        *,
+        records: Iterator[ItemRecord | RowError] | None = None,
     ) -> None:
         self.store = store
+        self.records = records
+        self._number = 0
         self.on_updated = on_updated
         self.data = data
         self.source = source
@@ -167,7 +227,7 @@ class _Importer:
         pending: Future[Stored] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="voxpop-ingest") as pool:
             try:
-                for row in self.data.rows():
+                for row in self._rows():
                     self.summary.read += 1
                     prepared = self._prepare(row, now)
                     if prepared is None:
@@ -184,6 +244,12 @@ class _Importer:
                     wait([pending])  # the batch in flight commits (or rolls back) whole, counters included
                 raise
         self._finish("done")
+
+    def _rows(self) -> Iterator[Row | ItemRecord | RowError]:
+        if self.records is not None:
+            return self.records
+        assert self.data is not None
+        return self.data.rows()
 
     def _submit(
         self, pool: ThreadPoolExecutor, pending: Future[Stored] | None, batch: list[dict[str, Any]]
@@ -204,10 +270,13 @@ class _Importer:
             self.on_added(added)
         if stored.updated and self.on_updated is not None:
             self.on_updated(stored.updated)
-        if self.on_progress is not None:
+        if self.on_progress is not None and self.data is not None:
             self.on_progress(self.data.bytes_read, self.data.size)
 
-    def _prepare(self, row: Row, now: datetime) -> dict[str, Any] | None:
+    def _prepare(self, row: Row | ItemRecord | RowError, now: datetime) -> dict[str, Any] | None:
+        if not isinstance(row, Row):
+            return self._prepare_record(row, now)
+        assert self.mapper is not None
         if row.values is None:
             self._reject(row, row.field, row.error or "cannot be read")
             return None
@@ -215,6 +284,20 @@ class _Importer:
             return prepare_row(self.source, self.mapper.record(row.values), now=now)
         except RecordError as exc:
             self._reject(row, self.mapper.column_for(exc.field), exc.reason)
+            return None
+
+    def _prepare_record(self, record: ItemRecord | RowError, now: datetime) -> dict[str, Any] | None:
+        """A record a platform format read (or its error), numbered in file order."""
+        self._number += 1
+        if isinstance(record, RowError):
+            where = Row(record.row, None, source_text=record.source_text)
+            self._reject(where, record.field, record.reason)
+            return None
+        try:
+            return prepare_row(self.source, record, now=now)
+        except RecordError as exc:
+            text = json.dumps(record.raw, ensure_ascii=False, default=str)[:2000]
+            self._reject(Row(self._number, None, source_text=text), exc.field, exc.reason)
             return None
 
     def _reject(self, row: Row, field: str | None, reason: str) -> None:

@@ -1,0 +1,275 @@
+"""What the platform file formats share: opening an export, sniffing it, and streaming its records.
+
+A JSON format names the keys that identify it (``required``: all must appear in the first 64 KiB;
+``hints``: each found makes it surer) and where its records are (ijson prefixes, the first present is
+used), and maps one record with ``map``. A CSV format names its header columns the same way. Records are
+streamed — ijson for JSON, the csv module for CSV — so memory stays flat whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, ClassVar, cast
+
+import ijson  # type: ignore[import-untyped]
+
+from voxpop.errors import IngestError
+from voxpop.ingest.connectors.registry import Capabilities, ConnectorKind, RowError
+from voxpop.ingest.records import ItemRecord
+from voxpop.ingest.timestamp import parse_timestamp
+
+SNIFF_BYTES = 64 * 1024
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+class MappingError(ValueError):
+    """One record does not hold what its format promises; ``field`` is the record's own key."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+def open_bytes(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it is gzip."""
+    disk = path.open("rb")
+    if disk.read(2) == b"\x1f\x8b":
+        disk.seek(0)
+        return cast(IO[bytes], gzip.GzipFile(fileobj=disk, mode="rb"))
+    disk.seek(0)
+    return disk
+
+
+def sniff(path: Path, size: int = SNIFF_BYTES) -> bytes:
+    """The first ``size`` bytes of the (decompressed) file."""
+    try:
+        with open_bytes(path) as stream:
+            return stream.read(size)
+    except (OSError, EOFError) as exc:
+        raise IngestError(str(path), f"cannot be read ({exc})") from exc
+
+
+def encoding_of(sample: bytes, default: str = "utf-8-sig") -> str:
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name
+    return default
+
+
+def sample_text(sample: bytes) -> str:
+    """The sample decoded as its byte-order mark says (UTF-8 without one); a cut last character is dropped."""
+    return sample.decode(encoding_of(sample), errors="ignore").lstrip("\ufeff")
+
+
+def text_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def time_or_none(record: dict[str, Any], key: str) -> datetime | None:
+    value = record.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return parse_timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise MappingError(key, f"{value!r} is not a time") from exc
+
+
+def number(record: dict[str, Any], key: str) -> float | None:
+    value = record.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise MappingError(key, f"{value!r} is not a number") from exc
+
+
+def whole(value: Any) -> int | None:
+    try:
+        return None if value is None or value == "" else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class FormatBase:
+    """Shared attributes and detection score of a file format."""
+
+    kind: ConnectorKind = "file"
+    name: ClassVar[str]
+    label: ClassVar[str]
+    channel: ClassVar[str]
+    item_kind: ClassVar[str] = "review"
+    capabilities: ClassVar[Capabilities]
+    required: ClassVar[tuple[str, ...]] = ()
+    hints: ClassVar[tuple[str, ...]] = ()
+    filenames: ClassVar[tuple[str, ...]] = ()  # lower-case parts of the usual file name
+
+    def score(self, text: str, filename: str) -> float:
+        """0 unless every required marker is in ``text``; then 0.6 plus up to 0.3 for hints, 0.1 for the name."""
+        if not all(marker in text for marker in self.required):
+            return 0.0
+        found = sum(1 for hint in self.hints if hint in text)
+        score = 0.6 + (0.3 * found / len(self.hints) if self.hints else 0.3)
+        if any(part in filename.lower() for part in self.filenames):
+            score += 0.1
+        return round(min(score, 1.0), 3)
+
+
+class JsonFormat(FormatBase):
+    """A JSON (or JSON Lines) export whose records sit at one of ``prefixes`` (ijson paths)."""
+
+    prefixes: ClassVar[tuple[str, ...]] = ("item",)
+    jsonl: ClassVar[bool] = False  # also read JSON Lines: one record per line
+
+    def detect(self, sample: bytes, filename: str) -> float:
+        text = sample_text(sample)
+        start = self.json_start(text)
+        if start is None:
+            return 0.0
+        return self.score(" ".join(text[start:].split()), filename)
+
+    def json_start(self, text: str) -> int | None:
+        body = text.lstrip()
+        return len(text) - len(body) if body[:1] in ("{", "[") else None
+
+    def map(self, record: dict[str, Any]) -> ItemRecord | None:
+        raise NotImplementedError
+
+    def skip_preamble(self, stream: IO[bytes]) -> IO[bytes]:
+        """Formats with text before the JSON (the X archive's ``window.YTD… =``) skip it here."""
+        return stream
+
+    def records(self, path: Path) -> Iterator[dict[str, Any]]:
+        """Every record object of the file, streamed."""
+        where = str(path)
+        if self.jsonl and self._is_jsonl(path):
+            yield from self._lines(path)
+            return
+        prefix = self._prefix(path)
+        with open_bytes(path) as raw:
+            stream = self.skip_preamble(_skip_bom(raw))
+            number = 0
+            try:
+                for obj in ijson.items(stream, prefix, use_float=True):
+                    number += 1
+                    yield obj if isinstance(obj, dict) else {"__not_an_object__": obj}
+            except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
+                raise IngestError(where, f"is not valid JSON after record {number} ({exc})", row=number + 1) from exc
+
+    def _is_jsonl(self, path: Path) -> bool:
+        head = sample_text(sniff(path, 8192)).lstrip()
+        first, _, rest = head.partition("\n")
+        if not first.startswith("{"):
+            return False
+        try:
+            json.loads(first)
+        except ValueError:
+            return False
+        return rest.lstrip().startswith("{") or not rest.strip()
+
+    def _lines(self, path: Path) -> Iterator[dict[str, Any]]:
+        with open_bytes(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace") as text:
+            for line in text:
+                if line.strip():
+                    try:
+                        obj = json.loads(line)
+                    except ValueError:
+                        obj = {"__not_an_object__": line.strip()[:200]}
+                    yield obj if isinstance(obj, dict) else {"__not_an_object__": obj}
+
+    def _prefix(self, path: Path) -> str:
+        """The first of ``prefixes`` the file actually has records at."""
+        wanted = {p.rsplit(".item", 1)[0] if p != "item" else "": p for p in self.prefixes}
+        with open_bytes(path) as raw:
+            stream = self.skip_preamble(_skip_bom(raw))
+            try:
+                for prefix, event, _ in ijson.parse(stream):
+                    if event == "start_array" and prefix in wanted:
+                        return wanted[prefix]
+            except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
+                raise IngestError(str(path), f"is not valid JSON ({exc})") from exc
+        raise IngestError(str(path), f"holds no {self.label} records (looked for {', '.join(self.prefixes)})")
+
+    def read(self, path: Path, *, encoding: str | None = None) -> Iterator[ItemRecord | RowError]:
+        for number, obj in enumerate(self.records(path), 1):
+            yield from _mapped(self, number, obj)
+
+
+class CsvFormat(FormatBase):
+    """A CSV export with a header row; ``header_rows`` > 1 for exports with extra heading rows."""
+
+    header_rows: ClassVar[int] = 1
+
+    def detect(self, sample: bytes, filename: str) -> float:
+        text = sample_text(sample)
+        first_line = text.split("\n", 1)[0]
+        if first_line.lstrip().startswith(("{", "[")):
+            return 0.0
+        return self.score(text.split("\n", self.header_rows)[0] if self.header_rows == 1 else text, filename)
+
+    def map(self, record: dict[str, Any]) -> ItemRecord | None:
+        raise NotImplementedError
+
+    def headings(self, rows: list[list[str]]) -> list[str]:
+        """The column names, from the heading rows (the first row unless a format says otherwise)."""
+        return rows[0]
+
+    def records(self, path: Path, encoding: str | None = None) -> Iterator[dict[str, Any]]:
+        chosen = encoding or encoding_of(sniff(path, 4))
+        with open_bytes(path) as raw:
+            text = io.TextIOWrapper(raw, encoding=chosen, errors="strict", newline="")
+            reader = csv.reader(text)
+            try:
+                heading = [next(reader) for _ in range(self.header_rows)]
+            except StopIteration:
+                raise IngestError(str(path), "has no header row") from None
+            except UnicodeDecodeError as exc:
+                raise IngestError(str(path), f"is not {chosen} text ({exc}); pass --encoding") from exc
+            columns = [c.strip() for c in self.headings(heading)]
+            try:
+                for values in reader:
+                    if not any(v.strip() for v in values):
+                        continue
+                    yield dict(zip(columns, values, strict=False))
+            except UnicodeDecodeError as exc:
+                raise IngestError(str(path), f"is not {chosen} text ({exc}); pass --encoding") from exc
+
+    def read(self, path: Path, *, encoding: str | None = None) -> Iterator[ItemRecord | RowError]:
+        for number, obj in enumerate(self.records(path, encoding), 1):
+            yield from _mapped(self, number, obj)
+
+
+def _mapped(fmt: JsonFormat | CsvFormat, number: int, obj: dict[str, Any]) -> Iterable[ItemRecord | RowError]:
+    if "__not_an_object__" in obj:
+        yield RowError(number, None, "is not an object", source_text=str(obj["__not_an_object__"])[:500])
+        return
+    try:
+        record = fmt.map(obj)
+    except MappingError as exc:
+        yield RowError(number, exc.field, exc.reason, source_text=_source(obj))
+        return
+    if record is not None:
+        yield record
+
+
+def _source(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)[:2000]
+
+
+def _skip_bom(raw: IO[bytes]) -> IO[bytes]:
+    stream = io.BufferedReader(cast(Any, raw))
+    if stream.peek(3).startswith(codecs.BOM_UTF8):
+        stream.read(3)
+    return stream
