@@ -244,3 +244,27 @@ def _now_minus_hours(n: int):  # type: ignore[no-untyped-def]
     from voxpop.store.types import utcnow
 
     return utcnow() - timedelta(hours=n)
+
+
+def test_two_senders_at_once_ask_a_customer_once(wired: Store, smtp_server: SmtpSink) -> None:
+    import threading
+
+    src = source(wired)
+    ana = _customer(wired, "ana@example.com")
+    items = [_promoter(wired, src, ana, text=f"lovely {n}") for n in range(2)]
+    barrier = threading.Barrier(2)
+    reports = []
+
+    def send(item_id: int) -> None:
+        barrier.wait()
+        reports.append(send_asks(wired, None, [item_id], now=NOW))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(len(r.sent) for r in reports) == [0, 1]
+    smtp_server.wait_for(1)
+    with wired.read() as s:
+        assert len(s.scalars(select(OutreachSend).where(OutreachSend.status == "sent")).all()) == 1

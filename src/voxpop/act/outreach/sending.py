@@ -87,6 +87,11 @@ def _reserve(store: Store, user: User | None, item_ids: Sequence[int], kind: str
     report = SendReport()
     with store.write() as session:
         items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(list(item_ids))))}
+        # Lock the customers (PostgreSQL; SQLite's write transaction is exclusive already), so two managers
+        # sending at once cannot both pass the once-per-period check for the same customer.
+        customer_ids = sorted({i.customer_id for i in items.values() if i.customer_id is not None})
+        if customer_ids:
+            session.execute(select(Customer.id).where(Customer.id.in_(customer_ids)).with_for_update())
         for item_id in item_ids:
             item = items.get(item_id)
             reason = "no such item" if item is None else why_not(session, store.settings, item, now)
