@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
 
 from voxpop.cli import app
 from voxpop.cli.common import console, err_console, load_settings, open_store, user_errors
 from voxpop.cli.reanalyze import analyze_with_progress
+from voxpop.ingest.connectors.detect import file_formats
 from voxpop.ingest.mapping import MAP_HELP, parse_map, parse_scale
 from voxpop.ingest.reader import FORMATS
 from voxpop.ingest.service import ImportOptions, ImportSummary, import_file
@@ -47,7 +49,11 @@ def ingest(
         str | None, typer.Option(help="Text encoding, e.g. latin-1 or cp1252 (default: UTF-8, or as the BOM says).")
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="csv, json or jsonl (default: found from the content).")
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv, json, jsonl or a platform's export format (see `voxpop formats`); default: found from the file.",
+        ),
     ] = None,
     rejects: Annotated[
         Path | None, typer.Option(help="Write every rejected row, with the reason, to this CSV file.")
@@ -69,8 +75,9 @@ def ingest(
     is written. Ctrl-C keeps the batches written so far: run the same command again to finish.
     """
     with user_errors():
-        if fmt is not None and fmt not in FORMATS:
-            raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+        if fmt is not None and fmt not in FORMATS and fmt not in {f.name for f in file_formats()}:
+            known = ", ".join([*FORMATS, *(f.name for f in file_formats())])
+            raise typer.BadParameter(f"{fmt!r} is not one of {known}", param_hint="--format")
         options = ImportOptions(
             source=source,
             channel=channel,
@@ -92,7 +99,14 @@ def ingest(
                     progress.update(task, completed=done, total=total)
 
                 try:
-                    summary = import_file(store, file, options, on_added=added.extend, on_progress=on_progress)
+                    summary = import_file(
+                        store,
+                        file,
+                        options,
+                        on_added=added.extend,
+                        on_progress=on_progress,
+                        on_updated=added.extend,  # edited on the platform: analysed again
+                    )
                 except KeyboardInterrupt:
                     progress.stop()
                     err_console.print(
@@ -107,6 +121,24 @@ def ingest(
                 except KeyboardInterrupt:
                     err_console.print("analysis interrupted: `voxpop reanalyze` finishes it.", soft_wrap=True)
                     raise typer.Exit(130) from None
+
+
+@app.command("formats")
+def formats() -> None:
+    """List the platform export formats `voxpop ingest` recognises, with what each can read."""
+    table = Table("format", "platform", "reads", "history", "replies", "docs")
+    for fmt in file_formats():
+        caps = fmt.capabilities
+        table.add_row(
+            fmt.name,
+            fmt.label,
+            ", ".join(caps.reads),
+            caps.history,
+            "imported" if "replies" in caps.reads else "-",
+            caps.docs_url,
+        )
+    console.print(table)
+    console.print("Any other CSV, JSON or JSON Lines file: `voxpop ingest FILE --map text=COLUMN,…`.", markup=False)
 
 
 def _progress() -> Progress:
@@ -125,7 +157,9 @@ def _print_summary(summary: ImportSummary) -> None:
     console.print(
         f"{summary.path} → source '{summary.source}' (run {summary.run_id}): "
         f"read {summary.read:,}, added {summary.added:,}, already present {summary.duplicates:,}, "
-        f"rejected {summary.rejected:,}",
+        f"rejected {summary.rejected:,}"
+        + (f", updated in place {summary.updated:,}" if summary.updated else "")
+        + (f" [format: {summary.format}]" if summary.format else ""),
         highlight=False,
         markup=False,
         soft_wrap=True,
