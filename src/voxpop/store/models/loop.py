@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voxpop.store.models.core import Base
@@ -152,3 +152,33 @@ class IdeaComment(Base):
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("loop_identities.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReviewLink(Base):
+    """Where a customer of a location reviews the business on a platform (location None: the default)."""
+
+    __tablename__ = "loop_review_links"
+    __table_args__ = (UniqueConstraint("platform", "location"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReviewInvitation(Base):
+    """One request to review, sent to one customer: the same for everyone (no gating, no incentive)."""
+
+    __tablename__ = "loop_review_invitations"
+    __table_args__ = (Index("ix_loop_review_invitations_email_created", "email", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(320))
+    platform: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    clicked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
