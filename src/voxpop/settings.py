@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     public_rate_burst: int = Field(default=20, ge=1, description="Public form posts one client may send at once.")
     public_rate_per_minute: float = Field(default=30.0, gt=0, description="Public form posts earned per minute.")
     widget_max_text: int = Field(default=4000, ge=100, le=100_000, description="Longest widget message (characters).")
+    review_invite_min_days: int = Field(
+        default=180, ge=1, description="Frequency cap: at most one review invitation per customer in this many days."
+    )
 
     # Replies (act/replies): AI-drafted replies from an OpenAI-compatible endpoint, and the facts they may use.
     llm_base_url: str = Field(

@@ -33,6 +33,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.loop_pages",
     "voxpop.web.loop_api",
     "voxpop.web.idea_pages",
+    "voxpop.web.invitation_pages",
     "voxpop.web.outreach_pages",
     "voxpop.web.alerts_pages",
     "voxpop.web.alerts_api",
