@@ -1,0 +1,50 @@
+"""Competitor benchmark: side-by-side rating, sentiment, aspects, and share of voice over time."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.measure.hotels import dated_series, read_reviews
+from tests.measure.insight_store import make_source, store_rows
+from voxpop.measure.competitors import OWN, competitor_benchmark
+from voxpop.measure.observations import Observation
+from voxpop.store import Store
+
+
+def _split(rows: list[Observation], hotel: str) -> tuple[list[Observation], list[Observation]]:
+    return [r for r in rows if r.location == hotel], [r for r in rows if r.location != hotel]
+
+
+def test_side_by_side_and_share_of_voice_on_real_reviews(store: Store, shared_data: Path) -> None:
+    rows = dated_series(read_reviews(shared_data), date(2016, 1, 1), date(2016, 3, 31))
+    ours, theirs = _split(rows, "Best Western of Long Beach")
+    rival = [r for r in theirs if r.location == "Best Western Plus Waterville Grand Hotel"]
+    assert ours
+    assert rival
+    store_rows(store, ours, make_source(store, "Our reviews"))
+    store_rows(store, rival, make_source(store, "Rival on TripAdvisor", competitor="Waterville Grand"))
+    with store.read() as s:
+        found = competitor_benchmark(s, None, start=date(2016, 1, 1), end=date(2016, 3, 31))
+    assert [b.name for b in found.brands] == [OWN, "Waterville Grand"]
+    us, them = found.brands
+    assert us.items == len(ours)
+    assert us.stars == pytest.approx(1 + 4 * sum(r.rating or 0 for r in ours) / len(ours))
+    assert them.negative_share == pytest.approx(sum(r.is_negative for r in rival) / len(rival))
+    assert found.months == [date(2016, 1, 1), date(2016, 2, 1), date(2016, 3, 1)]
+    for i, month in enumerate(found.months):
+        mine = sum(1 for r in ours if r.day.replace(day=1) == month)
+        other = sum(1 for r in rival if r.day.replace(day=1) == month)
+        assert found.share_of_voice[OWN][i] == pytest.approx(mine / (mine + other))
+        assert found.share_of_voice[OWN][i] + found.share_of_voice["Waterville Grand"][i] == pytest.approx(1)
+    top = found.aspects[0]
+    assert us.aspects[top].mentions == sum(top in r.aspects for r in ours)
+
+
+def test_no_competitors_means_only_our_own_column(store: Store) -> None:
+    with store.read() as s:
+        found = competitor_benchmark(s, None)
+    assert found.brands == []
+    assert found.months == []

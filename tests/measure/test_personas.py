@@ -1,0 +1,103 @@
+"""Personas: planted groups of real reviewers are found, named by what sets them apart, with quotes."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.measure.hotels import Review, observation, read_reviews
+from tests.measure.insight_store import make_source, store_rows
+from voxpop.measure.observations import Observation
+from voxpop.measure.personas import find_personas, people_of, personas
+from voxpop.store import Store
+from voxpop.store.models import Customer
+from voxpop.store.models.insight import BusinessMetric
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _group(
+    pool: list[Review], prefix: str, people: int, per_person: int, channel: str, rng: random.Random, first_id: int
+) -> list[Observation]:
+    rows = []
+    for p in range(people):
+        for k in range(per_person):
+            row = observation(rng.choice(pool), first_id + len(rows), START + timedelta(days=p + k))
+            rows.append(replace(row, author=f"{prefix}{p}", channel=channel))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def planted(shared_data: Path) -> list[Observation]:
+    """Three kinds of real reviewers: regulars who complain about cleanliness on Google, one-off happy
+    TripAdvisor guests who praise the staff, and Twitter users who mention the location."""
+    from tests.measure.hotels import aspects_of
+
+    reviews = read_reviews(shared_data)
+    dirty = [r for r in reviews if r.stars <= 2 and aspects_of(r.text) == ["cleanliness"]]
+    staff = [r for r in reviews if r.stars == 5 and aspects_of(r.text) == ["staff"]]
+    where = [r for r in reviews if r.stars in (3, 4) and aspects_of(r.text) == ["location"]]
+    assert dirty
+    assert staff
+    assert where
+    rng = random.Random(0)
+    return (
+        _group(dirty, "grumpy", 12, 4, "google", rng, 1)
+        + _group(staff, "fan", 15, 1, "tripadvisor", rng, 1000)
+        + _group(where, "tweeter", 10, 2, "twitter", rng, 2000)
+    )
+
+
+def test_planted_groups_are_found_and_named(planted: list[Observation]) -> None:
+    result = find_personas(people_of(planted))
+    assert result.k == 3
+    assert result.silhouette is not None
+    assert result.silhouette > 0.3
+    groups = {p.name: {m.split(":", 1)[1].rstrip("0123456789") for m in p.members} for p in result.personas}
+    assert sorted(len(v) for v in groups.values()) == [1, 1, 1]
+    by_kind = {next(iter(v)): name for name, v in groups.items()}
+    # e.g. "Complaining · talks about cleanliness · on google"
+    assert "talks about cleanliness" in by_kind["grumpy"].lower()
+    assert by_kind["grumpy"].startswith(("Complaining", "Unhappy", "Low raters"))
+    assert "talks about staff" in by_kind["fan"].lower()
+    assert "on twitter" in by_kind["tweeter"].lower()
+    grumpy = next(p for p in result.personas if p.name == by_kind["grumpy"])
+    assert grumpy.size == 12
+    assert grumpy.items_per_person == 4
+    assert grumpy.negative_share == 1.0
+    assert grumpy.top_aspects[0][0] == "cleanliness"
+    assert len(grumpy.quote_ids) == 3
+
+
+def test_too_few_people_says_so() -> None:
+    rows = [Observation(id=i, created_at=START, author=f"a{i}", sentiment="positive", score=0.5) for i in range(5)]
+    result = find_personas(people_of(rows))
+    assert result.personas == []
+    assert "at least 20" in result.reason
+
+
+def test_personas_from_the_store_use_customers_and_their_business_metrics(
+    store: Store, planted: list[Observation]
+) -> None:
+    with store.write() as s:
+        customers = {f"grumpy{p}": Customer(external_ref=f"g{p}", handles={}, attributes={}) for p in range(12)}
+        s.add_all(customers.values())
+        s.flush()
+        for p in range(12):
+            s.add(BusinessMetric(metric="churn", period=START.date(), value=1.0, location="", customer_ref=f"g{p}"))
+        ids = {k: c.id for k, c in customers.items()}
+    rows = [replace(r, customer_id=ids.get(r.author or "")) for r in planted]
+    texts = {r.id: f"quote from {r.author}" for r in rows}
+    store_rows(store, rows, make_source(store), texts=texts)
+    with store.read() as s:
+        result = personas(s, None)
+    assert result.k == 3
+    grumpy = next(p for p in result.personas if p.members[0].startswith("customer:"))
+    assert grumpy.size == 12
+    assert grumpy.business == {"churn": 1.0}
+    assert grumpy.quotes
+    assert all(text.startswith("quote from grumpy") for _, text in grumpy.quotes)
