@@ -94,3 +94,27 @@ def test_agents_and_managers(app_client: TestClient, world: World) -> None:
     assert app_client.get("/sources/new").status_code == 403
     app_client.cookies.clear()
     assert app_client.get("/sources", follow_redirects=False).status_code == 303  # login first
+
+
+def test_pause_and_resume(store: Store, app_client: TestClient, world: World) -> None:
+    login(app_client, "admin@example.com")
+    token = csrf_of(app_client.get("/sources/new?kind=webhook").text)
+    app_client.post("/sources/new", data={"csrf_token": token, "kind": "webhook", "name": "Forms"})
+    with store.read() as session:
+        source_id = session.query(Source).filter_by(name="Forms").one().id
+    page = app_client.get(f"/sources/{source_id}")
+    assert ">Pause<" in page.text
+    paused = app_client.post(
+        f"/sources/{source_id}/enabled", data={"csrf_token": csrf_of(page.text), "enabled": "0"}, follow_redirects=True
+    )
+    assert "Paused: not polled, deliveries refused" in paused.text
+    with store.read() as session:
+        source = session.get(Source, source_id)
+        assert source is not None
+        assert source.enabled is False
+    resumed = app_client.post(
+        f"/sources/{source_id}/enabled",
+        data={"csrf_token": csrf_of(paused.text), "enabled": "1"},
+        follow_redirects=True,
+    )
+    assert ">Pause<" in resumed.text

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.ingest.live_support import FIXTURES, local_store, make_source, state_of
-from tests.servers import HttpSink, Response
+from tests.servers import HttpSink, Request, Response
 from voxpop.ingest.live.catalogue import live_connectors
 from voxpop.ingest.live.http import backoff_delay, retry_after_seconds
 from voxpop.ingest.live.scheduler import claim_due, poll_due
@@ -106,3 +106,42 @@ def test_background_poller_polls_due_sources(local_store: Store, http_server: Ht
         poller.store.dispose()
     assert state_of(local_store, source_id)[0].last_success_at is not None
     assert len(http_server.requests) == 1
+
+
+def test_health_log_is_pruned(local_store: Store, http_server: HttpSink) -> None:
+    from sqlalchemy import select
+
+    from voxpop.ingest.live.scheduler import poll_source, prune_events
+    from voxpop.store.models.sources import SourceEvent
+
+    http_server.routes[("GET", "/feed.xml")] = Response(500, b"down")
+    source_id = make_source(local_store, "rss", {"url": f"{http_server.url}/feed.xml"})
+    for _ in range(4):
+        assert not poll_source(local_store, source_id).ok
+    with local_store.write() as session:
+        prune_events(session, source_id, keep=2)
+    with local_store.read() as session:
+        kept = list(session.scalars(select(SourceEvent.id).where(SourceEvent.source_id == source_id)))
+    assert len(kept) == 2
+    _, state, events = state_of(local_store, source_id)
+    assert state.failures == 4
+    assert [e.id for e in events] == sorted(kept)
+
+
+def test_last_modified_is_sent_back(local_store: Store, http_server: HttpSink) -> None:
+    from voxpop.ingest.live.scheduler import poll_source
+
+    stamp = "Sat, 01 Mar 2025 10:00:00 GMT"
+
+    def answer(request: Request) -> Response:
+        if request.headers.get("If-Modified-Since") == stamp:
+            return Response(304, b"")
+        return Response(200, (FIXTURES / "feed.rss").read_bytes(), {"Last-Modified": stamp})
+
+    http_server.routes[("GET", "/feed.xml")] = answer
+    source_id = make_source(local_store, "rss", {"url": f"{http_server.url}/feed.xml"})
+    assert len(poll_source(local_store, source_id).added_ids) == 2
+    second = poll_source(local_store, source_id)
+    assert second.ok
+    assert "304" in second.message
+    assert http_server.requests[-1].headers["If-Modified-Since"] == stamp

@@ -124,6 +124,17 @@ async def source_credentials(request: Request, source_id: int, user: PageUser, s
     return RedirectResponse(f"/sources/{source_id}", status_code=303)
 
 
+@router.post("/sources/{source_id}/enabled")
+async def source_enabled(request: Request, source_id: int, user: PageUser, store: StoreDep) -> Response:
+    require_admin(user)
+    form = await request.form()
+    enabled = form.get("enabled") == "1"
+    with store.write() as session:
+        service.set_enabled(session, source_id, enabled)
+        record(session, "source.enabled", user=user, object_type="source", object_id=source_id, enabled=enabled)
+    return RedirectResponse(f"/sources/{source_id}", status_code=303)
+
+
 @router.post("/sources/{source_id}/poll")
 def source_poll(source_id: int, user: PageUser, store: StoreDep, background: BackgroundTasks) -> Response:
     _require_manager(user)

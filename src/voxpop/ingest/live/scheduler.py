@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from voxpop.errors import VoxpopError
 from voxpop.ingest.live.base import PollContext, PollResult
@@ -35,6 +36,7 @@ from voxpop.store.types import utcnow
 log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 600  # a claimed poll that never finished (crash) is retried after this
+KEEP_EVENTS = 500  # health-log entries kept per source
 
 
 @dataclass
@@ -135,6 +137,7 @@ def _store_success(
                 next_poll_at=next_at,
             )
         )
+        prune_events(session, source_id)
     return PollOutcome(source_id, name, True, message, added, updated, duplicates, next_at)
 
 
@@ -161,8 +164,22 @@ def _store_failure(
                 source_id=source_id, at=now, ok=False, message=message, http_status=status, next_poll_at=next_at
             )
         )
+        prune_events(session, source_id)
     log.warning("source %s: %s (next try %s)", name, message, next_at.isoformat(timespec="seconds"))
     return PollOutcome(source_id, name, False, message, next_poll_at=next_at)
+
+
+def prune_events(session: Session, source_id: int, keep: int = KEEP_EVENTS) -> None:
+    """Keep a source's health log to its latest ``keep`` entries (a 5-minute poll adds 288 a day)."""
+    cutoff = session.scalars(
+        select(SourceEvent.id)
+        .where(SourceEvent.source_id == source_id)
+        .order_by(SourceEvent.id.desc())
+        .offset(keep)
+        .limit(1)
+    ).first()
+    if cutoff is not None:
+        session.execute(delete(SourceEvent).where(SourceEvent.source_id == source_id, SourceEvent.id <= cutoff))
 
 
 def claim_due(store: Store, *, now: datetime | None = None, limit: int = 20) -> list[int]:
