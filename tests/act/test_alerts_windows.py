@@ -123,6 +123,24 @@ def test_a_burst_of_likely_fake_items_for_one_location(store: Store) -> None:
     assert evaluate_windows(store, now=NOW + hours(2)) == []
 
 
+def test_a_burst_of_one_star_ratings_when_watched(store: Store) -> None:
+    boss = manager(store)
+    with store.write() as s:
+        create_rule(s, boss, name="stars", kind="fake_burst", params={"window_hours": 6, "rating_burst": 5})
+    src = source(store)
+    for n in range(5):
+        add_item(store, src, at=NOW - hours(n / 2), rating=0.0, location="Soho", authenticity_risk=0.1)
+    for n in range(4):
+        add_item(store, src, at=NOW - hours(n / 2), rating=1.0, location="Soho", authenticity_risk=0.1)
+    add_item(store, src, at=NOW - hours(8), rating=0.0, location="Soho")
+
+    fired = evaluate_windows(store, now=NOW)
+    with store.read() as s:
+        [alert] = s.scalars(select(Alert).where(Alert.id.in_(fired))).all()
+    assert "5 1★ ratings in 6 h" in alert.title
+    assert evaluate_windows(store, now=NOW + hours(1)) == []
+
+
 def test_the_server_timer_runs_the_window_rules(store: Store) -> None:
     import threading
 

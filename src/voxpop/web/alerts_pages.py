@@ -23,7 +23,7 @@ from voxpop.web.templating import render
 router = APIRouter(include_in_schema=False)
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-PARAM_NAMES = ("threshold", "stars", "keywords", "window_hours", "days", "k", "min_count", "risk")
+PARAM_NAMES = ("threshold", "stars", "keywords", "window_hours", "days", "k", "min_count", "risk", "rating_burst")
 HISTORY = 100
 
 

@@ -72,6 +72,9 @@ class FakeBurstParams(_Params):
     window_hours: int = Field(default=24, ge=1, le=168)
     risk: float = Field(default=0.7, ge=0, le=1, description="Authenticity risk counted as likely fake.")
     min_count: int = Field(default=3, ge=2)
+    rating_burst: int = Field(
+        default=0, ge=0, description="Also alert on this many 1★ (or 5★) ratings for one source/location; 0: off."
+    )
 
 
 PARAMS: dict[str, type[_Params]] = {

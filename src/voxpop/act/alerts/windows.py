@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from voxpop.act.alerts.firing import fire, item_detail
@@ -101,32 +101,44 @@ def _sla(session: Session, rule: AlertRule, now: datetime) -> list[Alert]:
     return fired
 
 
+def _bursts(params: dict[str, Any]) -> list[tuple[str, str, ColumnElement[bool], int]]:
+    """The kinds of burst a fake_burst rule watches: (key, what, condition, minimum count)."""
+    kinds = [("fake", "likely-fake items", Item.authenticity_risk >= params["risk"], params["min_count"])]
+    if params.get("rating_burst"):
+        kinds += [
+            ("stars1", "1★ ratings", Item.rating <= 0.125, params["rating_burst"]),
+            ("stars5", "5★ ratings", Item.rating >= 0.875, params["rating_burst"]),
+        ]
+    return kinds
+
+
 def _fake_burst(session: Session, rule: AlertRule, now: datetime) -> list[Alert]:
     params = rule.params
     since = now - timedelta(hours=params["window_hours"])
-    rows = session.execute(
-        select(Item.source_id, Item.location, func.count(Item.id), func.min(Item.id))
-        .where(Item.created_at >= since, Item.created_at <= now, Item.authenticity_risk >= params["risk"])
-        .group_by(Item.source_id, Item.location)
-        .having(func.count(Item.id) >= params["min_count"])
-    ).all()
     fired: list[Alert] = []
-    for source_id, location, count, first_id in rows:
-        group = f"fake:{source_id}:{location or ''}:"
-        if _fired_since(session, rule, group, since):
-            continue
-        where = f"source {source_id}" + (f", location {location}" if location else "")
-        title = f"{rule.name}: {count} likely-fake items in {params['window_hours']} h ({where})"
-        detail = {
-            "reason": f"{count} items with authenticity risk ≥ {params['risk']}",
-            "count": count,
-            "source_id": source_id,
-            "location": location,
-            "first_item_id": first_id,
-        }
-        alert = fire(session, rule, group + _bucket(now, params["window_hours"]), title, detail, now=now)
-        if alert:
-            fired.append(alert)
+    for key, what, condition, minimum in _bursts(params):
+        rows = session.execute(
+            select(Item.source_id, Item.location, func.count(Item.id), func.min(Item.id))
+            .where(Item.created_at >= since, Item.created_at <= now, condition)
+            .group_by(Item.source_id, Item.location)
+            .having(func.count(Item.id) >= minimum)
+        ).all()
+        for source_id, location, count, first_id in rows:
+            group = f"{key}:{source_id}:{location or ''}:"
+            if _fired_since(session, rule, group, since):
+                continue
+            where = f"source {source_id}" + (f", location {location}" if location else "")
+            title = f"{rule.name}: {count} {what} in {params['window_hours']} h ({where})"
+            detail = {
+                "reason": f"{count} {what} (alert at {minimum})",
+                "count": count,
+                "source_id": source_id,
+                "location": location,
+                "first_item_id": first_id,
+            }
+            alert = fire(session, rule, group + _bucket(now, params["window_hours"]), title, detail, now=now)
+            if alert:
+                fired.append(alert)
     return fired
 
 
