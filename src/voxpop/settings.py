@@ -75,7 +75,34 @@ class Settings(BaseSettings):
     analyze_on_ingest: bool = Field(default=True, description="Analyse new items right after they are stored.")
     page_size: int = Field(default=50, ge=5, le=500)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
-    broker_url: str = Field(default="", description="redis://… to run the pipeline on Dramatiq workers.")
+    # Scale-out: the pipeline on Dramatiq workers (voxpop worker) instead of inline.
+    broker_url: str = Field(
+        default="", description="redis://… (or amqp://… for RabbitMQ) to run the pipeline on Dramatiq workers."
+    )
+    broker_namespace: str = Field(default="voxpop", description="Key prefix / queue name on the broker.")
+    broker_heartbeat_ms: int = Field(
+        default=15_000,
+        ge=1000,
+        description="A worker silent this long is dead: its unacknowledged messages go back to the queue.",
+    )
+    broker_maintenance_chance: int = Field(
+        default=20_000,
+        ge=1,
+        le=1_000_000,
+        description="Per million broker calls, how many also requeue dead workers' messages (Dramatiq's default, "
+        "1,000, left a killed worker's messages waiting minutes).",
+    )
+    analysis_threads: int = Field(
+        default=0,
+        ge=0,
+        description="Threads the embedding model uses per process; 0: every core. `voxpop worker` shares the "
+        "cores between its processes unless this is set.",
+    )
+    task_max_retries: int = Field(default=3, ge=0, le=20, description="Retries of a failing batch before it is split.")
+    task_time_limit_seconds: int = Field(default=600, ge=10)
+    queue_max_depth: int = Field(
+        default=200, ge=1, description="Back-pressure: producers wait while more batches than this are queued."
+    )
     languages: list[str] = Field(
         default_factory=lambda: ["en", "es", "fr", "de", "it", "pt", "nl"],
         description="ISO 639-1 codes the language detector chooses from.",

@@ -15,7 +15,7 @@ from voxpop.errors import AuthenticationError, NotFoundError, ValidationError
 from voxpop.store.models import ApiToken, User
 from voxpop.store.types import utcnow
 
-SCOPES = ("items:read", "items:write")
+SCOPES = ("items:read", "items:write", "metrics:read")
 PREFIX = "vxp_"
 
 

@@ -171,7 +171,7 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
             target = quantized_model_path(settings, source)
             if not target.is_file():
                 quantize(source, target)
-            embedder = _cache[key] = Embedder(target)
+            embedder = _cache[key] = Embedder(target, threads=settings.analysis_threads or None)
         return embedder
 
 

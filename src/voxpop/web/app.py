@@ -37,6 +37,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.outreach_pages",
     "voxpop.web.alerts_pages",
     "voxpop.web.alerts_api",
+    "voxpop.web.ops",
 )
 
 

@@ -1,6 +1,7 @@
 """Executors run tasks: inline in this process (the default), or — with ``VOXPOP_BROKER_URL`` — on
-workers (see the scale-out issue). Callers say ``executor.submit("analyze", ids)``, or
-``run_pipeline(executor, ids)`` (``voxpop.workers.pipeline``) for every stage."""
+Dramatiq workers (``voxpop worker``), on this machine or any number of others sharing the database.
+Callers say ``executor.submit("analyze", ids)``, or ``run_pipeline(executor, ids)``
+(``voxpop.workers.pipeline``) for every stage."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from voxpop.store import Store
-from voxpop.workers.tasks import TASKS
+from voxpop.workers.stats import run_stage
 
 log = logging.getLogger(__name__)
 
 
 class Executor(Protocol):
-    def submit(self, name: str, ids: Sequence[int]) -> None: ...
+    def submit(self, name: str, ids: Sequence[int]) -> None:
+        """Run one task on ``ids``."""
+
+    def submit_chain(self, stages: Sequence[str], ids: Sequence[int], *, block: bool = True) -> None:
+        """Run ``stages`` on ``ids`` one after the other, each only once the one before succeeded.
+        ``block=False``: do not wait for room in a full queue (for senders that are workers themselves)."""
 
 
 class InlineExecutor:
@@ -27,13 +33,12 @@ class InlineExecutor:
         self.store = store
 
     def submit(self, name: str, ids: Sequence[int]) -> None:
-        if not ids:
-            return
-        try:
-            fn = TASKS[name]
-        except KeyError:
-            raise LookupError(f"no task named {name!r}; known: {', '.join(sorted(TASKS)) or 'none'}") from None
-        fn(self.store, list(ids))
+        if ids:
+            run_stage(self.store, name, ids)
+
+    def submit_chain(self, stages: Sequence[str], ids: Sequence[int], *, block: bool = True) -> None:
+        for stage in stages:
+            self.submit(stage, ids)
 
 
 BUILTIN_TASK_MODULES = (
@@ -51,5 +56,10 @@ def load_builtin_tasks() -> None:
 
 
 def get_executor(store: Store) -> Executor:
+    """Inline, unless a broker is configured: then the tasks go to the workers."""
     load_builtin_tasks()
+    if store.settings.broker_url:
+        from voxpop.workers.queue import DramatiqExecutor
+
+        return DramatiqExecutor(store.settings)
     return InlineExecutor(store)

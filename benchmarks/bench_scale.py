@@ -1,0 +1,165 @@
+"""Scale-out: 50,000 items ingested and analysed (a) on SQLite inline, (b) on PostgreSQL with one
+Dramatiq worker process of one thread, (c) on PostgreSQL with two such processes.
+
+    .venv/bin/python benchmarks/bench_scale.py                  # all three, 50,000 items
+    .venv/bin/python benchmarks/bench_scale.py --items 5000 --only b c
+
+Texts are the airline tweets from ``../shared/data`` (each with its own id, cycled to the count asked).
+Every mode runs the real ``voxpop ingest`` in a subprocess; the clock runs from the import's start to
+the moment every item is analysed (and routed, alerted, rolled up when those stages exist) and the queue
+is empty. The goal is (c) >= 1.8 x (b) on a 2-core machine. Per-stage items/s of work come from the
+``stage_stats`` the pipeline keeps. Needs the local PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+VOXPOP = [sys.executable, "-m", "voxpop"]
+DATA = ROOT.parent / "shared" / "data" / "twitter_airline_sentiment" / "Tweets.csv"
+CACHE = ROOT / "benchmarks" / ".cache"
+PG_ADMIN_URL = os.environ.get(
+    "VOXPOP_TEST_POSTGRES_URL", "postgresql+psycopg://root@/postgres?host=/var/run/postgresql"
+)
+REDIS_URL = os.environ.get("VOXPOP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+PG_DB = "voxpop_bench_scale"
+
+
+def write_input(path: Path, count: int) -> None:
+    with DATA.open(encoding="utf-8", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["id", "text"])
+        for i in range(count):
+            out.writerow([f"t{i}", texts[i % len(texts)]])
+
+
+def fresh_pg() -> str:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=PG_DB).render_as_string(hide_password=False)
+
+
+def environment(home: Path, database_url: str, broker_url: str = "", namespace: str = "") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOXPOP_")}
+    env.update(
+        VOXPOP_HOME=str(home),
+        VOXPOP_DATABASE_URL=database_url,
+        VOXPOP_SECRET_KEY="bench-secret-key-0123456789",  # noqa: S106 — a throwaway database
+        VOXPOP_MODEL_DIR=str(CACHE / "home" / "models"),
+    )
+    if broker_url:
+        env.update(
+            VOXPOP_BROKER_URL=broker_url,
+            VOXPOP_BROKER_NAMESPACE=namespace,
+            VOXPOP_QUEUE_MAX_DEPTH="50",
+        )
+    return env
+
+
+def analysed(database_url: str) -> int:
+    from voxpop.store.models import Item
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        done = conn.scalar(select(func.count()).select_from(Item).where(Item.analyzed_at.is_not(None)))
+    engine.dispose()
+    return int(done or 0)
+
+
+def stage_rates(database_url: str) -> dict[str, float]:
+    from voxpop.store.models.ops import StageStat
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(StageStat.stage, func.sum(StageStat.items), func.sum(StageStat.seconds)).group_by(StageStat.stage)
+        ).all()
+    engine.dispose()
+    return {stage: round(float(n) / float(s), 1) for stage, n, s in rows if s}
+
+
+def run(mode: str, csv_path: Path, count: int, work: Path) -> dict[str, object]:
+    home = work / f"home-{mode}"
+    home.mkdir(parents=True, exist_ok=True)
+    workers: list[subprocess.Popen[bytes]] = []
+    if mode == "a":
+        database_url = f"sqlite:///{home / 'voxpop.db'}"
+        env = environment(home, database_url)
+    else:
+        database_url = fresh_pg()
+        namespace = f"voxpop-bench-{uuid.uuid4().hex[:8]}"
+        env = environment(home, database_url, REDIS_URL, namespace)
+        subprocess.run([*VOXPOP, "db", "upgrade"], env=env, check=True, capture_output=True)
+        processes = "1" if mode == "b" else "2"
+        log = (work / f"worker-{mode}.log").open("wb")
+        workers.append(
+            subprocess.Popen(
+                [*VOXPOP, "worker", "--processes", processes, "--threads", "1"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+        time.sleep(8)  # let the workers load their models before the clock starts
+    started = time.perf_counter()
+    command = [*VOXPOP, "ingest", str(csv_path), "--source", "bench", "--map", "id=id,text=text", "--analyze"]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    ingested = time.perf_counter() - started
+    while analysed(database_url) < count:
+        time.sleep(0.5)
+    elapsed = time.perf_counter() - started
+    for worker in workers:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=120)
+    return {
+        "mode": mode,
+        "items": count,
+        "seconds": round(elapsed, 1),
+        "items_per_s": round(count / elapsed, 1),
+        "import_returned_after_s": round(ingested, 1),
+        "stage_items_per_s_of_work": stage_rates(database_url),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--only", nargs="*", choices=["a", "b", "c"], default=["a", "b", "c"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="voxpop-bench-scale-") as tmp:
+        work = Path(tmp)
+        csv_path = work / "items.csv"
+        write_input(csv_path, args.items)
+        results = [run(mode, csv_path, args.items, work) for mode in args.only]
+    load = os.getloadavg()[0]
+    print(
+        json.dumps({"when": datetime.now(UTC).isoformat(timespec="minutes"), "load": load, "runs": results}, indent=2)
+    )
+    rates = {r["mode"]: r["items_per_s"] for r in results}
+    if "b" in rates and "c" in rates:
+        print(f"speed-up of 2 worker processes over 1: {float(rates['c']) / float(rates['b']):.2f}x (goal >= 1.8x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""``voxpop worker``: run the pipeline's stages from the broker; ``voxpop status``: how the pipeline is
+doing; ``voxpop failures``: the parked poison items, and sending them through again."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from rich.table import Table
+
+from voxpop.cli import app
+from voxpop.cli.common import console, err_console, load_settings, open_store, user_errors
+from voxpop.workers.status import pipeline_status
+
+failures_app = typer.Typer(help="Batches that failed every retry, parked with their error.", no_args_is_help=True)
+app.add_typer(failures_app, name="failures")
+
+
+@app.command("worker")
+def worker(
+    processes: int = typer.Option(1, "--processes", "-p", min=1, help="Worker processes."),
+    threads: int = typer.Option(1, "--threads", "-t", min=1, help="Threads per process."),
+) -> None:
+    """Consume the pipeline's messages (needs VOXPOP_BROKER_URL); run one per machine, any number of machines."""
+    settings = load_settings()
+    if not settings.broker_url:
+        err_console.print("[red]error:[/red] set VOXPOP_BROKER_URL (redis://host:6379/0) to run workers")
+        raise typer.Exit(2)
+    argv = [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "voxpop.workers.dramatiq_app",
+        "--processes",
+        str(processes),
+        "--threads",
+        str(threads),
+        "--worker-shutdown-timeout",
+        str(settings.task_time_limit_seconds * 1000),
+    ]
+    if not settings.analysis_threads:
+        # N processes on a machine share its cores instead of each spinning up one thread per core.
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        os.environ["VOXPOP_ANALYSIS_THREADS"] = str(max(1, cores // processes))
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)  # noqa: S606 — replace this process, so signals reach Dramatiq directly
+
+
+@app.command("status")
+def status() -> None:
+    """Items, pending analysis, queue depth, live workers, per-stage throughput and parked failures."""
+    with open_store() as store:
+        s = pipeline_status(store)
+    console.print(f"executor: {s.executor}")
+    console.print(f"items: {s.items:,} — waiting for analysis: {s.pending_analysis:,}")
+    if s.executor == "dramatiq":
+        if s.broker_error:
+            console.print(f"[red]broker unreachable:[/red] {s.broker_error}")
+        else:
+            alive = "unknown" if s.workers_alive is None else str(s.workers_alive)
+            console.print(f"queued batches: {s.queue_depth} — live worker processes: {alive}")
+    console.print(f"parked failures: {s.parked_failures}" + (" (voxpop failures list)" if s.parked_failures else ""))
+    if s.stages:
+        table = Table("stage", "batches", "items", "errors", "items/s of work")
+        for stage, t in sorted(s.stages.items()):
+            rate = t["items"] / t["seconds"] if t["seconds"] else 0.0
+            table.add_row(stage, f"{t['batches']:,.0f}", f"{t['items']:,.0f}", f"{t['errors']:,.0f}", f"{rate:,.1f}")
+        console.print(table)
+
+
+@failures_app.command("list")
+def failures_list(all_: bool = typer.Option(False, "--all", help="Include those already retried.")) -> None:
+    """The parked batches, newest first."""
+    from voxpop.workers.worker import parked
+
+    with open_store() as store:
+        rows = parked(store, include_retried=all_)
+    if not rows:
+        console.print("no parked failures")
+        return
+    table = Table("id", "stage", "items", "attempts", "when", "error")
+    for f in rows:
+        table.add_row(
+            str(f.id), f.stage, ", ".join(map(str, f.ids)), str(f.attempts), f"{f.created_at:%Y-%m-%d %H:%M}", f.error
+        )
+    console.print(table)
+
+
+@failures_app.command("retry")
+def failures_retry(failure_id: int = typer.Argument(..., help="The failure's id (voxpop failures list).")) -> None:
+    """Send a parked batch through its stage and the rest of the pipeline again."""
+    from voxpop.workers.executor import get_executor
+    from voxpop.workers.worker import retry
+
+    with user_errors(), open_store() as store:
+        failure = retry(store, get_executor(store), failure_id)
+    console.print(f"sent items {', '.join(map(str, failure.ids))} through {failure.stage} again")
