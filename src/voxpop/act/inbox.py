@@ -189,14 +189,63 @@ def _drill_down(filters: InboxFilters, dialect: str) -> list[ColumnElement[bool]
     return where
 
 
-def inbox_query(session: Session, viewer: User, filters: InboxFilters) -> Select[Item]:
-    """The scoped, filtered, ordered query behind the inbox (without paging)."""
+def inbox_query(session: Session, viewer: User, filters: InboxFilters, *, order: str = "date") -> Select[Item]:
+    """The scoped, filtered, ordered query behind the inbox (without paging).
+
+    ``order="urgency"`` leaves the order to ``list_items`` (most urgent first, in two index-backed runs).
+    """
     dialect = session.get_bind().dialect.name
     where = _conditions(session, filters, dialect)
     scope = visible_to(viewer)
     if scope is not None:
         where.append(scope)
-    return select(Item).where(*where).order_by(Item.created_at.desc(), Item.id.desc())
+    query = select(Item).where(*where)
+    if order == "urgency":
+        return query
+    return query.order_by(Item.created_at.desc(), Item.id.desc())
+
+
+# Orders the inbox offers: newest first (the default) or most urgent first.
+ORDERS = ("date", "urgency")
+
+
+def encode_urgency_cursor(item: Item) -> str:
+    payload = json.dumps(["u", item.urgency, item.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_urgency_cursor(cursor: str) -> tuple[float | None, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        tag, urgency, item_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if tag != "u" or not isinstance(item_id, int) or not (urgency is None or isinstance(urgency, int | float)):
+            raise ValueError("malformed")
+        return (None if urgency is None else float(urgency)), item_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationError("the page cursor is not valid (start again from the first page)") from exc
+
+
+def _urgency_page(session: Session, base: Select[Item], cursor: str | None, limit: int) -> InboxPage:
+    """Most urgent first: items with an urgency (``ix_items_urgency`` walked backwards), then the ones
+    not analysed yet, newest id first. Two keyset runs instead of ``NULLS LAST``, which PostgreSQL could
+    not serve from the plain index."""
+    urgency, last_id = decode_urgency_cursor(cursor) if cursor else (None, None)
+    in_null_run = cursor is not None and urgency is None
+    rows: list[Item] = []
+    if not in_null_run:
+        scored = base.where(Item.urgency.is_not(None))
+        if urgency is not None and last_id is not None:
+            scored = scored.where(or_(Item.urgency < urgency, and_(Item.urgency == urgency, Item.id < last_id)))
+        query = scored.order_by(Item.urgency.desc(), Item.id.desc()).limit(limit + 1)
+        rows = list(session.scalars(query).unique())
+    if len(rows) <= limit:
+        unscored = base.where(Item.urgency.is_(None))
+        if in_null_run and last_id is not None:
+            unscored = unscored.where(Item.id < last_id)
+        query = unscored.order_by(Item.id.desc()).limit(limit + 1 - len(rows))
+        rows.extend(session.scalars(query).unique())
+    items = rows[:limit]
+    return InboxPage(items=items, next_cursor=encode_urgency_cursor(items[-1]) if len(rows) > limit else None)
 
 
 def list_items(
@@ -206,10 +255,16 @@ def list_items(
     *,
     cursor: str | None = None,
     limit: int = 50,
+    order: str = "date",
 ) -> InboxPage:
-    """One page of the inbox, newest first, and the cursor of the next page (None on the last one)."""
+    """One page of the inbox, newest first (or ``order="urgency"``: most urgent first), and the cursor
+    of the next page (None on the last one)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}")
+    if order not in ORDERS:
+        raise ValidationError(f"order: choose {' or '.join(ORDERS)}")
+    if order == "urgency":
+        return _urgency_page(session, inbox_query(session, viewer, filters, order=order), cursor, limit)
     query = inbox_query(session, viewer, filters)
     if cursor:
         created, item_id = decode_cursor(cursor)

@@ -119,6 +119,18 @@ def assign(session: Session, item: Item, assignee: User | None, actor: User | No
     return True
 
 
+def set_priority(session: Session, item: Item, priority: int, actor: User | None) -> bool:
+    if actor is not None:
+        require_write(actor)
+    if not 0 <= priority <= 5:
+        raise ValidationError("priority: between 0 and 5")
+    if priority == item.priority:
+        return False
+    _audit(session, item, actor, "item_priority", **{"from": item.priority, "to": priority})
+    item.priority = priority
+    return True
+
+
 def sla_due(item: Item, hours: int | None) -> datetime | None:
     """When the first response is due: ``hours`` after voxpop first saw the item."""
     if hours is None:
@@ -213,3 +225,58 @@ def history(session: Session, item_id: int) -> list[Any]:
         .order_by(AuditEvent.at, AuditEvent.id)
     )
     return list(session.scalars(query))
+
+
+BULK_ACTIONS = ("assign", "status", "department", "tag")
+MAX_BULK = 500
+
+
+def bulk_apply(session: Session, viewer: User, ids: Iterable[int], action: str, value: str) -> dict[str, Any]:
+    """Apply one action to many items; returns ``{"changed": [...], "unchanged": [...], "skipped": {id: why}}``.
+
+    Each item is checked on its own: one the viewer cannot see is skipped as "not found" (as a single
+    request would say), one the action does not fit (a transition the workflow forbids, an assignee from
+    another department) is skipped with the reason, and the rest are changed.
+    """
+    from voxpop.act.inbox import get_item
+
+    require_write(viewer)
+    if action not in BULK_ACTIONS:
+        raise ValidationError(f"action: choose one of {', '.join(BULK_ACTIONS)}")
+    unique = list(dict.fromkeys(int(i) for i in ids))
+    if not unique:
+        raise ValidationError("ids: select at least one item")
+    if len(unique) > MAX_BULK:
+        raise ValidationError(f"ids: at most {MAX_BULK} items at once")
+    target: Any = None
+    value = value.strip()
+    if action in ("assign", "department") and value and not value.isdigit():
+        raise ValidationError(f"value: '{value[:40]}' is not a {'user' if action == 'assign' else 'department'} id")
+    if action == "assign":
+        target = user_by_id(session, int(value)) if value else None
+    elif action == "department":
+        target = department_by_id(session, int(value)) if value else None
+    elif action == "status":
+        target = check_status(value)
+    elif action == "tag":
+        target = clean_tags(value.split(","))
+        if not target:
+            raise ValidationError("value: give a tag")
+    result: dict[str, Any] = {"changed": [], "unchanged": [], "skipped": {}}
+    for item_id in unique:
+        try:
+            item = get_item(session, viewer, item_id)
+            with session.begin_nested():
+                if action == "assign":
+                    changed = assign(session, item, target, viewer)
+                elif action == "department":
+                    changed = set_department(session, item, target, viewer)
+                elif action == "status":
+                    changed = set_status(session, item, target, viewer)
+                else:
+                    changed = bool(add_tags(session, item, target, viewer))
+        except (ValidationError, NotFoundError) as exc:
+            result["skipped"][item_id] = str(exc)
+            continue
+        result["changed" if changed else "unchanged"].append(item_id)
+    return result

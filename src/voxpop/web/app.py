@@ -24,6 +24,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.login",
     "voxpop.web.pages",
     "voxpop.web.api",
+    "voxpop.web.workflow_api",  # routing and the inbox workflow: PATCH items, notes, bulk, rules
     "voxpop.web.docs",
     "voxpop.web.dashboard_pages",
     "voxpop.web.replies_pages",
