@@ -156,6 +156,286 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
             ),
         ],
     ),
+    "yelp/reviews.json": (
+        "yelp",
+        [
+            review(
+                text="Went back again to this place since the last time i visited the bay area 5 months ago, "
+                "and nothing has changed...",
+                created_at=utc(2016, 8, 29, 7, 41, 13),  # 00:41:13 Pacific (daylight time)
+                external_id="xAG4O7l-t1ubbwVAlPnDKg",
+                platform_key="yelp:xAG4O7l-t1ubbwVAlPnDKg",
+                channel="yelp",
+                url="https://www.yelp.com/biz/example-cafe-san-francisco?adjust_creative=x&hrid=xAG4O7l-t1ubbwVAlPnDKg",
+                author_name="Ella A.",
+                author_handle="W8UK02IDdRS2GL_66fuq6w",
+                rating=5,
+                rating_min=1,
+                rating_max=5,
+            ),
+            review(
+                text="Pretty good but pricey.",
+                created_at=utc(2016, 1, 15, 22, 2),  # 14:02 Pacific (standard time)
+                external_id="1JNmYjJgpR9z0Jx7dqjNAw",
+                platform_key="yelp:1JNmYjJgpR9z0Jx7dqjNAw",
+                channel="yelp",
+                url="https://www.yelp.com/biz/example-cafe-san-francisco?hrid=1JNmYjJgpR9z0Jx7dqjNAw",
+                author_name="Tom B.",
+                author_handle="Cvw8Kq7-aVS3n5IJc0zgYg",
+                rating=3,
+                rating_min=1,
+                rating_max=5,
+            ),
+        ],
+    ),
+    "tripadvisor/reviews.json": (
+        "tripadvisor",
+        [
+            review(
+                text="Lovely rooms, slow check-in.",
+                title="Nice stay",
+                created_at=utc(2024, 4, 10, 10, 15),
+                external_id="987654321",
+                platform_key="tripadvisor:987654321",
+                channel="tripadvisor",
+                url="https://www.tripadvisor.com/ShowUserReviews-g187147-d188151-r987654321.html",
+                author_name="TravellerMarie",
+                rating=4,
+                rating_min=1,
+                rating_max=5,
+                language="en",
+                location="188151",
+                reach_likes=24,
+                reply_text="Thank you, we are adding staff at the desk.",
+                replied_at=utc(2024, 4, 12, 8, 0),
+            )
+        ],
+    ),
+    "facebook/ratings.json": (
+        "facebook",
+        [
+            review(
+                text="Waited 40 minutes for a table we had booked.",
+                created_at=utc(2024, 2, 11, 17, 32, 10),
+                external_id="1543276545872631",
+                platform_key="facebook:1543276545872631",
+                channel="facebook",
+                author_name="Lena K.",
+                author_handle="10223344556677",
+                rating=0,
+                rating_min=0,
+                rating_max=1,
+            ),
+            review(
+                text="(recommends, without text)",
+                created_at=utc(2024, 2, 12, 8, 0),  # 09:00+0100
+                external_id="1543276545872632",
+                platform_key="facebook:1543276545872632",
+                channel="facebook",
+                rating=1,
+                rating_min=0,
+                rating_max=1,
+            ),
+        ],
+    ),
+    "app_store/customerReviews.json": (
+        "app_store",
+        [
+            review(
+                text="It crashes when I open the camera.",
+                title="Crashes",
+                created_at=utc(2017, 11, 15, 16, 10, 34),  # 08:10:34-08:00
+                external_id="00000028-b08c-0014-729e-fbd500000000",
+                platform_key="app_store_connect:00000028-b08c-0014-729e-fbd500000000",
+                channel="app_store",
+                author_name="Anne Johnson",
+                rating=2,
+                rating_min=1,
+                rating_max=5,
+                location="USA",
+                reply_text="Thanks Anne, version 2.3 fixes the camera crash.",
+                replied_at=utc(2017, 11, 16, 18, 0),
+            ),
+            review(
+                text="I love how creative I can be.",
+                title="Pretty Stellar",
+                created_at=utc(2024, 1, 2, 18, 19, 36),
+                external_id="00000028-b08c-0014-9674-c54800000000",
+                platform_key="app_store_connect:00000028-b08c-0014-9674-c54800000000",
+                channel="app_store",
+                author_name="Juan Chavez",
+                rating=5,
+                rating_min=1,
+                rating_max=5,
+                location="MEX",
+            ),
+        ],
+    ),
+    "reddit/search.json": (
+        "reddit",
+        [
+            review(
+                kind="mention",
+                text="Ordered on Monday, cancelled without notice today.",
+                title="Anyone else had their order cancelled by ExampleShop?",
+                created_at=utc(2024, 3, 1, 11, 0),
+                external_id="t3_1b2c3d",
+                platform_key="reddit:t3_1b2c3d",
+                channel="reddit",
+                url="https://www.reddit.com/r/ecommerce/comments/1b2c3d/anyone_else/",
+                author_name="throwaway_42",
+                author_handle="u/throwaway_42",
+                location="r/ecommerce",
+                reach_likes=57,
+            ),
+            review(
+                kind="mention",
+                text="ExampleShop delivery was fast",
+                created_at=utc(2024, 3, 1, 12, 0),
+                external_id="t3_1b2c3e",
+                platform_key="reddit:t3_1b2c3e",
+                channel="reddit",
+                url="https://www.reddit.com/r/ecommerce/comments/1b2c3e/fast/",
+                location="r/ecommerce",
+            ),
+        ],
+    ),
+    "twitter_archive/tweets.js": (
+        "twitter_archive",
+        [
+            review(
+                kind="mention",
+                text="Our new store opens on Saturday! 🎉",
+                created_at=utc(2018, 10, 10, 20, 19, 24),
+                external_id="1049444166565683200",
+                platform_key="twitter:1049444166565683200",
+                channel="twitter",
+                url="https://x.com/i/web/status/1049444166565683200",
+                language="en",
+                reach_likes=3,
+                reach_shares=1,
+            )
+        ],
+    ),
+    "zendesk/tickets.json": (
+        "zendesk",
+        [
+            review(
+                kind="ticket",
+                text="The fire is very colorful.",
+                title="Help, my printer is on fire!",
+                created_at=utc(2024, 7, 20, 22, 55, 29),
+                edited_at=utc(2024, 7, 21, 9, 10),
+                external_id="35436",
+                platform_key="zendesk:example.zendesk.com:35436",
+                channel="support",
+                url="https://example.zendesk.com/agent/tickets/35436",
+                author_handle="zendesk:20978392",
+                rating=0,
+                rating_min=0,
+                rating_max=1,
+            ),
+            review(
+                kind="ticket",
+                text="Can I get a copy of invoice 2024-117?",
+                title="Invoice copy",
+                created_at=utc(2024, 7, 22, 10, 0),
+                external_id="35437",
+                platform_key="zendesk:example.zendesk.com:35437",
+                channel="support",
+                url="https://example.zendesk.com/agent/tickets/35437",
+                author_handle="zendesk:20978393",
+            ),
+        ],
+    ),
+    "freshdesk/tickets.json": (
+        "freshdesk",
+        [
+            review(
+                kind="ticket",
+                text="I returned the shoes two weeks ago & still no refund.",
+                title="Refund not received",
+                created_at=utc(2024, 5, 31, 9, 12),
+                external_id="20",
+                platform_key="freshdesk:20",
+                channel="support",
+                author_name="Rachel Doe",
+                author_email="Rachel@Example.org",
+                author_handle="freshdesk:1000123",
+            )
+        ],
+    ),
+    "intercom/conversations.json": (
+        "intercom",
+        [
+            review(
+                kind="ticket",
+                text="Hi, the export button does nothing <anymore>.\nThanks",
+                created_at=utc(2022, 9, 19, 14, 20, 23),
+                edited_at=utc(2022, 9, 19, 14, 21, 0),
+                external_id="147",
+                platform_key="intercom:147",
+                channel="chat",
+                url="https://app.example.com/reports",
+                author_name="Joe Bloggs",
+                author_email="joe@example.com",
+                author_handle="intercom:5017690b2d3d4fa8",
+                rating=4,
+                rating_min=1,
+                rating_max=5,
+                reply_text="Fixed in today's release, sorry!",
+                replied_at=utc(2022, 9, 19, 14, 20, 50),
+            )
+        ],
+    ),
+    "typeform/responses.json": (
+        "typeform",
+        [
+            review(
+                kind="survey",
+                text="Support never called back.",
+                created_at=utc(2024, 5, 14, 13, 1, 47),
+                external_id="21085286190ffad1248d17c4135ee56f",
+                platform_key="typeform:21085286190ffad1248d17c4135ee56f",
+                channel="survey",
+                author_email="kim@example.org",
+                rating=3,
+                rating_min=0,
+                rating_max=10,
+            )
+        ],  # the second response holds only a multiple-choice answer: nothing to store
+    ),
+    "qualtrics/qualtrics_export.csv": (
+        "qualtrics",
+        [
+            review(
+                kind="survey",
+                text="Friendly staff and quick checkout.",
+                created_at=utc(2024, 6, 1, 16, 2, 12),  # 10:02:12 America/Denver
+                external_id="R_1pS6K2aLy4o8Yz4",
+                platform_key="qualtrics:R_1pS6K2aLy4o8Yz4",
+                channel="survey",
+                author_name="Kim Ng",
+                author_email="kim.ng@example.org",
+                rating=9,
+                rating_min=0,
+                rating_max=10,
+                language="en",
+            ),
+            review(
+                kind="survey",
+                text="(score 4 without a comment)",
+                created_at=utc(2024, 6, 2, 23, 1, 5),
+                external_id="R_2qT7L3bMz5p9Za5",
+                platform_key="qualtrics:R_2qT7L3bMz5p9Za5",
+                channel="survey",
+                rating=4,
+                rating_min=0,
+                rating_max=10,
+                language="en",
+            ),
+        ],
+    ),
 }
 
 
@@ -179,3 +459,11 @@ def test_each_format_is_detected_and_maps_every_field(fixture: str) -> None:
         assert record.raw, "the source record is kept"
         for moment in (record.created_at, record.edited_at, record.replied_at):
             assert moment is None or moment.utcoffset() == UTC.utcoffset(None)
+
+
+def test_every_registered_file_format_has_a_fixture_here() -> None:
+    from voxpop.ingest.connectors.detect import file_formats
+
+    assert {f.name for f in file_formats()} >= {name for name, _ in EXPECTED.values()}
+    built_in = {f.name for f in file_formats() if type(f).__module__.startswith("voxpop.ingest.connectors.")}
+    assert built_in == {name for name, _ in EXPECTED.values()}

@@ -14,9 +14,11 @@ import gzip
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO, Any, ClassVar, cast
+from typing import IO, Any, ClassVar, Protocol, cast
+from zoneinfo import ZoneInfo
 
 import ijson  # type: ignore[import-untyped]
 
@@ -151,13 +153,13 @@ class JsonFormat(FormatBase):
         """Formats with text before the JSON (the X archive's ``window.YTD… =``) skip it here."""
         return stream
 
-    def records(self, path: Path) -> Iterator[dict[str, Any]]:
-        """Every record object of the file, streamed."""
+    def records(self, path: Path, prefixes: tuple[str, ...] | None = None) -> Iterator[dict[str, Any]]:
+        """Every record object of the file (at the first of ``prefixes`` it has), streamed."""
         where = str(path)
         if self.jsonl and self._is_jsonl(path):
             yield from self._lines(path)
             return
-        prefix = self._prefix(path)
+        prefix = self._prefix(path, prefixes or self.prefixes)
         with open_bytes(path) as raw:
             stream = self.skip_preamble(_skip_bom(raw))
             number = 0
@@ -189,9 +191,9 @@ class JsonFormat(FormatBase):
                         obj = {"__not_an_object__": line.strip()[:200]}
                     yield obj if isinstance(obj, dict) else {"__not_an_object__": obj}
 
-    def _prefix(self, path: Path) -> str:
+    def _prefix(self, path: Path, prefixes: tuple[str, ...]) -> str:
         """The first of ``prefixes`` the file actually has records at."""
-        wanted = {p.rsplit(".item", 1)[0] if p != "item" else "": p for p in self.prefixes}
+        wanted = {p.rsplit(".item", 1)[0] if p != "item" else "": p for p in prefixes}
         with open_bytes(path) as raw:
             stream = self.skip_preamble(_skip_bom(raw))
             try:
@@ -200,11 +202,14 @@ class JsonFormat(FormatBase):
                         return wanted[prefix]
             except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
                 raise IngestError(str(path), f"is not valid JSON ({exc})") from exc
-        raise IngestError(str(path), f"holds no {self.label} records (looked for {', '.join(self.prefixes)})")
+        raise NoRecordsError(str(path), f"holds no {self.label} records (looked for {', '.join(prefixes)})")
 
     def read(self, path: Path, *, encoding: str | None = None) -> Iterator[ItemRecord | RowError]:
+        yield from self.read_with(self, path)
+
+    def read_with(self, mapper: Mapper, path: Path) -> Iterator[ItemRecord | RowError]:
         for number, obj in enumerate(self.records(path), 1):
-            yield from _mapped(self, number, obj)
+            yield from _mapped(mapper, number, obj)
 
 
 class CsvFormat(FormatBase):
@@ -251,7 +256,15 @@ class CsvFormat(FormatBase):
             yield from _mapped(self, number, obj)
 
 
-def _mapped(fmt: JsonFormat | CsvFormat, number: int, obj: dict[str, Any]) -> Iterable[ItemRecord | RowError]:
+class NoRecordsError(IngestError):
+    """The file has none of the arrays a format reads its records from."""
+
+
+class Mapper(Protocol):
+    def map(self, record: dict[str, Any]) -> ItemRecord | None: ...
+
+
+def _mapped(fmt: Mapper, number: int, obj: dict[str, Any]) -> Iterable[ItemRecord | RowError]:
     if "__not_an_object__" in obj:
         yield RowError(number, None, "is not an object", source_text=str(obj["__not_an_object__"])[:500])
         return
@@ -273,3 +286,44 @@ def _skip_bom(raw: IO[bytes]) -> IO[bytes]:
     if stream.peek(3).startswith(codecs.BOM_UTF8):
         stream.read(3)
     return stream
+
+
+class _Text(HTMLParser):
+    """Collects the text of an HTML fragment (tags dropped, block ends as line breaks, entities decoded)."""
+
+    BLOCKS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+
+def html_text(value: Any) -> str | None:
+    """Plain text of an HTML body (support tools store messages as HTML); never executed or rendered."""
+    if value is None:
+        return None
+    parser = _Text()
+    parser.feed(str(value))
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line) or None
+
+
+def local_time(value: Any, zone: str, key: str) -> datetime | None:
+    """A wall-clock time the platform gives in a named zone (no offset in the value), as a UTC instant."""
+    if value is None or value == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise MappingError(key, f"{value!r} is not a time") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.astimezone(UTC)
