@@ -189,3 +189,35 @@ def test_unsubscribe_link_is_honoured(app_client: TestClient, store: Store, smtp
     assert send_invitations(mail_store, second_id).opted_out == 1
     mail_store.dispose()
     assert len(smtp_server.messages) == 1
+
+
+def test_simultaneous_clicks_store_one_answer(app_client: TestClient, store: Store) -> None:
+    """Two clicks on the same button at the same moment (a double click, a mail scanner): one response."""
+    import threading
+
+    from voxpop.loop.survey_mail import add_recipients, score_token
+
+    survey_id, slug, qid = make_survey(store)
+    with store.write() as s:
+        survey = s.get(Survey, survey_id)
+        assert survey is not None
+        add_recipients(s, survey, [("duo@example.com", None)])
+        from voxpop.store.models.loop import SurveyRecipient
+
+        recipient = s.scalars(select(SurveyRecipient)).one()
+        paths = [f"/s/{slug}/score/{score_token(store.settings, recipient, qid, n)}" for n in (2, 2, 7, 7)]
+    start = threading.Barrier(len(paths))
+    codes: list[int] = []
+
+    def click(path: str) -> None:
+        start.wait()
+        codes.append(app_client.get(path, follow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=click, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [303] * len(paths)
+    assert count(store, SurveyResponse) == 1
+    assert count(store, Item) == 1

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voxpop.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -45,6 +46,7 @@ from voxpop.workers.pipeline import run_pipeline
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 
 PUBLIC_CSRF_COOKIE = "voxpop_public_csrf"
 HONEYPOT = "website"
@@ -280,10 +282,14 @@ async def survey_personal_post(
         answers = parse_answers(survey, form)
     except ValidationError as exc:
         return _survey_page(request, survey, f"/s/{slug}/r/{token}", {}, error=str(exc), status=422)
-    with store.write() as db:
-        survey = get_survey_by_slug(db, slug)
-        recipient = get_recipient(db, survey, recipient_id)
-        _, item_id = save_response(db, survey, answers, recipient=recipient)
+
+    def save() -> int:
+        with store.write() as db:
+            current = get_survey_by_slug(db, slug)
+            recipient = get_recipient(db, current, recipient_id)
+            return save_response(db, current, answers, recipient=recipient)[1]
+
+    item_id = once_more_on_conflict(save)
     analyze_later(background, store, [item_id])
     return _thanks(survey)
 
@@ -300,24 +306,41 @@ def survey_score(
     if (limited := too_many(request, "public")) is not None:
         return limited
     recipient_id, question_id, score = score_from_token(store.settings, token)
-    with store.write() as db:
-        survey = get_survey_by_slug(db, slug)
-        if not is_open(survey):
-            return message(request, survey.title, "This survey is closed. Thank you for your interest.", status=410)
-        question = next((q for q in survey.questions if q.id == question_id), None)
-        if question is None or question.kind not in SCALES:
-            raise NotFoundError("this score link is not valid")
-        recipient = get_recipient(db, survey, recipient_id)
-        value = check_score(question, score)
-        existing = response_of(db, recipient)
-        answers: dict[str, Any] = {str(question.id): value}
-        if existing is not None and not shows_followup(question, value):
-            # A follow-up that no longer applies to the new score is dropped.
-            existing.answers = {k: v for k, v in existing.answers.items() if k != f"{question.id}:followup"}
-        _, item_id = save_response(db, survey, answers, recipient=recipient, merge=True)
-        personal = recipient_token(store.settings, recipient)
+
+    def save() -> tuple[int, str] | Response:
+        with store.write() as db:
+            survey = get_survey_by_slug(db, slug)
+            if not is_open(survey):
+                return message(request, survey.title, "This survey is closed. Thank you for your interest.", status=410)
+            question = next((q for q in survey.questions if q.id == question_id), None)
+            if question is None or question.kind not in SCALES:
+                raise NotFoundError("this score link is not valid")
+            recipient = get_recipient(db, survey, recipient_id)
+            value = check_score(question, score)
+            existing = response_of(db, recipient)
+            if existing is not None and not shows_followup(question, value):
+                # A follow-up that no longer applies to the new score is dropped.
+                existing.answers = {k: v for k, v in existing.answers.items() if k != f"{question.id}:followup"}
+            answers: dict[str, Any] = {str(question.id): value}
+            _, item_id = save_response(db, survey, answers, recipient=recipient, merge=True)
+            return item_id, recipient_token(store.settings, recipient)
+
+    saved = once_more_on_conflict(save)
+    if isinstance(saved, Response):
+        return saved
+    item_id, personal = saved
     analyze_later(background, store, [item_id])
     return RedirectResponse(f"/s/{slug}/r/{personal}?scored={question_id}", status_code=303)
+
+
+def once_more_on_conflict(save: Callable[[], T]) -> T:
+    """Run ``save`` again if it lost a race: two clicks on a mail's button at the same moment may both
+    try to create the recipient's one response; the loser's unique-constraint error means the other
+    one stored it, and the second run updates that response instead of adding another."""
+    try:
+        return save()
+    except IntegrityError:
+        return save()
 
 
 def too_many(request: Request, name: str) -> Response | None:
