@@ -42,8 +42,17 @@ def test_sources_cli_round_trip(cli: CliRunner, store: Store, http_server: HttpS
     secret = "rt-very-secret-value-9Z9Z"
     gbp = cli.invoke(
         app,
-        ["sources", "add", "Google", "--kind", "google_business_api"]
-        + ["--set", "account_id=1", "--set", "location_id=2"],
+        [
+            "sources",
+            "add",
+            "Google",
+            "--kind",
+            "google_business_api",
+            "--set",
+            "account_id=1",
+            "--set",
+            "location_id=2",
+        ],
         input=f"cid\ncsecret-long-value\n{secret}\n",
     )
     assert gbp.exit_code == 0, gbp.output
@@ -60,3 +69,25 @@ def test_bad_kind_is_a_clear_error(cli: CliRunner, store: Store) -> None:
     result = cli.invoke(app, ["sources", "add", "X", "--kind", "yelp_scraper"])
     assert result.exit_code == 1
     assert "not a live source kind" in result.output
+
+
+def test_key_file_secret(cli: CliRunner, store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from voxpop.ingest.live.credentials import unseal
+    from voxpop.store.models.sources import SourceState
+
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+    key_file = tmp_path / "AuthKey_KEY123.p8"
+    key_file.write_text(pem)
+    args = ["sources", "add", "ASC", "--kind", "app_store_connect_api", "--set", "app_id=1", "--set", "key_id=K"]
+    result = cli.invoke(app, [*args, "--set", "issuer_id=I", "--secret", f"private_key=@{key_file}"])
+    assert result.exit_code == 0, result.output
+    with store.read() as session:
+        state = session.query(SourceState).one()
+        assert unseal(store.settings, state.credentials)["private_key"] == pem.strip()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
@@ -24,6 +26,18 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
             raise typer.Exit(2)
         out[key.strip()] = val
     return out
+
+
+def _from_file(value: str) -> str:
+    """``@path`` reads the value from a file (an App Store Connect .p8 key has several lines)."""
+    if not value.startswith("@"):
+        return value
+    path = Path(value[1:]).expanduser()
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        err_console.print(f"[red]error:[/red] cannot read {path}: {exc.strerror}")
+        raise typer.Exit(2) from exc
 
 
 @sources_app.command("kinds")
@@ -50,14 +64,14 @@ def add(
     kind: str = typer.Option(..., "--kind", help="rss, app_store_feed, reddit_search, trustpilot_api, …"),
     config: list[str] = typer.Option([], "--set", help="A setting, NAME=VALUE (repeat)."),
     secret: list[str] = typer.Option(
-        [], "--secret", help="A credential, NAME=VALUE (repeat); or leave out and be prompted."
+        [], "--secret", help="A credential, NAME=VALUE or NAME=@FILE (a key file); or leave out and be prompted."
     ),
     interval: int = typer.Option(0, help="Poll every N minutes (default: the kind's own)."),
 ) -> None:
     """Add a live source. Credentials are stored encrypted and never printed back."""
     with user_errors(), open_store() as store:
         connector = live_connector(kind)
-        secrets = _pairs(secret, "--secret")
+        secrets = {name: _from_file(value) for name, value in _pairs(secret, "--secret").items()}
         for spec in connector.fields:
             if spec.secret and spec.required and spec.name not in secrets:
                 secrets[spec.name] = typer.prompt(spec.label, hide_input=True)
