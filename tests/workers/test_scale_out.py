@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,26 +48,29 @@ def _wait(condition, what: str, logs: tuple[Path, ...], timeout: float = 600) ->
         time.sleep(0.2)
 
 
+def _settings(pg_url: str, tmp_path: Path, models_home: Path, broker_url: str) -> Settings:
+    return Settings(
+        home=tmp_path / "home",
+        database_url=pg_url,
+        secret_key=SECRET,
+        model_dir=models_home / "models",
+        broker_url=broker_url,
+        broker_namespace=f"voxpop-test-{uuid.uuid4().hex[:10]}",
+        broker_heartbeat_ms=2000,
+        broker_maintenance_chance=1_000_000,
+        queue_max_depth=10_000,
+    )
+
+
 @pytest.fixture
 def scale_settings(pg_url: str, tmp_path: Path, models_home: Path) -> Iterator[Settings]:
     from tests.conftest import _empty_postgres
 
     _empty_postgres(pg_url)
-    namespace = f"voxpop-test-{uuid.uuid4().hex[:10]}"
-    settings = Settings(
-        home=tmp_path / "home",
-        database_url=pg_url,
-        secret_key=SECRET,
-        model_dir=models_home / "models",
-        broker_url=REDIS_URL,
-        broker_namespace=namespace,
-        broker_heartbeat_ms=2000,
-        broker_maintenance_chance=1_000_000,
-        queue_max_depth=10_000,
-    )
+    settings = _settings(pg_url, tmp_path, models_home, REDIS_URL)
     yield settings
     client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(f"{namespace}*"))
+    keys = list(client.scan_iter(f"{settings.broker_namespace}*"))
     if keys:
         client.delete(*keys)
 
@@ -139,3 +143,92 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing(scale_settings: Setti
     # At-least-once underneath (the killed worker's batches ran again), once in effect above.
     assert totals(store)["analyze"]["items"] >= ITEMS
     store.dispose()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own (so it can be restarted), persisting to an append-only file."""
+
+    def __init__(self, folder: Path) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.folder = folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
+        command += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url)
+        _wait(lambda: _pings(client), "redis to start", ())
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+def test_the_pipeline_recovers_from_a_redis_restart(pg_url: str, tmp_path: Path, models_home: Path) -> None:
+    from tests.conftest import _empty_postgres
+
+    _empty_postgres(pg_url)
+    server = PrivateRedis(tmp_path)
+    server.start()
+    settings = _settings(pg_url, tmp_path, models_home, server.url)
+    get_embedder(settings)
+    store = Store(settings)
+    with store.write() as session:
+        source = get_or_create_source(session, "load", kind="file", channel="google")
+        ids = write_batch(session, source, [ItemRecord(text=t) for t in _texts(400)]).added_ids
+    log = tmp_path / "worker.log"
+    worker = _start_worker(settings, log)
+    try:
+        executor = DramatiqExecutor(settings)
+        for start in range(0, 200, CHUNK):
+            run_pipeline(executor, ids[start : start + CHUNK])
+        server.stop()  # messages still queued survive in the append-only file
+        server.start()
+        for start in range(200, 400, CHUNK):
+            run_pipeline(executor, ids[start : start + CHUNK])
+        _wait(lambda: _analysed(store) == 400, "every item analysed after the restart", (log,))
+    finally:
+        _stop(worker, signal.SIGTERM)
+        server.stop()
+    assert parked(store) == []
+    store.dispose()
+
+
+def test_producers_wait_while_the_queue_is_full(tmp_path: Path) -> None:
+    """Back-pressure: with no worker consuming, the fourth batch waits until there is room again."""
+    import threading
+
+    settings = Settings(
+        home=tmp_path,
+        broker_url=REDIS_URL,
+        broker_namespace=f"voxpop-test-{uuid.uuid4().hex[:10]}",
+        queue_max_depth=3,
+    )
+    executor = DramatiqExecutor(settings)
+    queue = queue_name(settings)
+    try:
+        for i in range(3):
+            executor.submit("analyze", [i])
+        assert queue_depth(executor.broker, queue) == 3
+        sent = threading.Event()
+        producer = threading.Thread(target=lambda: (executor.submit("analyze", [99]), sent.set()), daemon=True)
+        producer.start()
+        assert not sent.wait(1.0), "a producer must wait while the queue is full"
+        assert queue_depth(executor.broker, queue) == 3
+        executor.broker.flush(queue)  # a worker catching up
+        assert sent.wait(30), "the producer did not resume once there was room"
+        assert queue_depth(executor.broker, queue) == 1
+    finally:
+        executor.broker.flush(queue)
