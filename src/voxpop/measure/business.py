@@ -68,7 +68,10 @@ def _period(text: str) -> date:
 def _value(metric: str, text: str) -> float:
     text = text.strip()
     percent = text.endswith("%")
-    number = float(text.rstrip("%").strip())
+    try:
+        number = float(text.rstrip("%").strip())
+    except ValueError:
+        raise ValueError("not a number") from None
     if not math.isfinite(number):
         raise ValueError("not a finite number")
     if percent:
