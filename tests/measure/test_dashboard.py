@@ -16,7 +16,7 @@ from tests.web.conftest import PASSWORD, World, add_item, login
 from voxpop.accounts.users import create_user
 from voxpop.act.departments import create_department
 from voxpop.store import Store
-from voxpop.store.models import Source
+from voxpop.store.models import Item, Source
 from voxpop.web.app import create_app
 
 
@@ -201,3 +201,40 @@ def test_drivers_separate_mix_from_rate() -> None:
     assert wifi.reason == "new this period"
     assert wifi.rate == 0
     assert "aspect=price" in ranked[0].link
+
+
+def test_change_points_marked_and_explained(store: Store, world: World, app_client: TestClient) -> None:
+    from voxpop.measure.overview import change_points
+    from voxpop.measure.rollups import process_pending
+    from voxpop.measure.series import Slice
+
+    start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=29)
+    with store.write() as s:
+        for day in range(30):
+            for k in range(12):
+                bad = k < (9 if day >= 15 else 1)  # from day 15 on, most feedback turns negative
+                s.add(
+                    Item(
+                        source_id=world.reviews,
+                        dedup_key=f"c:{day}:{k}",
+                        channel="google",
+                        kind="review",
+                        text="x",
+                        raw={},
+                        status="new",
+                        priority=0,
+                        created_at=start + timedelta(days=day, minutes=k),
+                        sentiment="negative" if bad else "positive",
+                        rating=0.0 if bad else 1.0,
+                    )
+                )
+    process_pending(store)
+    with store.read() as s:
+        found = change_points(s, None, Slice(start.date(), start.date() + timedelta(days=29)))
+    shifts = [c for c in found if c.metric == "negative_share"]
+    assert shifts, found
+    assert abs((shifts[0].day - (start.date() + timedelta(days=15))).days) <= 2
+    login(app_client, "manager@example.com")
+    html = app_client.get("/dashboard?period=30d").text
+    assert "share negative went from" in html
+    assert "&#34;marks&#34;: [" in html or "&quot;marks&quot;: [" in html

@@ -344,3 +344,59 @@ def build_overview(session: Session, viewer: User | None, s: Slice, *, min_n: in
         aspects=aspects_now,
         min_n=min_n,
     )
+
+
+@dataclass(frozen=True)
+class ChangePoint:
+    """A significant change of a metric on the trend (found by ``measure.changes``), explained in words."""
+
+    day: date
+    metric: str
+    text: str
+    link: str
+
+
+#: metric → (label, how to read n / total / squares off a day's totals, how to show a level)
+_CHANGE_METRICS: dict[str, tuple[str, Callable[[Any], tuple[float, float, float]], Callable[[float], str]]] = {
+    "negative_share": (
+        "share negative",
+        lambda t: (t.analysed, t.negative, t.negative),
+        lambda v: f"{100 * v:.0f}%",
+    ),
+    "rating": ("average rating", lambda t: (t.rated, t.rating_sum, t.rating_sq), lambda v: f"{1 + 4 * v:.2f}★"),
+    "volume": ("items per day", lambda t: (t.volume, t.volume, t.volume), lambda v: f"{v:.1f}"),
+}
+
+
+def change_points(session: Session, viewer: User | None, s: Slice) -> list[ChangePoint]:
+    """Change points of the slice's daily series, from the insight engineer's ``measure.changes`` (its
+    ruptures candidates and significance test) run on the roll-ups; none when that module is absent
+    or its interface differs."""
+    try:
+        import numpy as np
+
+        from voxpop.measure import changes
+    except ImportError:
+        return []
+    days = series(session, viewer, s, grain="day")
+    found: list[ChangePoint] = []
+    for metric, (label, read, show) in _CHANGE_METRICS.items():
+        values = np.array([read(p.metrics.totals) for p in days], dtype=float).reshape(-1, 3)
+        try:
+            daily = changes.DailySeries(
+                metric=metric, start=s.date_from, n=values[:, 0], total=values[:, 1], squares=values[:, 2]
+            )
+            significant = changes.significant_changes(daily, changes.candidates(daily))
+        except (AttributeError, TypeError, ValueError, ValidationError):
+            return found
+        for change in significant:
+            found.append(
+                ChangePoint(
+                    day=change.day,
+                    metric=metric,
+                    text=f"{label} went from {show(change.before)} to {show(change.after)} "
+                    f"(p = {change.p_value:.3f}, {change.n_before} items before, {change.n_after} after)",
+                    link=inbox_link(s, date_from=change.day, date_to=min(s.date_to, change.day + timedelta(days=6))),
+                )
+            )
+    return sorted(found, key=lambda c: c.day)

@@ -206,7 +206,8 @@ def recompute_day(session: Session, day: date, now: datetime | None = None) -> i
     """Replace one day's cells with a fresh computation from ``items``; returns how many cells."""
     now = now or utcnow()
     cells, next_due = compute_day(session, day, now)
-    session.execute(delete(DailyCell).where(DailyCell.day == day))
+    # ``dimension IN (…)`` lets the unique index (dimension, day, …) find the day's cells.
+    session.execute(delete(DailyCell).where(DailyCell.dimension.in_(DIMENSIONS), DailyCell.day == day))
     if cells:
         session.execute(
             insert(DailyCell),

@@ -17,7 +17,7 @@ from voxpop.act.departments import list_departments
 from voxpop.errors import PermissionDeniedError, ValidationError
 from voxpop.measure.export import overview_tables, to_csv
 from voxpop.measure.metrics import format_minutes
-from voxpop.measure.overview import PERIODS, Overview, build_overview, inbox_link, period_slice
+from voxpop.measure.overview import PERIODS, Overview, build_overview, change_points, inbox_link, period_slice
 from voxpop.measure.reports import (
     Report,
     build_report,
@@ -38,6 +38,7 @@ from voxpop.web.auth import PageUser, ReadDb, get_settings, get_store
 from voxpop.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+MIN_CHANGE_DAYS = 7  # a change needs a week of data on each side
 FILTERS = ("period", "date_from", "date_to", "channel", "location", "department_id")
 
 
@@ -101,7 +102,7 @@ def _choices(db: Session, user: User, s: Slice | None) -> dict[str, Any]:
     }
 
 
-def trend_chart(overview: Overview) -> str:
+def trend_chart(overview: Overview, marks: list[date] | None = None) -> str:
     """The trend chart's data for ``static/charts.js`` (a data attribute, never an inline script)."""
     points = overview.trend
     return json.dumps(
@@ -109,6 +110,14 @@ def trend_chart(overview: Overview) -> str:
             "type": "trend",
             "labels": [p.start.isoformat() for p in points],
             "links": [overview.point_link(p) for p in points],
+            "marks": sorted(
+                {
+                    i
+                    for i, p in enumerate(points)
+                    for day in marks or []
+                    if p.start <= day <= overview.bucket_end(p.start)
+                }
+            ),
             "series": [
                 {"label": "Feedback", "kind": "bar", "axis": "count", "data": [p.metrics.volume for p in points]},
                 {
@@ -156,21 +165,6 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _changes(db: Session, user: User, overview: Overview) -> list[Any]:
-    """Change points from the insight engineer's ``measure.changes`` when it offers them; else none."""
-    try:
-        from voxpop.measure import changes
-    except ImportError:
-        return []
-    finder = getattr(changes, "dashboard_changes", None)
-    if finder is None:
-        return []
-    try:
-        return list(finder(db, user, overview.slice))
-    except ValidationError:
-        return []
-
-
 def _context(request: Request, db: Session, user: User, store: Store, settings: Settings) -> dict[str, Any]:
     params = request.query_params
     values = {name: params.get(name, "").strip() for name in FILTERS}
@@ -184,11 +178,12 @@ def _context(request: Request, db: Session, user: User, store: Store, settings: 
     db.rollback()  # end the read transaction the log-in check began, so the fresh roll-ups are seen
     context.update(_choices(db, user, s))
     overview = build_overview(db, user, s, min_n=settings.metrics_min_sample)
+    changes = change_points(db, user, s) if s.days >= 2 * MIN_CHANGE_DAYS else []
     context.update(
         overview=overview,
-        trend_chart=trend_chart(overview),
+        trend_chart=trend_chart(overview, [c.day for c in changes]),
         platform_chart=platform_chart(overview),
-        changes=_changes(db, user, overview),
+        changes=changes,
         inbox_link=inbox_link,
         export_query=request.url.query,
         has_ratings=any(m.totals.rated for _, m in overview.platforms),

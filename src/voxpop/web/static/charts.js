@@ -15,6 +15,30 @@
     return typeof link === "string" && link.charAt(0) === "/" && link.charAt(1) !== "/" ? link : null;
   }
 
+  // Dashed vertical lines at the change points (label indices in spec.marks).
+  var changeMarks = {
+    id: "voxpopChangeMarks",
+    afterDatasetsDraw: function (chart, args, options) {
+      var marks = options.marks || [];
+      if (!marks.length) return;
+      var x = chart.scales.x;
+      var area = chart.chartArea;
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = "#c92a2a";
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([5, 4]);
+      marks.forEach(function (index) {
+        var px = x.getPixelForValue(index);
+        ctx.beginPath();
+        ctx.moveTo(px, area.top);
+        ctx.lineTo(px, area.bottom);
+        ctx.stroke();
+      });
+      ctx.restore();
+    },
+  };
+
   function build(canvas) {
     var spec;
     try {
@@ -51,6 +75,7 @@
     });
     // eslint-disable-next-line no-undef
     var chart = new Chart(canvas, {
+      plugins: [changeMarks],
       data: { labels: spec.labels, datasets: datasets },
       options: {
         responsive: true,
@@ -58,7 +83,7 @@
         animation: false,
         interaction: { mode: "index", intersect: false },
         scales: scales,
-        plugins: { legend: { position: "bottom" } },
+        plugins: { legend: { position: "bottom" }, voxpopChangeMarks: { marks: spec.marks || [] } },
         onClick: function (event, elements) {
           if (!elements.length || !spec.links) return;
           var link = safeLink(spec.links[elements[0].index]);

@@ -1,0 +1,222 @@
+"""Dashboard page latency on 1,000,000 items: the full HTTP handler (TestClient, logged in), p50/p95 per case.
+
+    .venv/bin/python benchmarks/bench_dashboard.py                 # SQLite, built once in benchmarks/.cache/
+    VOXPOP_DATABASE_URL=postgresql+psycopg://… .venv/bin/python benchmarks/bench_dashboard.py
+    options: --items N (default 1,000,000), --runs R (default 15)
+
+The store is the inbox benchmark's synthetic one (``bench_inbox.build``: 8 channels, 20 sources, 6
+departments, 6 locations, three years), in a database of its own, enriched once so the dashboard has
+something to show: one or two aspects per item (with the item's sentiment), responses for the items
+whose status says so (1 minute to 2 days later) and a 24-hour SLA deadline on routed items.
+
+Also measured: a full roll-up rebuild, and the incremental refresh after 100 new items (the pipeline's
+``rollup`` stage). Targets: dashboard p95 < 300 ms on SQLite, < 150 ms on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_inbox import PASSWORD, SECRET, build, login, pct
+from voxpop.measure import rollups
+from voxpop.settings import Settings
+from voxpop.store import Store
+from voxpop.store.models import Item, Source
+from voxpop.store.models.measure import DailyCell
+from voxpop.web.app import create_app
+
+ROOT = Path(__file__).resolve().parent
+CACHE = ROOT / ".cache" / "dashboard"
+ASPECTS = ["staff", "price", "food", "room", "delivery", "cleanliness", "booking", "app"]
+
+ENRICH = {
+    "sqlite": """
+UPDATE items SET
+  aspects = CASE WHEN id % 3 = 0
+    THEN json_array(
+      json_object('name', CASE id % 8 WHEN 0 THEN 'staff' WHEN 1 THEN 'price' WHEN 2 THEN 'food' WHEN 3 THEN 'room'
+        WHEN 4 THEN 'delivery' WHEN 5 THEN 'cleanliness' WHEN 6 THEN 'booking' ELSE 'app' END,
+        'sentiment', coalesce(sentiment, 'neutral')),
+      json_object('name', CASE id % 5 WHEN 0 THEN 'staff' WHEN 1 THEN 'price' WHEN 2 THEN 'cleanliness'
+        WHEN 3 THEN 'room' ELSE 'food' END, 'sentiment', coalesce(sentiment, 'neutral')))
+    ELSE json_array(
+      json_object('name', CASE id % 8 WHEN 0 THEN 'staff' WHEN 1 THEN 'price' WHEN 2 THEN 'food' WHEN 3 THEN 'room'
+        WHEN 4 THEN 'delivery' WHEN 5 THEN 'cleanliness' WHEN 6 THEN 'booking' ELSE 'app' END,
+        'sentiment', coalesce(sentiment, 'neutral'))) END,
+  responded_at = CASE WHEN status IN ('responded', 'resolved')
+    THEN datetime(created_at, '+' || (1 + (id * 7919) % 2880) || ' minutes') END,
+  due_at = CASE WHEN department_id IS NOT NULL THEN datetime(created_at, '+24 hours') END
+""",
+    "postgresql": """
+UPDATE items SET
+  aspects = CASE WHEN id % 3 = 0
+    THEN jsonb_build_array(
+      jsonb_build_object(
+        'name', (ARRAY['staff','price','food','room','delivery','cleanliness','booking','app'])[id % 8 + 1],
+        'sentiment', coalesce(sentiment, 'neutral')),
+      jsonb_build_object('name', (ARRAY['staff','price','cleanliness','room','food'])[id % 5 + 1],
+        'sentiment', coalesce(sentiment, 'neutral')))
+    ELSE jsonb_build_array(
+      jsonb_build_object(
+        'name', (ARRAY['staff','price','food','room','delivery','cleanliness','booking','app'])[id % 8 + 1],
+        'sentiment', coalesce(sentiment, 'neutral'))) END,
+  responded_at = CASE WHEN status IN ('responded', 'resolved')
+    THEN created_at + make_interval(mins => (1 + (id * 7919) % 2880)::int) END,
+  due_at = CASE WHEN department_id IS NOT NULL THEN created_at + interval '24 hours' END
+""",
+}
+
+
+def enrich(store: Store) -> None:
+    """Aspects, responses and deadlines, once (an item with aspects means it was done)."""
+    with store.read() as s:
+        if s.scalar(select(Item.id).where(Item.aspects.is_not(None)).limit(1)) is not None:
+            return
+    started = time.perf_counter()
+    with store.write() as s:
+        s.execute(text(ENRICH[store.dialect]))
+    print(f"enriched the items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def cases(store: Store) -> list[tuple[str, str, str]]:
+    with store.read() as s:
+        department = s.scalar(text("SELECT id FROM departments WHERE name = 'Kitchen'"))
+    month = "date_from=2025-12-02&date_to=2025-12-31"
+    return [
+        ("30 days", "admin", month),
+        ("90 days", "admin", "date_from=2025-10-03&date_to=2025-12-31"),
+        ("365 days", "admin", "date_from=2025-01-01&date_to=2025-12-31"),
+        ("3 years", "admin", "date_from=2023-01-01&date_to=2025-12-31"),
+        ("30 days, channel", "admin", month + "&channel=google"),
+        ("30 days, location", "admin", month + "&location=Leeds"),
+        ("30 days, department", "admin", month + f"&department_id={department}"),
+        ("365 days, location", "admin", "date_from=2025-01-01&date_to=2025-12-31&location=York"),
+        ("agent (2 departments), 30 days", "agent", month),
+        ("agent, 365 days", "agent", "date_from=2025-01-01&date_to=2025-12-31"),
+    ]
+
+
+def timed(client: TestClient, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"{url}: HTTP {response.status_code}: {response.text[:300]}")
+    return elapsed
+
+
+def incremental(store: Store, runs: int = 5) -> list[float]:
+    """The ``rollup`` stage after 100 new items spread over a few days (then removed again)."""
+    samples: list[float] = []
+    with store.read() as s:
+        source = s.scalar(select(Source.id).limit(1))
+    for run in range(runs):
+        base = datetime(2025, 12, 20, tzinfo=UTC)
+        with store.write() as s:
+            items = [
+                Item(
+                    source_id=source,
+                    dedup_key=f"bench-incremental:{run}:{i}",
+                    channel="google",
+                    kind="review",
+                    text="incremental",
+                    created_at=base + timedelta(hours=i),
+                    raw={},
+                    status="new",
+                    priority=0,
+                    sentiment="negative",
+                    aspects=[{"name": "staff", "sentiment": "negative"}],
+                )
+                for i in range(100)
+            ]
+            s.add_all(items)
+            s.flush()
+            ids = [item.id for item in items]
+        started = time.perf_counter()
+        rollups.refresh_rollups(store, ids)
+        samples.append((time.perf_counter() - started) * 1000)
+        with store.write() as s:
+            s.execute(text("DELETE FROM items WHERE dedup_key LIKE 'bench-incremental:%'"))
+        rollups.process_pending(store)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--rebuild", action="store_true", help="time a full roll-up rebuild even when fresh")
+    args = parser.parse_args()
+
+    url = os.environ.get("VOXPOP_DATABASE_URL", "")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if not url:
+        url = f"sqlite:///{CACHE / f'dashboard-{args.items}.db'}"
+    settings = Settings(home=CACHE, database_url=url, secret_key=SECRET)
+    build(settings, args.items)
+    store = Store(settings)
+    enrich(store)
+    with store.read() as s:
+        have_cells = s.scalar(select(func.count()).select_from(DailyCell)) or 0
+    rebuild_s = None
+    if args.rebuild or not have_cells:
+        started = time.perf_counter()
+        days = rollups.rebuild(store)
+        rebuild_s = time.perf_counter() - started
+        print(f"full roll-up rebuild: {days} days in {rebuild_s:.1f} s", file=sys.stderr)
+    else:
+        rollups.process_pending(store)
+    with store.read() as s:
+        cells = s.scalar(select(func.count()).select_from(DailyCell)) or 0
+    print(f"backend: {store.dialect}, items: {args.items:,}, roll-up cells: {cells:,}, runs per case: {args.runs}")
+
+    app = create_app(settings, store)
+    clients = {"admin": TestClient(app), "agent": TestClient(app)}
+    login(clients["admin"], "admin@bench.example")
+    login(clients["agent"], "agent@bench.example")
+    assert PASSWORD
+    results: dict[str, list[float]] = {}
+    for name, who, query in cases(store):
+        timed(clients[who], f"/dashboard?{query}")  # warm
+        results[name] = [timed(clients[who], f"/dashboard?{query}") for _ in range(args.runs)]
+    width = max(map(len, results))
+    print(f"{'case':<{width}}  {'p50 ms':>8}  {'p95 ms':>8}  {'n':>4}")
+    everything: list[float] = []
+    for name, samples in results.items():
+        everything += samples
+        print(f"{name:<{width}}  {statistics.median(samples):8.1f}  {pct(samples, 0.95):8.1f}  {len(samples):4d}")
+    overall = f"{statistics.median(everything):8.1f}  {pct(everything, 0.95):8.1f}  {len(everything):4d}"
+    print(f"{'overall':<{width}}  {overall}")
+    inc = incremental(store)
+    print(f"rollup stage after 100 new items: p50 {statistics.median(inc):.0f} ms, max {max(inc):.0f} ms")
+    print(
+        json.dumps(
+            {
+                "backend": store.dialect,
+                "items": args.items,
+                "p50_ms": round(statistics.median(everything), 1),
+                "p95_ms": round(pct(everything, 0.95), 1),
+                "rollup_100_items_ms": round(statistics.median(inc)),
+                "rebuild_s": None if rebuild_s is None else round(rebuild_s, 1),
+            }
+        )
+    )
+    for client in clients.values():
+        client.close()
+    store.dispose()
+
+
+if __name__ == "__main__":
+    main()
