@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="", description="The model name the endpoint serves, e.g. llama3.1:8b.")
     llm_api_key: SecretStr = Field(default=SecretStr(""), description="Bearer key for the endpoint, if it needs one.")
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    tone_model: bool = Field(
+        default=True, description="Let the learned tone classifier flag hostile sentences the phrase rules miss."
+    )
     business_facts: str = Field(
         default="", max_length=20_000, description="Facts AI drafts may rely on: opening hours, refund terms, contacts."
     )

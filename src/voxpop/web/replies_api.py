@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from voxpop.act.replies import llm
 from voxpop.act.replies.send import ORIGINS, ReplyInput, send_reply
 from voxpop.act.replies.send import replies_for as list_replies
-from voxpop.act.replies.service import suggestions_for
+from voxpop.act.replies.service import suggestions_for, tone_model_for
 from voxpop.act.replies.templates import TemplateInput, create_template, ensure_library, list_templates
 from voxpop.act.replies.tone import check_tone
 from voxpop.settings import Settings
@@ -102,10 +102,10 @@ class DraftOut(BaseModel):
 
 
 @router.post("/tone", response_model=ToneOut)
-def tone(body: ToneIn, caller: ApiCaller) -> ToneOut:
+def tone(body: ToneIn, caller: ApiCaller, settings: SettingsDep) -> ToneOut:
     """Check a draft's tone: flagged phrases, their category and a softer wording for each."""
     caller.require("items:read")
-    report = check_tone(body.text)
+    report = check_tone(body.text, tone_model_for(settings))
     flags = [ToneFlagOut(**f.as_dict()) for f in report.flags]
     return ToneOut(ok=report.ok, categories=report.categories(), flags=flags)
 
@@ -117,11 +117,11 @@ def replies(item_id: int, caller: ApiCaller, db: ReadDb) -> list[ReplyOut]:
 
 
 @router.post("/items/{item_id}/replies", response_model=ReplyOut, status_code=201)
-def send(item_id: int, body: ReplyIn, caller: ApiCaller, store: StoreDep) -> ReplyOut:
+def send(item_id: int, body: ReplyIn, caller: ApiCaller, store: StoreDep, settings: SettingsDep) -> ReplyOut:
     """Send a reply: 422 when the tone check flags it (unless ``send_anyway``); the item becomes responded."""
     caller.require("items:write")
     data = ReplyInput(text=body.text, send_anyway=body.send_anyway, template_id=body.template_id, origin=body.origin)
-    return ReplyOut.model_validate(send_reply(store, caller.user, item_id, data))
+    return ReplyOut.model_validate(send_reply(store, caller.user, item_id, data, model=tone_model_for(settings)))
 
 
 @router.get("/items/{item_id}/suggestions", response_model=list[SuggestionOut])

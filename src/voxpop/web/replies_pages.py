@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from voxpop.act.inbox import get_item
 from voxpop.act.replies import llm
 from voxpop.act.replies.sandbox import VARIABLES
 from voxpop.act.replies.send import ReplyInput, ToneCheckFailed, replies_for, send_reply
-from voxpop.act.replies.service import human_duration, suggestions_for
+from voxpop.act.replies.service import human_duration, suggestions_for, tone_model_for
 from voxpop.act.replies.templates import (
     PURPOSES,
     SENTIMENTS,
@@ -104,13 +105,23 @@ def suggestions(request: Request, item_id: int, user: PageUser, store: StoreDep,
     return render(request, "replies/_suggestions.html", {"suggestions": found, "item_id": item_id})
 
 
+def _check(text: str, settings: Settings) -> ToneReport:
+    """In the thread pool: the first call in a process loads the embedder and fits the tone model."""
+    return check_tone(text, tone_model_for(settings))
+
+
+def _send(store: Store, settings: Settings, user: User, item_id: int, data: ReplyInput) -> None:
+    send_reply(store, user, item_id, data, model=tone_model_for(settings))
+
+
 @router.post("/items/{item_id}/tone")
-async def tone(request: Request, item_id: int, user: PageUser, db: ReadDb) -> Response:
+async def tone(request: Request, item_id: int, user: PageUser, db: ReadDb, settings: SettingsDep) -> Response:
     """The live tone check of the draft (htmx, as the agent types)."""
     get_item(db, user, item_id)
     form = await request.form()
     text = str(form.get("text") or "")[:MAX_TONE_TEXT]
-    return render(request, "replies/_tone.html", {"report": check_tone(text) if text.strip() else None})
+    report = await run_in_threadpool(_check, text, settings) if text.strip() else None
+    return render(request, "replies/_tone.html", {"report": report})
 
 
 @router.post("/items/{item_id}/replies")
@@ -128,7 +139,7 @@ async def send(
         origin=origin,
     )
     try:
-        send_reply(store, user, item_id, data)
+        await run_in_threadpool(_send, store, settings, user, item_id, data)
     except ToneCheckFailed as exc:
         return _editor(
             request,

@@ -20,6 +20,7 @@ from voxpop.act import workflow
 from voxpop.act.inbox import get_item
 from voxpop.act.replies.posting import post_reply
 from voxpop.act.replies.tone import ToneReport, check_tone
+from voxpop.act.replies.tone_model import ToneModel
 from voxpop.errors import ValidationError
 from voxpop.store import Store
 from voxpop.store.models import Item, ItemStatus, User
@@ -68,13 +69,13 @@ def _mark_responded(session: Session, item: Item, user: User) -> None:
         item.responded_at = utcnow()
 
 
-def send_reply(store: Store, user: User, item_id: int, data: ReplyInput) -> Reply:
-    """Check, post (where a connector can) and store the reply; returns the stored reply."""
+def send_reply(store: Store, user: User, item_id: int, data: ReplyInput, *, model: ToneModel | None = None) -> Reply:
+    """Check (with the learned ``model`` too, when given), post where a connector can, and store the reply."""
     require_write(user)
     text = _clean(data)
     with store.read() as session:
         item = get_item(session, user, item_id)
-        report = check_tone(text)
+        report = check_tone(text, model)
         if not report.ok and not data.send_anyway:
             raise ToneCheckFailed(report)
         posted = post_reply(store, item, text)

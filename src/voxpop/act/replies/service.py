@@ -8,6 +8,7 @@ import numpy as np
 
 from voxpop.act.inbox import get_item
 from voxpop.act.replies.suggest import Encode, Suggestion, past_reply_suggestions, template_suggestions
+from voxpop.act.replies.tone_model import ToneModel, get_tone_model
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import User
@@ -38,6 +39,11 @@ def _encoder(settings: Settings) -> Encode:
         return get_embedder(settings).encode(texts)
 
     return encode
+
+
+def tone_model_for(settings: Settings) -> ToneModel | None:
+    """The learned tone classifier when switched on (``settings.tone_model``), else None (rules only)."""
+    return get_tone_model(_encoder(settings)) if settings.tone_model else None
 
 
 def human_duration(seconds: int | None) -> str:

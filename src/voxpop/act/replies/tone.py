@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-CATEGORIES = ("aggressive", "defensive", "blaming", "sarcastic", "dismissive", "over-promising", "shouting")
+if TYPE_CHECKING:
+    from voxpop.act.replies.tone_model import ToneModel
+
+CATEGORIES = ("aggressive", "defensive", "blaming", "sarcastic", "dismissive", "over-promising", "shouting", "hostile")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class ToneReport:
             out.append((self.text[at:], None))
         return out
 
+
+LEARNED_SUGGESTION = "rephrase it warmly: acknowledge, apologise where it is due, and offer a next step"
 
 # Shorthands for writing the patterns: YOU_ARE matches "you are", "you're", "you were", "u r"…
 YOU_ARE = r"(?:you\s+are|you'?re|you\s+were|u\s+r|ur)"
@@ -491,8 +496,12 @@ def _shouting(text: str) -> list[ToneFlag]:
     return flags
 
 
-def check_tone(text: str) -> ToneReport:
-    """Every flagged phrase in ``text``, in order, overlaps removed (the first, longest match wins)."""
+def check_tone(text: str, model: ToneModel | None = None) -> ToneReport:
+    """Every flagged phrase in ``text``, in order, overlaps removed (the first, longest match wins).
+
+    With ``model`` (:mod:`voxpop.act.replies.tone_model`), a sentence no rule flagged but the model
+    scores as hostile is flagged too, as a whole.
+    """
     normalised = text.replace("’", "'").replace("‘", "'")  # same length: offsets stay valid
     found: list[ToneFlag] = []
     for rule in RULES:
@@ -511,4 +520,10 @@ def check_tone(text: str) -> ToneReport:
         if kept and flag.start < kept[-1].end:
             continue
         kept.append(flag)
+    if model is not None and text.strip():
+        span = model.hostile_span(text)
+        if span is not None and not any(f.start < span[1] and span[0] < f.end for f in kept):
+            why = f"the reply reads as hostile to the tone model ({span[2]:.2f})"
+            kept.append(ToneFlag("hostile", text[span[0] : span[1]], span[0], span[1], LEARNED_SUGGESTION, why))
+            kept.sort(key=lambda f: f.start)
     return ToneReport(text=text, flags=kept)
