@@ -181,8 +181,8 @@ def test_a_referral_used_completes_the_ask(wired: Store, client: TestClient) -> 
     token = _token(wired)
 
     share = client.get(f"/o/{token}/share")
-    assert f"https://vox.example/r/{token}" in share.text
-    assert "Welcome" in client.get(f"/r/{token}").text
+    assert f"https://vox.example/o/{token}/ref" in share.text
+    assert "Welcome" in client.get(f"/o/{token}/ref").text
     with wired.read() as s:
         assert s.scalars(select(OutreachSend)).one().completed_at is not None
 

@@ -111,7 +111,7 @@ def share(request: Request, token: str, db: ReadDb, settings: SettingsDep) -> Re
     return _public(request, "share", link=referral_url(settings, token), business=settings.business_name)
 
 
-@router.get("/r/{token}")
+@router.get("/o/{token}/ref")
 def referral(request: Request, token: str, store: StoreDep, settings: SettingsDep) -> Response:
     with store.write() as session:
         target = use_referral(session, settings, token)

@@ -50,7 +50,7 @@ def click_url(settings: Settings, token: str) -> str:
 
 
 def referral_url(settings: Settings, token: str) -> str:
-    return f"{base(settings)}/r/{token}"
+    return f"{base(settings)}/o/{token}/ref"
 
 
 def unsubscribe_url(settings: Settings, customer_id: int) -> str:
