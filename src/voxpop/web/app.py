@@ -25,6 +25,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.pages",
     "voxpop.web.api",
     "voxpop.web.workflow_api",  # routing and the inbox workflow: PATCH items, notes, bulk, rules
+    "voxpop.web.routing_pages",  # routing rules, the item's workflow panel, bulk actions, views, mentions
     "voxpop.web.docs",
     "voxpop.web.dashboard_pages",
     "voxpop.web.replies_pages",

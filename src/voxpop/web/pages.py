@@ -21,6 +21,7 @@ from voxpop.store.models import ItemKind, ItemStatus, Source, User
 from voxpop.web.auth import PageUser, ReadDb, get_settings, get_store
 from voxpop.web.filters import form_values, parse_filters, query_string
 from voxpop.web.templating import render
+from voxpop.web.workflow_context import inbox_context, item_context, view_params
 
 router = APIRouter(include_in_schema=False)
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -46,14 +47,15 @@ def home(user: PageUser) -> Response:
 
 @router.get("/inbox")
 def inbox(request: Request, user: PageUser, db: ReadDb) -> Response:
-    params = request.query_params
+    cursor = request.query_params.get("cursor") or None
+    partial = request.headers.get("HX-Request") == "true" and request.query_params.get("partial") == "rows"
+    params = view_params(db, user, request.query_params)  # a saved view (routing/workflow) or the query
     values = form_values(params)
-    cursor = params.get("cursor") or None
-    partial = request.headers.get("HX-Request") == "true" and params.get("partial") == "rows"
+    order = params.get("order") or "date"
     error = ""
     try:
         filters = parse_filters(params, stars=True)
-        page = list_items(db, user, filters, cursor=cursor, limit=request.app.state.settings.page_size)
+        page = list_items(db, user, filters, cursor=cursor, limit=request.app.state.settings.page_size, order=order)
     except ValidationError as exc:
         error = str(exc)
         page = None
@@ -61,10 +63,14 @@ def inbox(request: Request, user: PageUser, db: ReadDb) -> Response:
         "page": page,
         "values": values,
         "error": error,
-        "next_query": query_string(values, cursor=page.next_cursor) if page and page.next_cursor else "",
+        "next_query": query_string({**values, "order": order if order != "date" else ""}, cursor=page.next_cursor)
+        if page and page.next_cursor
+        else "",
         "filtered": any(values.values()),
         "is_first_page": cursor is None,
+        "order": order,
     }
+    context.update(inbox_context(db, user, request.query_params.get("view")))
     if partial:
         return render(request, "_rows.html", context, status_code=422 if error else 200)
     context.update(_choices(db))
@@ -95,6 +101,7 @@ def item_page(
             current_aspects=current,
             corrected=set((item.analysis or {}).get("corrected", [])),
         )
+    context.update(item_context(db, user, item))  # routing and workflow panel
     return render(request, "item.html", context)
 
 
