@@ -140,6 +140,24 @@ def test_a_connector_that_can_post_does(store: Store, world: World, platform_pos
     assert reply.external_id == "r-1"
 
 
+def test_a_failing_connector_keeps_the_reply_for_posting_by_hand(store: Store, world: World) -> None:
+    def broken(store: Store, item: Item, text: str) -> PostResult:
+        raise ConnectionError("platform down")
+
+    register_poster("brokenplatform", broken)
+    try:
+        item_id = _negative(store, world.reviews, world.billing, channel="brokenplatform")
+        reply = send_reply(store, _user(store, "agent@example.com"), item_id, ReplyInput(text=POLITE))
+    finally:
+        unregister_poster("brokenplatform")
+    assert reply.delivery == "manual"
+    assert reply.posted_to == "https://maps.google.com/review/1"
+    with store.read() as s:
+        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "reply_sent"))
+        assert event is not None
+        assert "ConnectionError" in event.detail["post_error"]
+
+
 def test_template_suggestions_rank_with_reasons(store: Store, world: World) -> None:
     negative = _negative(store, world.reviews, world.billing)
     positive = add_item(

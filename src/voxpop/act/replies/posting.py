@@ -7,6 +7,8 @@ post there, in which case the agent copies the reply and opens the item on the p
 
 from __future__ import annotations
 
+import importlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +28,10 @@ class PostResult:
 
 Poster = Callable[[Store, Item, str], PostResult]
 _POSTERS: dict[str, Poster] = {}
+#: Modules whose import registers posters (the live connectors register theirs in ``replies``).
+DISCOVER = ("voxpop.ingest.live.replies",)
+_discovered = False
+log = logging.getLogger(__name__)
 
 
 def register_poster(kind_or_channel: str, poster: Poster) -> None:
@@ -37,9 +43,30 @@ def unregister_poster(kind_or_channel: str) -> None:
     _POSTERS.pop(kind_or_channel, None)
 
 
+def _discover() -> None:
+    """Import the modules that register posters (the live connectors), once."""
+    global _discovered
+    if _discovered:
+        return
+    _discovered = True
+    for name in DISCOVER:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            log.debug("no reply posters from %s", name)
+
+
 def post_reply(store: Store, item: Item, text: str) -> PostResult | None:
-    """Post ``text`` as the answer to ``item`` on its platform, or ``None`` when no connector can."""
+    """Post ``text`` as the answer to ``item`` on its platform, or ``None`` when no connector can.
+
+    A connector that fails (the platform refused, the network is down) gives ``posted=False`` with the
+    reason: the reply is still stored, for the agent to post by hand."""
+    _discover()
     poster = _POSTERS.get(item.source.kind) or _POSTERS.get(item.channel)
     if poster is None:
         return None
-    return poster(store, item, text)
+    try:
+        return poster(store, item, text)
+    except Exception as exc:  # a connector's bug or outage must not lose the agent's reply
+        log.warning("posting the reply to item %s failed: %s", item.id, type(exc).__name__)
+        return PostResult(posted=False, error=f"the platform could not take the reply ({type(exc).__name__})")
