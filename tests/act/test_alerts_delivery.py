@@ -189,3 +189,26 @@ def test_only_managers_make_rules_and_private_targets_are_refused(store: Store) 
         create_rule(s, boss, name="x", kind="rating", params={"stars": 9})
     with store.write() as s, pytest.raises(ValidationError, match="unknown alert rule kind"):
         create_rule(s, boss, name="x", kind="telepathy")
+
+
+def test_a_failing_destination_is_not_hammered_with_each_waiting_alert(store: Store, http_server: HttpSink) -> None:
+    wired = wired_store(store)
+    boss = manager(wired)
+    dest = _destination(wired, boss, "webhook", f"{http_server.url}/hook", max_per_hour=50)
+    _rule(wired, boss, "viral", {"threshold": 0.5}, [dest])
+    src = source(wired)
+    items = [add_item(wired, src, urgency=0.9, text=f"fire {n}") for n in range(4)]
+    http_server.routes[("POST", "/hook")] = Response(503, b"down")
+
+    evaluate_items(wired, items, now=NOW)
+    report = deliver_pending(wired, now=NOW)
+
+    assert report.failed == 4
+    assert len(http_server.requests) == 1  # one try, the rest wait for the retry
+    with wired.read() as s:
+        deliveries = s.scalars(select(AlertDelivery).order_by(AlertDelivery.id)).all()
+    assert [d.status for d in deliveries] == ["pending"] * 4
+    assert [d.attempts for d in deliveries] == [1, 0, 0, 0]
+    http_server.routes[("POST", "/hook")] = Response(200)
+    assert deliver_pending(wired, now=NOW + hours(1)).alerts == 4
+    assert _count(wired, AlertMessage) == 4

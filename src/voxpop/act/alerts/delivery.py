@@ -151,8 +151,16 @@ def deliver_destination(store: Store, destination: AlertDestination, now: dateti
     if len(claimed) > room:
         return _post(store, destination, claimed, now, held=True)
     report = DeliveryReport()
-    for delivery_id in claimed:
-        report.add(_post(store, destination, [delivery_id], now, held=False))
+    for position, delivery_id in enumerate(claimed):
+        outcome = _post(store, destination, [delivery_id], now, held=False)
+        report.add(outcome)
+        if outcome.failed:
+            # The destination is failing: the rest wait for the retry instead of each timing out now.
+            rest = claimed[position + 1 :]
+            if rest:
+                _release(store, rest, at=now + backoff(1), error=None, failed=False)
+                report.failed += len(rest)
+            break
     return report
 
 
