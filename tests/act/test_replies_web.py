@@ -172,3 +172,22 @@ def test_agents_cannot_edit_templates(store: Store, world: World, app_client: Te
     )
     assert refused.status_code in (403, 422)
     assert "only a manager or an admin" in refused.text
+
+
+def test_template_api(store: Store, world: World, app_client: TestClient, token_for: object) -> None:
+    manager = {"Authorization": f"Bearer {token_for('manager@example.com', 'items:read', 'items:write')}"}  # type: ignore[operator]
+    agent = {"Authorization": f"Bearer {token_for('agent@example.com', 'items:read', 'items:write')}"}  # type: ignore[operator]
+    listed = app_client.get("/api/v1/reply-templates?language=fr", headers=agent)
+    assert listed.status_code == 200
+    assert {t["language"] for t in listed.json()} == {"fr"}
+    assert any(t["name"] == "apology — general" for t in listed.json())
+    evil = {"name": "evil", "body": "{{ ''.__class__.__mro__[1].__subclasses__() }}"}
+    refused = app_client.post("/api/v1/reply-templates", json=evil, headers=manager)
+    assert refused.status_code == 422
+    assert "body: templates may not use" in refused.json()["error"]
+    good = {"name": "thanks — api", "body": "Thanks {{ first_name }}!", "sentiment": "positive", "language": "de"}
+    assert app_client.post("/api/v1/reply-templates", json=good, headers=agent).status_code == 403
+    made = app_client.post("/api/v1/reply-templates", json=good, headers=manager)
+    assert made.status_code == 201
+    assert made.json()["language"] == "de"
+    assert made.json()["is_default"] is False
