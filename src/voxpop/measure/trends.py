@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from voxpop.errors import ValidationError
 from voxpop.measure.attribution import Driver, explain
 from voxpop.measure.changes import METRICS, Change, DailySeries, detect_changes, detect_segment_changes, period_of
 from voxpop.measure.observations import Observation, load_observations
@@ -33,12 +34,6 @@ class TrendReport:
         return [d for d in change.drivers if isinstance(d, Driver) and d.dimension == dimension]
 
 
-def default_period(session: Session, viewer: User | None, today: date | None = None) -> tuple[date, date]:
-    """The last ``DEFAULT_DAYS`` days up to today."""
-    end = today or date.today()
-    return end - timedelta(days=DEFAULT_DAYS - 1), end
-
-
 def trend_report(
     session: Session,
     viewer: User | None,
@@ -52,8 +47,6 @@ def trend_report(
 ) -> TrendReport:
     """The metric over ``[start, end]`` (default: the whole span of the items the viewer sees, at most the
     last ``DEFAULT_DAYS`` days), its significant changes with their drivers, and each segment's changes."""
-    from voxpop.errors import ValidationError
-
     if metric not in METRICS:
         raise ValidationError(f"unknown metric '{metric}' (choose from {', '.join(METRICS)})")
     rows: list[Observation] = load_observations(

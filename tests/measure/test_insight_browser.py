@@ -1,0 +1,138 @@
+"""The trend chart and the journey map render in headless Chromium under the strict CSP."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import ConsoleMessage, expect, sync_playwright
+
+from tests.measure.hotels import LONG_BEACH, complaints, dated_series, inject, read_reviews
+from tests.measure.insight_store import make_source, store_rows
+from tests.web.conftest import PASSWORD, World, world  # noqa: F401
+from voxpop.settings import Settings
+from voxpop.store import Store
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(settings: Settings, store: Store, world: World, tmp_path: Path) -> Iterator[str]:  # noqa: F811
+    port = _free_port()
+    env = {
+        **os.environ,
+        "VOXPOP_HOME": str(settings.home),
+        "VOXPOP_DATABASE_URL": settings.database_url,
+        "VOXPOP_SECRET_KEY": settings.secret_key.get_secret_value(),
+    }
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voxpop", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(900):
+            try:
+                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("voxpop serve did not start: " + (tmp_path / "server.log").read_text())
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.mark.browser
+def test_trend_chart_and_journey_map_render(
+    server: str,
+    store: Store,
+    shared_data: Path,
+    tmp_path: Path,
+) -> None:
+    reviews = read_reviews(shared_data)
+    rows = inject(
+        dated_series(reviews, date(2015, 9, 1), date(2016, 6, 30)),
+        complaints(reviews, "cleanliness"),
+        hotel=LONG_BEACH,
+        start=date(2016, 2, 1),
+        days=29,
+        count=25,
+        rng=random.Random(1),
+    )
+    store_rows(store, rows, make_source(store, "Hotel reviews"))
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1360, "height": 900})
+        page.set_default_timeout(90_000)
+        page.on("console", on_console)
+        try:
+            page.goto(f"{server}/trends?date_from=2015-09-01&date_to=2016-06-30")
+            page.fill("input[name=email]", "manager@example.com")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/trends?**")
+            chart = page.locator("svg[data-chart=trend]")
+            expect(chart).to_be_visible()
+            box = chart.bounding_box()
+            assert box is not None
+            assert box["width"] > 600
+            assert box["height"] > 100
+            line = page.locator("svg[data-chart=trend] path.line")
+            line_box = line.bounding_box()
+            assert line_box is not None
+            assert line_box["width"] > 500  # the line spans the period
+            assert page.locator("svg[data-chart=trend] line.marker-up").count() >= 1
+            page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
+
+            page.goto(f"{server}/journey")
+            journey = page.locator("svg[data-chart=journey]")
+            expect(journey).to_be_visible()
+            assert page.locator("svg[data-chart=journey] a.stage rect").count() == 6
+            assert page.locator("svg[data-chart=journey] a.touchpoint rect").count() >= 10
+            touchpoint = page.locator("svg[data-chart=journey] a.touchpoint", has_text="cleanliness and comfort")
+            tp_box = touchpoint.locator("rect").bounding_box()
+            assert tp_box is not None
+            assert tp_box["width"] > 50
+            # The friction colour is painted: the cleanliness box is not the grey of "nothing said".
+            assert touchpoint.locator("rect").get_attribute("fill") != "#e9ecef"
+            page.screenshot(path=str(tmp_path / "journey.png"), full_page=True)
+            touchpoint.click()
+            page.wait_for_url("**/inbox?**")
+            assert "sentiment=negative" in page.url
+            if os.environ.get("VOXPOP_TEST_SCREENSHOT_DIR"):
+                target = Path(os.environ["VOXPOP_TEST_SCREENSHOT_DIR"])
+                page.goto(f"{server}/journey")
+                page.screenshot(path=str(target / "journey.png"), full_page=True)
+                page.goto(f"{server}/trends?date_from=2015-09-01&date_to=2016-06-30")
+                page.screenshot(path=str(target / "trends.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not [p for p in problems if "Content Security Policy" in p], problems
