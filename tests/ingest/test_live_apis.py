@@ -336,3 +336,30 @@ def test_trustpilot_failures(
     for secret in (*TP_CREDS.values(), "at-1"):
         assert secret not in caplog.text
         assert secret not in outcome.message
+
+
+def test_replies_send_hook_posts_through_the_connector(local_store: Store, http_server: HttpSink) -> None:
+    """The replies area's ``post_reply`` hook reaches the platform for live sources that can post."""
+    from voxpop.act.replies import posting
+    from voxpop.ingest.live.replies import register_reply_posters
+
+    register_reply_posters()  # done on import by the web app's sources router
+    http_server.routes[("POST", TP_REFRESH)] = Response(200, {"access_token": "at-r", "expires_in": 359999})
+    http_server.routes[("GET", TP_REVIEWS)] = Response(200, payload("trustpilot_reviews.json"))
+    review = "5e3de1b45fb06f0001790b51"
+    http_server.routes[("POST", f"/v1/private/reviews/{review}/reply")] = Response(201, b"")
+    source_id = _trustpilot(local_store, http_server)
+    assert poll_source(local_store, source_id).ok
+    with local_store.read() as session:
+        item = session.scalars(select(Item).where(Item.external_id == review)).one()
+    result = posting.post_reply(local_store, item, "Sorry, Maria.")
+    assert result is not None
+    assert result.posted is True
+    assert result.external_id == review
+    assert http_server.requests[-1].json()["message"] == "Sorry, Maria."
+
+    http_server.routes[("POST", f"/v1/private/reviews/{review}/reply")] = Response(403, {"message": "not allowed"})
+    refused = posting.post_reply(local_store, item, "Again")
+    assert refused is not None
+    assert refused.posted is False
+    assert "HTTP 403" in (refused.error or "")

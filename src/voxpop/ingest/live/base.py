@@ -82,7 +82,7 @@ class ReplyPosted:
 
 
 class LiveConnector:
-    """Base of the built-in live connectors (plug-ins may subclass it or just match its shape)."""
+    """Base of every live connector — voxpop's own and plug-ins alike (the scheduler relies on its methods)."""
 
     kind: ClassVar[Literal["live"]] = "live"
     name: ClassVar[str]
