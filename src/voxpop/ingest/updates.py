@@ -22,7 +22,7 @@ from sqlalchemy import Table, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from voxpop.ingest.bulk import insert_rows_keyed
+from voxpop.ingest.bulk import insert_rows, insert_rows_keyed
 from voxpop.store.models import Item
 from voxpop.store.models.history import ItemKey, ItemRevision
 from voxpop.store.models.replies import Reply
@@ -41,66 +41,64 @@ class Stored:
 
 
 def store_rows(session: Session, rows: Sequence[dict[str, Any]]) -> Stored:
-    """Add the new rows, update the known ones that changed; inside the caller's transaction."""
+    """Add the new rows, update the known ones that changed; inside the caller's transaction.
+
+    The common case — a batch of new rows without platform keys — is one bulk insert and nothing else.
+    """
     result = Stored()
     if not rows:
         return result
     keyed = {row["platform_key"] for row in rows if row.get("platform_key")}
     known: dict[str, tuple[int, datetime | None]] = {}
     if keyed:
-        found = session.execute(
-            select(ItemKey.platform_key, ItemKey.item_id, ItemKey.edited_at).where(ItemKey.platform_key.in_(keyed))
-        )
-        known = {key: (item_id, edited) for key, item_id, edited in found}
-    fresh: list[dict[str, Any]] = []
-    position: dict[int, int] = {}
-    again: list[tuple[int, dict[str, Any]]] = []  # (position, row): items stored already or earlier in the batch
-    seen: set[str] = set()
-    places: set[tuple[int, str]] = set()
-    for index, row in enumerate(rows):
-        key = row.get("platform_key")
-        where = _where(row)
-        if (key and (key in known or key in seen)) or where in places:
-            if key or not row["dedup_key"].startswith("sha:"):  # a content-keyed row has no other version
-                again.append((index, row))
-        else:
-            position[len(fresh)] = index
-            fresh.append(row)
-            places.add(where)
-            if key:
-                seen.add(key)
-    inserted = insert_rows_keyed(session, fresh)
-    by_key = {(source_id, dedup): item_id for item_id, source_id, dedup in inserted}
-    new_keys = [
-        (row["platform_key"], by_key[(row["source_id"], row["dedup_key"])], row.get("edited_at"))
-        for row in fresh
-        if row.get("platform_key") and (row["source_id"], row["dedup_key"]) in by_key
+        known = {key: (item_id, edited) for key, item_id, edited in session.execute(_key_rows(sorted(keyed)))}
+    positions = [n for n, row in enumerate(rows) if row.get("platform_key") not in known] if known else None
+    fresh = rows if positions is None else [rows[n] for n in positions]
+    if not keyed:
+        ids = insert_rows(session, fresh)
+        if len(ids) == len(fresh):
+            result.added = ids
+            return result
+        inserted = _keys_of(session, ids)
+    else:
+        inserted = insert_rows_keyed(session, fresh)
+    # Each inserted (source, dedup key) belongs to its first row in the batch; later rows with the same
+    # key, and rows whose key was already stored, are items seen before.
+    by_where = {(source_id, dedup): item_id for item_id, source_id, dedup in inserted}
+    again: list[tuple[int, dict[str, Any]]] = [
+        (n, row) for n, row in enumerate(rows) if row.get("platform_key") in known
     ]
-    lost = _claim_keys(session, new_keys)
-    known.update({key: (item_id, edited) for key, item_id, edited in new_keys if item_id not in lost})
-    added = {item_id for item_id, _, _ in inserted} - lost
-    if lost:  # another writer stored the same platform id at the same moment: theirs stays
-        session.execute(delete(Item).where(Item.id.in_(lost)))
-        known.update(
-            {key: (item_id, edited) for key, item_id, edited in session.execute(_key_rows([k for k, _, _ in new_keys]))}
-        )
-    taken = {(row["source_id"], row["dedup_key"]) for row in fresh} - {
-        k for k, item_id in by_key.items() if item_id not in lost
-    }
-    again += [
-        (position[n], row)
-        for n, row in enumerate(fresh)
-        if _where(row) in taken and (row.get("platform_key") or not row["dedup_key"].startswith("sha:"))
-    ]
-    again.sort(key=lambda pair: pair[0])  # in file order, so the last copy of an item is the one kept
-    result.added = sorted(added)
-    _import_replies(
-        session, [row for row in fresh if row["reply_text"] and by_key.get(_where(row)) in added], by_key, fresh=True
+    new: list[tuple[int, dict[str, Any], int]] = []
+    for n, row in zip(positions if positions is not None else range(len(rows)), fresh, strict=True):
+        item_id = by_where.pop(_where(row), None)
+        if item_id is not None:
+            new.append((n, row, item_id))
+        elif row.get("platform_key") or not row["dedup_key"].startswith("sha:"):  # content-keyed: no versions
+            again.append((n, row))
+    lost = _claim_keys(
+        session, [(row["platform_key"], i, row["edited_at"]) for _, row, i in new if row.get("platform_key")]
     )
+    if lost:  # the same platform id twice in this batch, or another writer stored it at the same moment
+        session.execute(delete(Item).where(Item.id.in_(lost)))
+        again += [(n, row) for n, row, i in new if i in lost]
+        new = [(n, row, i) for n, row, i in new if i not in lost]
+    if keyed:
+        known = {key: (item_id, edited) for key, item_id, edited in session.execute(_key_rows(sorted(keyed)))}
+    added = {i for _, _, i in new}
+    result.added = sorted(added)
+    replied = [(row, i) for _, row, i in new if row["reply_text"]]
+    _import_replies(session, [row for row, _ in replied], {_where(row): i for row, i in replied}, fresh=True)
     if again:
+        again.sort(key=lambda pair: pair[0])  # in file order, so the last copy of an item is the one kept
         result.updated = _update_known(session, [row for _, row in again], known, added)
     result.duplicates = len(rows) - len(result.added) - len(result.updated)
     return result
+
+
+def _keys_of(session: Session, ids: list[int]) -> list[tuple[int, int, str]]:
+    """(id, source_id, dedup_key) of the items just inserted."""
+    found = session.execute(select(Item.id, Item.source_id, Item.dedup_key).where(Item.id.in_(ids)))
+    return sorted((int(i), int(s), str(d)) for i, s, d in found)
 
 
 def _where(row: dict[str, Any]) -> tuple[int, str]:
