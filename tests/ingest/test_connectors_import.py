@@ -135,3 +135,34 @@ def test_a_truncated_export_is_refused_with_its_name(store: Store, tmp_path: Pat
     with gzip.open(gz, "wb") as out, (FIXTURES / "trustpilot" / "reviews.json").open("rb") as src:
         shutil.copyfileobj(src, out)
     assert import_file(store, gz).format == "trustpilot"
+
+
+def test_a_binary_file_named_like_an_export_is_refused(store: Store, tmp_path: Path) -> None:
+    fake = tmp_path / "reviews.json"
+    fake.write_bytes(b"\x00\x01\x02PNG\x89" * 200)
+    with pytest.raises(IngestError, match=r"reviews\.json: is a binary file"):
+        import_file(store, fake)
+    assert _count(store, Item) == 0
+
+
+def test_hostile_values_are_rejected_or_kept_as_plain_text(store: Store, tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "google_business" / "reviews.json").read_text())
+    data["reviews"][0]["comment"] = "<script>alert('x')</script> {{ 7*7 }} nice"
+    data["reviews"][1]["comment"] = "zero\u0000byte"
+    path = tmp_path / "reviews.json"
+    path.write_text(json.dumps(data))
+    summary = import_file(store, path)
+    assert (summary.added, summary.rejected) == (1, 1)
+    assert summary.errors[0].endswith("row 2, field 'text': contains a NUL character (binary data?)")
+    with store.read() as session:
+        assert session.scalars(select(Item.text)).one() == "<script>alert('x')</script> {{ 7*7 }} nice"
+
+
+def test_a_survey_score_off_its_scale_names_the_column(store: Store, tmp_path: Path) -> None:
+    lines = (FIXTURES / "qualtrics" / "qualtrics_export.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[3] = lines[3].replace(",9,3,", ",11,3,")
+    path = tmp_path / "qualtrics_export.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = import_file(store, path)
+    assert (summary.format, summary.added, summary.rejected) == ("qualtrics", 1, 1)
+    assert summary.errors[0].endswith("row 1, field 'Q1': 11 is not a 0–10 score")
