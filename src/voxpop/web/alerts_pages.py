@@ -47,7 +47,13 @@ def _ids(form: FormData) -> list[int]:
 
 
 def _page(
-    request: Request, db: Any, *, error: str = "", values: dict[str, Any] | None = None, status: int = 200
+    request: Request,
+    db: Any,
+    *,
+    error: str = "",
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+    secret: str | None = None,
 ) -> Response:
     context = {
         "active": "alerts",
@@ -58,8 +64,12 @@ def _page(
         "param_names": PARAM_NAMES,
         "error": error,
         "values": values or {},
+        "secret": secret,
     }
-    return render(request, "alerts.html", context, status_code=status)
+    response = render(request, "alerts.html", context, status_code=status)
+    if secret:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/alerts")
@@ -138,7 +148,7 @@ async def destination_create(
         if not limit.isdigit():
             raise ValidationError("max_per_hour must be a whole number")
         with store.write() as session:
-            create_destination(
+            destination = create_destination(
                 session,
                 user,
                 settings,
@@ -148,8 +158,11 @@ async def destination_create(
                 max_per_hour=int(limit),
                 secret=str(form.get("secret") or ""),
             )
+            secret = destination.secret
     except VoxpopError as exc:
         return _page(request, db, error=str(exc), values=dict(form.items()), status=422)
+    if secret:  # shown once, so the receiver can verify the signatures
+        return _page(request, db, secret=secret)
     return RedirectResponse("/alerts?saved=1", status_code=303)
 
 
