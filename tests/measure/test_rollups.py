@@ -303,3 +303,43 @@ def test_agents_see_their_departments_numbers_only(store: Store) -> None:
         assert summary(s, None, JAN).volume == 4
         assert set(breakdown(s, viewer, JAN, "department")) == {billing}
         assert summary(s, None, Slice(JAN.date_from, JAN.date_to, department_id=0)).volume == 1
+
+
+def test_whole_months_read_from_month_cells_equal_the_days(store: Store) -> None:
+    rng = random.Random(11)
+    source = _source(store)
+    start = datetime(2025, 3, 25, tzinfo=UTC)
+    created: list[tuple[datetime, int | None]] = []
+    with store.write() as s:
+        for i in range(300):
+            when = start + timedelta(hours=rng.randrange(24 * 100))
+            minutes = rng.randrange(1, 500) if rng.random() < 0.5 else None
+            s.add(
+                _item(
+                    source,
+                    i,
+                    created_at=when,
+                    responded_at=when + timedelta(minutes=minutes) if minutes else None,
+                    sentiment=rng.choice(["positive", "negative"]),
+                    location=rng.choice(["Leeds", "York"]),
+                )
+            )
+            created.append((when, minutes))
+    rollups.process_pending(store, now=NOW)
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(DailyCell).where(DailyCell.dimension == "m:all")) > 0
+        for first, last in (
+            (date(2025, 4, 10), date(2025, 6, 20)),
+            (date(2025, 4, 1), date(2025, 5, 31)),
+            (date(2025, 4, 3), date(2025, 4, 29)),
+            (date(2025, 3, 31), date(2025, 6, 1)),
+        ):
+            inside = [(w, m) for w, m in created if first <= w.date() <= last]
+            got = summary(s, None, Slice(first, last))
+            assert got.volume == len(inside)
+            answered = sorted(m for _, m in inside if m is not None)
+            middle = len(answered) // 2
+            expected = answered[middle] if len(answered) % 2 else (answered[middle - 1] + answered[middle]) / 2
+            assert got.median_response_minutes == expected
+            by_location = breakdown(s, None, Slice(first, last), "location")
+            assert sum(m.volume for m in by_location.values()) == len(inside)

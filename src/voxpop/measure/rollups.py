@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 #: The dimensions a cell can be about, besides channel and department (which every cell carries).
 DIMENSIONS = ("all", "source", "location", "kind", "product", "segment", "aspect", "aspect_location")
+#: Month cells: the same counts summed over a calendar month, under dimension ``"m:" + dimension`` and
+#: ``day`` = the month's first day, so a year is read as 12 rows per key instead of 365.
+MONTHLY = "m:"
+MONTH_DIMENSIONS = tuple(MONTHLY + d for d in DIMENSIONS)
 #: Separates the aspect from the location in an ``aspect_location`` value.
 PAIR = "\x1f"
 ANSWERABLE_KINDS = frozenset({"review", "mention", "ticket", "feedback"})
@@ -240,6 +244,53 @@ QUEUE_ALL_DAYS = {
 }
 
 
+def month_bounds(day: date) -> tuple[date, date]:
+    """The first and last day of the day's month."""
+    first = day.replace(day=1)
+    return first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def recompute_month(session: Session, month: date) -> None:
+    """Replace a month's cells with the sum of its day cells (SQL sums; histograms merged here)."""
+    first, last = month_bounds(month)
+    session.execute(delete(DailyCell).where(DailyCell.dimension.in_(MONTH_DIMENSIONS), DailyCell.day == first))
+    key = (DailyCell.dimension, DailyCell.department_id, DailyCell.channel, DailyCell.value)
+    where = (DailyCell.dimension.in_(DIMENSIONS), DailyCell.day >= first, DailyCell.day <= last)
+    sums = [func.sum(getattr(DailyCell, name)).label(name) for name in COUNTERS]
+    histograms: dict[tuple[Any, ...], dict[str, int]] = {}
+    for row in session.execute(select(*key, DailyCell.response_minutes).where(*where, DailyCell.responded > 0)):
+        merged = histograms.setdefault(tuple(row[:4]), {})
+        for minutes, count in row[4].items():
+            merged[minutes] = merged.get(minutes, 0) + int(count)
+    rows = [
+        {
+            "dimension": MONTHLY + row[0],
+            "day": first,
+            "department_id": row[1],
+            "channel": row[2],
+            "value": row[3],
+            **{name: getattr(row, name) for name in COUNTERS},
+            "response_minutes": histograms.get(tuple(row[:4]), {}),
+        }
+        for row in session.execute(select(*key, *sums).where(*where).group_by(*key))
+    ]
+    if rows:
+        session.execute(insert(DailyCell), rows)
+
+
+def _recompute_days(session: Session, days: Iterable[date], now: datetime) -> int:
+    """Recompute the days, then each of their months once (in the caller's transaction)."""
+    months: set[date] = set()
+    count = 0
+    for day in days:
+        recompute_day(session, day, now)
+        months.add(day.replace(day=1))
+        count += 1
+    for month in sorted(months):
+        recompute_month(session, month)
+    return count
+
+
 def _lock(session: Session) -> None:
     """On PostgreSQL, one roll-up writer at a time (SQLite's write lock already serialises them)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -257,9 +308,7 @@ def process_pending(store: Store, *, now: datetime | None = None) -> int:
     with store.write() as session:
         _lock(session)
         due = list(session.scalars(select(RollupDay.day).where(RollupDay.next_due_at <= now)))
-        for day in due:
-            recompute_day(session, day, now)
-        done += len(due)
+        done += _recompute_days(session, due, now)
     while True:
         with store.write() as session:
             _lock(session)
@@ -275,10 +324,8 @@ def process_pending(store: Store, *, now: datetime | None = None) -> int:
                     .limit(DAYS_PER_TRANSACTION)
                 )
             )
-            for day in days:
-                recompute_day(session, day, now)
+            done += _recompute_days(session, days, now)
             session.execute(delete(DirtyDay).where(DirtyDay.id <= top, DirtyDay.day.in_(days)))
-            done += len(days)
 
 
 def mark_items(session: Session, ids: Iterable[int]) -> int:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from voxpop.errors import ValidationError
 from voxpop.measure.metrics import COUNTERS, Metrics, Totals
-from voxpop.measure.rollups import PAIR
+from voxpop.measure.rollups import MONTHLY, PAIR, month_bounds
 from voxpop.store.models import User
 from voxpop.store.models.measure import DailyCell
 
@@ -101,11 +101,14 @@ def _scope(viewer: User | None) -> ColumnElement[bool] | None:
     return DailyCell.department_id.in_(ids) if ids else false()
 
 
-def _where(viewer: User | None, s: Slice, dimension: str, value: str | None) -> list[ColumnElement[bool]]:
+def _where(
+    viewer: User | None, s: Slice, dimension: str, value: str | None, days: tuple[date, date] | None = None
+) -> list[ColumnElement[bool]]:
+    first, last = days or (s.date_from, s.date_to)
     where: list[ColumnElement[bool]] = [
         DailyCell.dimension == dimension,
-        DailyCell.day >= s.date_from,
-        DailyCell.day <= s.date_to,
+        DailyCell.day >= first,
+        DailyCell.day <= last,
     ]
     if value is not None:
         where.append(DailyCell.value == value)
@@ -119,6 +122,24 @@ def _where(viewer: User | None, s: Slice, dimension: str, value: str | None) -> 
     return where
 
 
+def _parts(s: Slice) -> list[tuple[str, tuple[date, date]]]:
+    """The period as (cell prefix, day range) parts: whole calendar months from the month cells, the
+    days before and after them from the day cells."""
+    first_month = s.date_from if s.date_from.day == 1 else month_bounds(s.date_from)[1] + timedelta(days=1)
+    last_month = month_bounds(s.date_to)[0]
+    if month_bounds(s.date_to)[1] != s.date_to:
+        last_month = month_bounds(last_month - timedelta(days=1))[0]
+    if first_month > s.date_to or last_month < first_month:
+        return [("", (s.date_from, s.date_to))]
+    parts: list[tuple[str, tuple[date, date]]] = [(MONTHLY, (first_month, last_month))]
+    if s.date_from < first_month:
+        parts.append(("", (s.date_from, first_month - timedelta(days=1))))
+    end_of_months = month_bounds(last_month)[1]
+    if end_of_months < s.date_to:
+        parts.append(("", (end_of_months + timedelta(days=1), s.date_to)))
+    return parts
+
+
 def _sums(*group: Any) -> list[Any]:
     return [*group, *(func.coalesce(func.sum(getattr(DailyCell, name)), 0).label(name) for name in COUNTERS)]
 
@@ -128,30 +149,46 @@ def _totals(row: Any) -> Totals:
 
 
 def _grouped(
-    session: Session, where: list[ColumnElement[bool]], group: Sequence[Any], *, medians: bool
+    session: Session,
+    viewer: User | None,
+    s: Slice,
+    dimension: str,
+    value: str | None,
+    group: Sequence[Any],
+    *,
+    medians: bool,
 ) -> dict[tuple[Any, ...], Totals]:
-    """SUM the counters per group; merge the response-time histograms in Python when asked."""
-    query: Select[Any] = select(*_sums(*group)).where(*where)
-    if group:
-        query = query.group_by(*group)
+    """SUM the counters per group over the slice (whole months from the month cells unless the group
+    is by day); merge the response-time histograms in Python when asked."""
+    by_day = any(column is DailyCell.day for column in group)
+    parts = [("", (s.date_from, s.date_to))] if by_day else _parts(s)
     found: dict[tuple[Any, ...], Totals] = {}
-    for row in session.execute(query):
-        key = tuple(row[: len(group)])
-        found[key] = _totals(row)
-    if medians:
-        histograms = select(*group, DailyCell.response_minutes).where(*where, DailyCell.responded > 0)
-        for row in session.execute(histograms):
+    for prefix, days in parts:
+        where = _where(viewer, s, prefix + dimension, value, days)
+        query: Select[Any] = select(*_sums(*group)).where(*where)
+        if group:
+            query = query.group_by(*group)
+        for row in session.execute(query):
             key = tuple(row[: len(group)])
-            hist = found[key].response_minutes = found[key].response_minutes or {}
-            for minutes, count in row[-1].items():
-                hist[int(minutes)] = hist.get(int(minutes), 0) + int(count)
+            total = _totals(row)
+            if key in found:
+                found[key].add(total)
+            else:
+                found[key] = total
+        if medians:
+            histograms = select(*group, DailyCell.response_minutes).where(*where, DailyCell.responded > 0)
+            for row in session.execute(histograms):
+                key = tuple(row[: len(group)])
+                hist = found[key].response_minutes = found[key].response_minutes or {}
+                for minutes, count in row[-1].items():
+                    hist[int(minutes)] = hist.get(int(minutes), 0) + int(count)
     return found
 
 
 def summary(session: Session, viewer: User | None, s: Slice, *, min_n: int = 10, medians: bool = True) -> Metrics:
     """The metrics of the whole slice."""
     dimension, value = s.base()
-    found = _grouped(session, _where(viewer, s, dimension, value), (), medians=medians)
+    found = _grouped(session, viewer, s, dimension, value, (), medians=medians)
     return Metrics(found.get((), Totals()), min_n)
 
 
@@ -192,7 +229,7 @@ def breakdown(
     """The slice's metrics per value of ``by`` (department ids are ints, 0 = no department; for
     ``aspect_location`` the keys are ``(aspect, location)`` pairs). Largest volume first."""
     dimension, value, column, how = _split(s, by)
-    found = _grouped(session, _where(viewer, s, dimension, value), (column,), medians=medians)
+    found = _grouped(session, viewer, s, dimension, value, (column,), medians=medians)
     result: dict[Any, Metrics] = {}
     for (raw,), totals in sorted(found.items(), key=lambda kv: -kv[1].volume):
         if by == "aspect_location" and not isinstance(how, tuple):
@@ -238,7 +275,7 @@ def series(
     """The slice's metrics per day, week or month, empty periods included."""
     step = _check_grain(grain)
     dimension, value = s.base()
-    found = _grouped(session, _where(viewer, s, dimension, value), (DailyCell.day,), medians=medians)
+    found = _grouped(session, viewer, s, dimension, value, (DailyCell.day,), medians=medians)
     merged: dict[date, Totals] = {start: Totals() for start in buckets(s, step)}
     for (day,), totals in found.items():
         merged[bucket(day, step)].add(totals)
@@ -259,8 +296,7 @@ def series_by(
     """A series per value of ``by`` (only ``values`` when given), each with every period of the slice."""
     step = _check_grain(grain)
     dimension, value, column, how = _split(s, by)
-    where = _where(viewer, s, dimension, value)
-    found = _grouped(session, where, (column, DailyCell.day), medians=medians)
+    found = _grouped(session, viewer, s, dimension, value, (column, DailyCell.day), medians=medians)
     starts = buckets(s, step)
     result: dict[Any, dict[date, Totals]] = {}
     for (raw, day), totals in found.items():
