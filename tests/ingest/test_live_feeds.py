@@ -191,3 +191,49 @@ def test_unknown_config_and_missing_fields(store: Store, settings: Settings) -> 
         add_source(session, settings, name="x", kind="reddit_search", config={"query": "a", "evil": "1"})
     with store.write() as session, pytest.raises(ValidationError, match="not a live source kind"):
         add_source(session, settings, name="x", kind="nope", config={})
+
+
+def test_reddit_app_only_oauth(local_store: Store, http_server: HttpSink) -> None:
+    """With a registered app's id and secret: a client-credentials token, then oauth.reddit.com."""
+    import base64
+    from urllib.parse import parse_qs
+
+    http_server.routes[("POST", "/api/v1/access_token")] = Response(
+        200, {"access_token": "app-token-1", "token_type": "bearer", "expires_in": 86400, "scope": "*"}
+    )
+
+    def search(request: Request) -> Response:
+        if request.headers.get("Authorization") != "bearer app-token-1":
+            return Response(401, {"message": "Unauthorized", "error": 401})
+        return Response(200, payload("reddit_search.json"))
+
+    http_server.routes[("GET", "/search.json")] = search
+    config = {
+        "query": "acme",
+        "oauth_base": http_server.url,
+        "token_url": f"{http_server.url}/api/v1/access_token",
+    }
+    source_id = make_source(
+        local_store, "reddit_search", config, {"client_id": "app-id-123", "client_secret": "app-secret-4567"}
+    )
+    outcome = poll_source(local_store, source_id)
+    assert outcome.ok, outcome.message
+    assert len(outcome.added_ids) == 2
+    token_request = http_server.requests[0]
+    assert (
+        base64.b64decode(token_request.headers["Authorization"].removeprefix("Basic ")) == b"app-id-123:app-secret-4567"
+    )
+    assert parse_qs(token_request.body.decode()) == {"grant_type": ["client_credentials"]}
+    assert http_server.requests[1].headers["User-Agent"].startswith("voxpop/")
+    # The token is kept (sealed) and reused.
+    http_server.requests.clear()
+    assert poll_source(local_store, source_id).ok
+    assert [r.path.split("?")[0] for r in http_server.requests] == ["/search.json"]
+    # A refused app: clear error, nothing stored, unhealthy.
+    http_server.routes[("POST", "/api/v1/access_token")] = Response(401, {"error": "invalid_client"})
+    http_server.routes[("GET", "/search.json")] = Response(401, {"error": 401})
+    failed = poll_source(local_store, source_id)
+    assert not failed.ok
+    assert "check the client id and secret" in failed.message
+    _, state, _ = state_of(local_store, source_id)
+    assert not state.healthy
