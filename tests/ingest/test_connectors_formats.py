@@ -405,6 +405,23 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
             )
         ],  # the second response holds only a multiple-choice answer: nothing to store
     ),
+    "surveymonkey/responses_bulk.json": (
+        "surveymonkey",
+        [
+            review(
+                kind="survey",
+                text="The checkout kept timing out.\nFaster support, please.",
+                created_at=utc(2024, 9, 30, 12, 1, 16),  # 14:01:16+02:00
+                edited_at=utc(2024, 9, 30, 12, 5, 0),
+                external_id="5007154325",
+                platform_key="surveymonkey:5007154325",
+                channel="survey",
+                url="https://www.surveymonkey.com/analyze/browse/x?respondent_id=5007154325",
+                author_name="Sam Lee",
+                author_email="sam.lee@example.org",
+            )
+        ],  # the partial response holds only a choice: nothing to store
+    ),
     "qualtrics/qualtrics_export.csv": (
         "qualtrics",
         [
