@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from voxpop.ingest.bulk import insert_rows, insert_rows_keyed
+from voxpop.store.erasure import ERASED
 from voxpop.store.models import Item
 from voxpop.store.models.history import ItemKey, ItemRevision
 from voxpop.store.models.replies import Reply
@@ -161,8 +162,8 @@ def _update_known(
     replies: list[tuple[int, dict[str, Any]]] = []
     for item_id, row in targets.items():
         old = stored.get(item_id)
-        if old is None:
-            continue
+        if old is None or old.text == ERASED:
+            continue  # gone, or erased at the customer's request: an old export must not bring it back
         last_edit = edited.get(row.get("platform_key") or "")
         incoming_edit = row.get("edited_at")
         if last_edit is not None and incoming_edit is not None and incoming_edit < last_edit:
