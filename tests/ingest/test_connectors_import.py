@@ -166,3 +166,11 @@ def test_a_survey_score_off_its_scale_names_the_column(store: Store, tmp_path: P
     summary = import_file(store, path)
     assert (summary.format, summary.added, summary.rejected) == ("qualtrics", 1, 1)
     assert summary.errors[0].endswith("row 1, field 'Q1': 11 is not a 0–10 score")
+
+
+def test_a_platform_import_reports_its_progress(store: Store) -> None:
+    path = FIXTURES / "google_business" / "reviews.json"
+    seen: list[tuple[int, int]] = []
+    import_file(store, path, on_progress=lambda done, total: seen.append((done, total)))
+    assert seen
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)

@@ -23,6 +23,7 @@ from typing import IO, Any, cast
 from sqlalchemy import update
 
 from voxpop.errors import IngestError, ValidationError
+from voxpop.ingest.connectors.base import bytes_read
 from voxpop.ingest.connectors.detect import detect_format, format_named
 from voxpop.ingest.connectors.registry import FileFormat, RowError
 from voxpop.ingest.mapping import RowMapper, resolve_mapping
@@ -159,7 +160,17 @@ def _import_platform(
     if options.channel:
         records = (_with_channel(r, options.channel) for r in records)
     with _Importer(
-        store, None, source, None, summary, options.rejects, on_added, on_progress, on_updated, records=records
+        store,
+        None,
+        source,
+        None,
+        summary,
+        options.rejects,
+        on_added,
+        on_progress,
+        on_updated,
+        records=records,
+        path=path,
     ) as importer:
         importer.run(store.settings.ingest_batch_size)
     return summary
@@ -187,8 +198,10 @@ class _Importer:
         on_updated: OnAdded | None = None,
         *,
         records: Iterator[ItemRecord | RowError] | None = None,
+        path: Path | None = None,
     ) -> None:
         self.store = store
+        self.path = path
         self.records = records
         self._number = 0
         self.on_updated = on_updated
@@ -272,6 +285,10 @@ class _Importer:
             self.on_updated(stored.updated)
         if self.on_progress is not None and self.data is not None:
             self.on_progress(self.data.bytes_read, self.data.size)
+        elif self.on_progress is not None and self.path is not None:
+            position = bytes_read(self.path)
+            if position is not None:
+                self.on_progress(position, self.path.stat().st_size)
 
     def _prepare(self, row: Row | ItemRecord | RowError, now: datetime) -> dict[str, Any] | None:
         if not isinstance(row, Row):

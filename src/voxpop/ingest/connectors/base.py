@@ -40,14 +40,33 @@ class MappingError(ValueError):
         super().__init__(f"{field}: {reason}")
 
 
+# The file on disk each path is being read from, so an importer can show how far it got.
+_reading: dict[Path, IO[bytes]] = {}
+
+
 def open_bytes(path: Path) -> IO[bytes]:
     """The file's bytes, decompressed when it is gzip."""
     disk = path.open("rb")
+    _reading[path] = disk
     if disk.read(2) == b"\x1f\x8b":
         disk.seek(0)
         return cast(IO[bytes], gzip.GzipFile(fileobj=disk, mode="rb"))
     disk.seek(0)
     return disk
+
+
+def bytes_read(path: Path) -> int | None:
+    """How far into ``path`` (on disk, compressed bytes for gzip) the latest reader of it is."""
+    disk = _reading.get(path)
+    if disk is None:
+        return None
+    if disk.closed:  # read to the end
+        _reading.pop(path, None)
+        return path.stat().st_size
+    try:
+        return disk.tell()
+    except (OSError, ValueError):
+        return None
 
 
 def sniff(path: Path, size: int = SNIFF_BYTES) -> bytes:
