@@ -363,3 +363,31 @@ def test_replies_send_hook_posts_through_the_connector(local_store: Store, http_
     assert refused is not None
     assert refused.posted is False
     assert "HTTP 403" in (refused.error or "")
+
+
+def test_same_review_by_export_and_by_api_is_one_item(local_store: Store, http_server: HttpSink) -> None:
+    """A Google review imported from a file, then polled from the API, stays one item (same platform key)."""
+    from tests.ingest.live_support import FIXTURES
+    from voxpop.ingest.service import ImportOptions, import_file
+
+    summary = import_file(local_store, FIXTURES / "google_reviews_page1.json", ImportOptions(source="GBP export"))
+    assert summary.format == "google_business"
+    with local_store.read() as session:
+        exported = session.scalars(select(Item).where(Item.external_id == "AbFvOqk1")).one()
+    http_server.routes[("POST", "/token")] = Response(200, {"access_token": "ya29.g", "expires_in": 3599})
+
+    def reviews(request: Request) -> Response:
+        page = "google_reviews_page2.json" if "pageToken=page-2-token" in request.path else "google_reviews_page1.json"
+        return Response(200, payload(page))
+
+    http_server.routes[("GET", GBP_REVIEWS)] = reviews
+    source_id = _google(local_store, http_server)
+    outcome = poll_source(local_store, source_id)
+    assert outcome.ok, outcome.message
+    with local_store.read() as session:
+        same = list(session.scalars(select(Item).where(Item.external_id == "AbFvOqk1")))
+        tacos = list(session.scalars(select(Item).where(Item.external_id == "AbFvOqk3")))
+    assert [i.id for i in same] == [exported.id]  # not a second item
+    assert exported.id not in outcome.added_ids
+    assert len(tacos) == 1  # only on the API's second page: added
+    assert tacos[0].id in outcome.added_ids
