@@ -12,6 +12,7 @@ from tests.act.alerts_support import add_item, source, wired_store
 from tests.servers import HttpSink
 from tests.web.conftest import PASSWORD, csrf_of, login
 from voxpop.accounts.users import create_user
+from voxpop.act.alerts.destinations import webhook_secret
 from voxpop.act.alerts.tasks import alert_stage
 from voxpop.store import Store
 from voxpop.store.models.outreach import AlertDestination, AlertRule
@@ -59,6 +60,22 @@ def test_a_manager_sets_up_a_rule_and_sees_it_fire(wired: Store, client: TestCli
     assert made.status_code == 303
     with wired.read() as s:
         dest = s.scalars(select(AlertDestination).where(AlertDestination.kind == "slack")).one()
+    hook = client.post(
+        "/alerts/destinations",
+        data={"csrf_token": csrf, "name": "hook", "kind": "webhook", "target": f"{http_server.url}/h"},
+        follow_redirects=False,
+    )
+    assert hook.status_code == 200
+    assert hook.headers["cache-control"] == "no-store"
+    with wired.read() as s:
+        stored = s.scalars(select(AlertDestination).where(AlertDestination.name == "hook")).one()
+    secret = webhook_secret(wired.settings, stored)
+    assert secret
+    assert len(secret) >= 32
+    assert stored.secret
+    assert secret not in stored.secret  # sealed at rest
+    assert secret in hook.text  # shown once…
+    assert secret not in client.get("/alerts").text  # …and never again
     bad = client.post(
         "/alerts/rules", data={"csrf_token": csrf, "name": "words", "kind": "rating", "p_stars": "9", "enabled": "yes"}
     )

@@ -11,7 +11,13 @@ from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from voxpop.act.alerts.access import require_manager
-from voxpop.act.alerts.destinations import TRANSPORTS, create_destination, list_destinations, set_destination_enabled
+from voxpop.act.alerts.destinations import (
+    TRANSPORTS,
+    create_destination,
+    list_destinations,
+    set_destination_enabled,
+    webhook_secret,
+)
 from voxpop.act.alerts.rules import PARAMS, RuleKind, create_rule, get_rule, list_rules, update_rule
 from voxpop.errors import ValidationError, VoxpopError
 from voxpop.settings import Settings
@@ -158,7 +164,7 @@ async def destination_create(
                 max_per_hour=int(limit),
                 secret=str(form.get("secret") or ""),
             )
-            secret = destination.secret
+            secret = webhook_secret(settings, destination)
     except VoxpopError as exc:
         return _page(request, db, error=str(exc), values=dict(form.items()), status=422)
     if secret:  # shown once, so the receiver can verify the signatures

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from voxpop.accounts import audit
 from voxpop.act.alerts.access import require_manager
 from voxpop.errors import NotFoundError, NotUniqueError, ValidationError, VoxpopError
+from voxpop.ingest.live.credentials import seal, unseal
 from voxpop.notify.mail import Mail, MailError, send_mail
 from voxpop.notify.slack import post_message
 from voxpop.notify.urls import check_outbound_url
@@ -58,7 +59,7 @@ def _send_webhook(settings: Settings, destination: AlertDestination, message: Ou
         message.payload,
         timeout=settings.alert_http_timeout_seconds,
         allow_private=settings.allow_private_urls,
-        secret=destination.secret or None,
+        secret=webhook_secret(settings, destination),
     )
 
 
@@ -111,10 +112,14 @@ def create_destination(
     target = check_target(kind, target, settings)
     if kind == "webhook":
         secret = (secret or "").strip() or secrets.token_urlsafe(32)
-        if len(secret) < 16:
-            raise ValidationError("a webhook secret needs at least 16 characters")
+        if not 16 <= len(secret) <= 200:
+            raise ValidationError("a webhook secret needs 16 to 200 characters")
     destination = AlertDestination(
-        name=name, kind=kind, target=target, max_per_hour=max_per_hour, secret=secret if kind == "webhook" else None
+        name=name,
+        kind=kind,
+        target=target,
+        max_per_hour=max_per_hour,
+        secret=seal(settings, {"secret": secret}) if kind == "webhook" and secret else None,
     )
     session.add(destination)
     session.flush()
@@ -127,6 +132,15 @@ def create_destination(
         kind=kind,
     )
     return destination
+
+
+def webhook_secret(settings: Settings, destination: AlertDestination) -> str | None:
+    """The webhook's signing secret. It is kept sealed at rest (Fernet, keyed from the secret key, the
+    same scheme as the sources' credentials), so a copy of the database does not let anyone forge posts."""
+    if not destination.secret:
+        return None
+    value = unseal(settings, destination.secret).get("secret")
+    return str(value) if value else None
 
 
 def set_destination_enabled(session: Session, user: User, destination_id: int, enabled: bool) -> AlertDestination:

@@ -50,7 +50,7 @@ class AlertDestination(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20))  # email, slack, webhook
     target: Mapped[str] = mapped_column(String(2000))  # an address or a URL
-    secret: Mapped[str | None] = mapped_column(String(200))  # the webhook's HMAC key
+    secret: Mapped[str | None] = mapped_column(Text)  # the webhook's HMAC key, sealed (act.alerts.destinations)
     max_per_hour: Mapped[int] = mapped_column(Integer, default=10)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("target", sa.String(length=2000), nullable=False),
-        sa.Column("secret", sa.String(length=200), nullable=True),
+        sa.Column("secret", sa.Text(), nullable=True),
         sa.Column("max_per_hour", sa.Integer(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
