@@ -15,7 +15,7 @@ from voxpop.act.inbox import get_item
 from voxpop.act.replies import llm
 from voxpop.act.replies.sandbox import VARIABLES
 from voxpop.act.replies.send import ReplyInput, ToneCheckFailed, replies_for, send_reply
-from voxpop.act.replies.service import human_duration, suggestions_for, tone_model_for
+from voxpop.act.replies.service import human_duration, suggestions_for, tone_model_for, warm_tone_model
 from voxpop.act.replies.templates import (
     PURPOSES,
     SENTIMENTS,
@@ -96,7 +96,9 @@ def _editor(
 
 @router.get("/items/{item_id}/reply")
 def reply_page(request: Request, item_id: int, user: PageUser, db: ReadDb, settings: SettingsDep) -> Response:
-    return _editor(request, db, user, settings, item_id)
+    response = _editor(request, db, user, settings, item_id)
+    warm_tone_model(settings)
+    return response
 
 
 @router.get("/items/{item_id}/suggestions")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,6 +45,23 @@ def _encoder(settings: Settings) -> Encode:
 def tone_model_for(settings: Settings) -> ToneModel | None:
     """The learned tone classifier when switched on (``settings.tone_model``), else None (rules only)."""
     return get_tone_model(_encoder(settings)) if settings.tone_model else None
+
+
+_warming = threading.Lock()
+_warmed = False
+
+
+def warm_tone_model(settings: Settings) -> None:
+    """Load the embedder and fit the tone model in the background (once per process), so the live
+    check is quick by the time the agent starts typing."""
+    global _warmed
+    if not settings.tone_model:
+        return
+    with _warming:
+        if _warmed:
+            return
+        _warmed = True
+    threading.Thread(target=tone_model_for, args=(settings,), name="tone-model-warm-up", daemon=True).start()
 
 
 def human_duration(seconds: int | None) -> str:
