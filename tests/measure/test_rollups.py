@@ -343,3 +343,17 @@ def test_whole_months_read_from_month_cells_equal_the_days(store: Store) -> None
             assert got.median_response_minutes == expected
             by_location = breakdown(s, None, Slice(first, last), "location")
             assert sum(m.volume for m in by_location.values()) == len(inside)
+
+
+def test_lazy_refresh_is_capped_newest_first(store: Store) -> None:
+    source = _source(store)
+    with store.write() as s:
+        s.add_all([_item(source, i, created_at=T0 + timedelta(days=i)) for i in range(100)])
+    assert rollups.ensure_fresh(store, now=NOW, max_days=31) == 31
+    with store.read() as s:
+        assert rollups.pending_days(s) == 69
+        newest = Slice(date(2025, 7, 9), date(2025, 8, 8))  # the last 31 days of items
+        assert summary(s, None, newest).volume == 31
+    assert rollups.process_pending(store, now=NOW) == 69
+    with store.read() as s:
+        assert rollups.pending_days(s) == 0

@@ -55,6 +55,7 @@ PAIR = "\x1f"
 ANSWERABLE_KINDS = frozenset({"review", "mention", "ticket", "feedback"})
 CLOSED_UNANSWERED = frozenset({"ignored", "spam"})
 DAYS_PER_TRANSACTION = 31
+LAZY_MAX_DAYS = 62
 PG_LOCK = 0x766F78_6D656173  # "vox" "meas": one roll-up writer at a time on PostgreSQL
 
 
@@ -297,11 +298,12 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK})
 
 
-def process_pending(store: Store, *, now: datetime | None = None) -> int:
+def process_pending(store: Store, *, now: datetime | None = None, max_days: int | None = None) -> int:
     """Recompute every day that is dirty or whose next SLA deadline has passed; returns how many days.
 
     Each batch of days is one transaction that deletes exactly the queue rows it read, so a change that
-    lands meanwhile stays queued for the next run.
+    lands meanwhile stays queued for the next run. With ``max_days``, stop after about that many days,
+    newest first (what a page waits for; the rest is left for the next run).
     """
     now = now or utcnow()
     done = 0
@@ -313,14 +315,14 @@ def process_pending(store: Store, *, now: datetime | None = None) -> int:
         with store.write() as session:
             _lock(session)
             top = session.scalar(select(func.max(DirtyDay.id)))
-            if top is None:
+            if top is None or (max_days is not None and done >= max_days):
                 return done
             days = list(
                 session.scalars(
                     select(DirtyDay.day)
                     .where(DirtyDay.id <= top)
                     .group_by(DirtyDay.day)
-                    .order_by(DirtyDay.day)
+                    .order_by(DirtyDay.day.desc() if max_days is not None else DirtyDay.day)
                     .limit(DAYS_PER_TRANSACTION)
                 )
             )
@@ -362,11 +364,18 @@ def is_pending(session: Session, now: datetime | None = None) -> bool:
     return session.scalar(select(RollupDay.day).where(RollupDay.next_due_at <= now).limit(1)) is not None
 
 
-def ensure_fresh(store: Store, *, now: datetime | None = None) -> int:
-    """The lazy refresh before numbers are read: recompute what is pending, if anything."""
+def ensure_fresh(store: Store, *, now: datetime | None = None, max_days: int | None = LAZY_MAX_DAYS) -> int:
+    """The lazy refresh before numbers are read: recompute what is pending, if anything — at most about
+    ``max_days`` days, newest first, so a page after a huge import does not wait for all of history
+    (``pending_days`` tells the page; the pipeline and ``voxpop rollup refresh`` do the rest)."""
     with store.read() as session:
         pending = is_pending(session, now)
-    return process_pending(store, now=now) if pending else 0
+    return process_pending(store, now=now, max_days=max_days) if pending else 0
+
+
+def pending_days(session: Session) -> int:
+    """How many distinct days wait for recomputation."""
+    return int(session.scalar(select(func.count(func.distinct(DirtyDay.day)))) or 0)
 
 
 def rebuild(store: Store, *, now: datetime | None = None) -> int:

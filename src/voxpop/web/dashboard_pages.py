@@ -27,7 +27,7 @@ from voxpop.measure.reports import (
     render_html,
     render_pdf,
 )
-from voxpop.measure.rollups import ensure_fresh
+from voxpop.measure.rollups import ensure_fresh, pending_days
 from voxpop.measure.series import Slice
 from voxpop.settings import Settings
 from voxpop.store import Store
@@ -180,6 +180,7 @@ def _context(request: Request, db: Session, user: User, store: Store, settings: 
     overview = build_overview(db, user, s, min_n=settings.metrics_min_sample)
     changes = change_points(db, user, s) if s.days >= 2 * MIN_CHANGE_DAYS else []
     context.update(
+        pending=pending_days(db),
         overview=overview,
         trend_chart=trend_chart(overview, [c.day for c in changes]),
         platform_chart=platform_chart(overview),
