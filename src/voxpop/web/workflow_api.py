@@ -30,7 +30,6 @@ from voxpop.web.schemas import ErrorOut
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
 router = APIRouter(prefix="/api/v1", tags=["workflow"], responses=ERRORS)
 StoreDep = Annotated[Store, Depends(get_store)]
-_UNSET: Any = object()
 
 
 def _me(session: Session, caller: Principal) -> User:
@@ -76,8 +75,8 @@ class ItemPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: str | None = None
-    assignee_id: int | None = Field(default=_UNSET)
-    department_id: int | None = Field(default=_UNSET)
+    assignee_id: int | None = None
+    department_id: int | None = None
     priority: int | None = Field(default=None, ge=0, le=5)
     add_tags: list[str] = Field(default_factory=list)
     remove_tags: list[str] = Field(default_factory=list)
@@ -97,10 +96,10 @@ def patch_item(item_id: int, caller: ApiCaller, store: StoreDep, body: Annotated
     with store.write() as session:
         user = _me(session, caller)
         item = get_item(session, user, item_id)
-        if body.department_id is not _UNSET:
+        if "department_id" in body.model_fields_set:
             department = workflow.department_by_id(session, body.department_id) if body.department_id else None
             workflow.set_department(session, item, department, user)
-        if body.assignee_id is not _UNSET:
+        if "assignee_id" in body.model_fields_set:
             assignee = workflow.user_by_id(session, body.assignee_id) if body.assignee_id else None
             workflow.assign(session, item, assignee, user)
         if body.status is not None:
