@@ -270,3 +270,16 @@ def test_catastrophic_patterns_run_in_linear_time() -> None:
     # The engine is RE2 and refuses what RE2 cannot do in linear time.
     with pytest.raises(ValueError, match="back-references"):
         compile_pattern(r"(\w+)\s\1")
+
+
+def test_route_is_a_registered_pipeline_stage(store: Store, world: World) -> None:
+    from voxpop.workers.executor import get_executor
+    from voxpop.workers.pipeline import run_pipeline, stages_from
+
+    rule(store, "refunds", {"keywords": ["refund"]}, {"department": "Billing"})
+    item_id = add_item(store, world.reviews, text="refund please")
+    executor = get_executor(store)
+    assert "route" in stages_from("route")
+    run_pipeline(executor, [item_id], start="route")
+    with store.read() as s:
+        assert s.get(Item, item_id).department_id == world.billing  # type: ignore[union-attr]
