@@ -268,3 +268,26 @@ def test_two_senders_at_once_ask_a_customer_once(wired: Store, smtp_server: Smtp
     smtp_server.wait_for(1)
     with wired.read() as s:
         assert len(s.scalars(select(OutreachSend).where(OutreachSend.status == "sent")).all()) == 1
+
+
+def test_a_survey_answered_elsewhere_is_marked_through_the_api(wired: Store, client: TestClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    wired_survey = wired_store(wired, outreach_survey_url="https://forms.example/s?x=1")
+    with wired.write() as s:
+        create_user(s, email="m@example.com", password=PASSWORD, role="manager")
+    item = _promoter(wired, source(wired), _customer(wired, "ana@example.com"))
+    send_asks(wired_survey, None, [item], "survey", now=NOW)
+    token = _token(wired)
+    api_token = token_for("m@example.com", "items:write")
+    headers = {"Authorization": f"Bearer {api_token}"}
+
+    assert client.post("/api/v1/outreach/completed", json={"ref": "nope"}, headers=headers).status_code == 404
+    done = client.post("/api/v1/outreach/completed", json={"ref": token}, headers=headers)
+    assert done.status_code == 200
+    assert done.json()["kind"] == "survey"
+    again = client.post("/api/v1/outreach/completed", json={"ref": token}, headers=headers)
+    assert again.json()["completed_at"] == done.json()["completed_at"]
+    read_only = token_for("m@example.com", "items:read")
+    denied = client.post(
+        "/api/v1/outreach/completed", json={"ref": token}, headers={"Authorization": f"Bearer {read_only}"}
+    )
+    assert denied.status_code == 403

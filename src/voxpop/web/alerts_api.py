@@ -1,19 +1,20 @@
 """REST API v1 for alerts and outreach: the alert history and the outreach numbers (managers' tokens,
-scope ``items:read``)."""
+scope ``items:read``), and marking an outreach ask completed (scope ``items:write``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from voxpop.act.alerts.access import require_manager
-from voxpop.act.outreach.tracking import status_numbers
+from voxpop.act.outreach.tracking import mark_completed, status_numbers
+from voxpop.store import Store
 from voxpop.store.models.outreach import Alert, AlertDelivery, AlertDestination, AlertRule
-from voxpop.web.auth import ApiCaller, ReadDb
+from voxpop.web.auth import ApiCaller, ReadDb, get_store
 from voxpop.web.schemas import ErrorOut
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 403, 422)}
@@ -101,3 +102,25 @@ def outreach_status(
         OutreachNumbersOut(kind=n.kind, sent=n.sent, clicked=n.clicked, completed=n.completed, failed=n.failed)
         for n in status_numbers(db, days=days)
     ]
+
+
+class CompletedIn(BaseModel):
+    ref: str
+
+
+class CompletedOut(BaseModel):
+    kind: str
+    completed_at: datetime
+
+
+@router.post("/outreach/completed", response_model=CompletedOut)
+def outreach_completed(
+    caller: ApiCaller, store: Annotated[Store, Depends(get_store)], body: Annotated[CompletedIn, Body()]
+) -> CompletedOut:
+    """An ask was answered elsewhere — e.g. your survey tool's webhook, with the ``ref`` the survey link carried.
+    Idempotent: the first completion time is kept."""
+    caller.require("items:write")
+    with store.write() as session:
+        send = mark_completed(session, body.ref.strip())
+        assert send.completed_at is not None
+        return CompletedOut(kind=send.kind, completed_at=send.completed_at)
