@@ -238,3 +238,17 @@ def test_change_points_marked_and_explained(store: Store, world: World, app_clie
     html = app_client.get("/dashboard?period=30d").text
     assert "share negative went from" in html
     assert "&#34;marks&#34;: [" in html or "&quot;marks&quot;: [" in html
+
+
+def test_csv_export_is_audited(store: Store, world: World, app_client: TestClient) -> None:
+    from sqlalchemy import select
+
+    from voxpop.store.models import AuditEvent
+
+    login(app_client, "viewer@example.com")
+    assert app_client.get("/dashboard/export/kpis.csv?period=7d").status_code == 200
+    with store.read() as s:
+        events = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "dashboard.export")))
+    assert len(events) == 1
+    assert events[0].actor == "viewer@example.com"
+    assert events[0].object_id.startswith("voxpop-kpis-")

@@ -224,6 +224,8 @@ def dashboard_csv(
         raise ValidationError(f"no table {table!r}; tables: {', '.join(tables)}")
     header, rows = tables[table]
     filename = f"voxpop-{table}-{s.date_from.isoformat()}-{s.date_to.isoformat()}.csv"
+    with store.write() as session:
+        record(session, "dashboard.export", user=user, object_type="csv", object_id=filename)
     return Response(
         to_csv(header, rows),
         media_type="text/csv; charset=utf-8",
