@@ -127,9 +127,10 @@ class Idea(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     status_note: Mapped[str] = mapped_column(Text, default="")
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("loop_identities.id", ondelete="SET NULL"))
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("loop_ideas.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("loop_ideas.id", ondelete="SET NULL"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
-    embedding: Mapped[list[float] | None] = mapped_column(Json)
+    # Deferred: 384 floats of JSON per idea are read only by the similar-idea search (loop.ideas).
+    embedding: Mapped[list[float] | None] = mapped_column(Json, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -63,6 +63,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loop_ideas")),
     )
+    op.create_index(op.f("ix_loop_ideas_merged_into_id"), "loop_ideas", ["merged_into_id"], unique=False)
     op.create_table(
         "loop_idea_votes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -108,5 +109,6 @@ def downgrade() -> None:
     op.drop_table("loop_idea_comments")
     op.drop_index(op.f("ix_loop_idea_votes_idea_id"), table_name="loop_idea_votes")
     op.drop_table("loop_idea_votes")
+    op.drop_index(op.f("ix_loop_ideas_merged_into_id"), table_name="loop_ideas")
     op.drop_table("loop_ideas")
     op.drop_table("loop_identities")
