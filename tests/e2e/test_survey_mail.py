@@ -77,7 +77,10 @@ def test_score_in_mail_then_followup_stored_once(
             score_links = [link for link in links_in(html) if "/score/" in link]
             assert len(score_links) == 11  # the NPS buttons 0–10 are in the mail itself
 
-            customer = browser.new_context().new_page()  # the guest's own browser: no staff cookies
+            # The guest's own browser — a phone: no staff cookies, a narrow touch screen.
+            customer = browser.new_context(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+            ).new_page()
             customer.set_default_timeout(90_000)
             customer.on("console", on_console)
             customer.goto(score_links[4])  # one click on "4"
@@ -85,11 +88,19 @@ def test_score_in_mail_then_followup_stored_once(
             assert customer.locator("input[type=radio][value='4']").is_checked()
             followup = customer.locator("textarea[name$='_followup']")
             expect(followup).to_be_visible()  # 4 ≤ 6: the page asks what to improve
-            # Choosing a high score hides the follow-up (static survey.js under the strict CSP).
-            customer.locator("label.score:has(input[value='9'])").click()
+            # Keyboard only: arrow keys move along the score radios; a high score hides the follow-up
+            # (static survey.js under the strict CSP), a low one shows it again.
+            customer.locator("input[type=radio][value='4']").focus()
+            for _ in range(5):
+                customer.keyboard.press("ArrowRight")
+            assert customer.locator("input[type=radio][value='9']").is_checked()
             expect(followup).to_be_hidden()
-            customer.locator("label.score:has(input[value='4'])").click()
+            for _ in range(5):
+                customer.keyboard.press("ArrowLeft")
             expect(followup).to_be_visible()
+            # The follow-up has a real label, and the page fits the phone's width (no sideways scrolling).
+            expect(customer.get_by_label("What should we improve?")).to_be_visible()
+            assert customer.evaluate("() => document.documentElement.scrollWidth") <= 390
             followup.fill("The room was noisy & the <b>shower</b> cold")
             customer.click("button[type=submit]")
             expect(customer.locator("h1")).to_have_text("Thank you")
