@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from voxpop.errors import ValidationError
 from voxpop.measure.attribution import Driver, explain
 from voxpop.measure.changes import METRICS, Change, DailySeries, detect_changes, detect_segment_changes, period_of
+from voxpop.measure.emerging import EmergingTopic, emerging_topics
 from voxpop.measure.observations import Observation, load_observations
 from voxpop.store.models import User
 
@@ -29,6 +30,7 @@ class TrendReport:
     changes: list[Change] = field(default_factory=list)
     segment_changes: list[Change] = field(default_factory=list)
     items: int = 0
+    emerging: list[EmergingTopic] = field(default_factory=list)
 
     def drivers_of(self, change: Change, dimension: str) -> list[Driver]:
         return [d for d in change.drivers if isinstance(d, Driver) and d.dimension == dimension]
@@ -75,6 +77,7 @@ def trend_report(
         changes=found,
         segment_changes=by_segment,
         items=len(rows),
+        emerging=emerging_topics(rows, last),
     )
 
 

@@ -140,7 +140,10 @@ async def add_event(request: Request, user: PageUser, store: Annotated[Store, De
 @router.get("/events/{event_id}")
 def event_page(request: Request, event_id: int, user: PageUser, db: ReadDb) -> Response:
     event = events.get_event(db, event_id)
-    window = int(_text(request.query_params, "window") or events.WINDOW_DAYS)
+    raw_window = _text(request.query_params, "window") or str(events.WINDOW_DAYS)
+    if not raw_window.isdigit():
+        raise ValidationError(f"window: '{raw_window}' is not a whole number of days")
+    window = int(raw_window)
     found = events.reaction(db, user, event, window=window)
     return render(
         request,

@@ -1,0 +1,72 @@
+"""Emerging topics: themes (``analyze.topics`` names them per item) growing faster than their baseline.
+
+A topic is emerging when its share of the items in the last ``recent_days`` is significantly above its
+share in the ``baseline_days`` before (Fisher's exact test, one-sided, p < ``ALPHA``), at least ``MIN_RATIO``
+times as high, with at least ``MIN_RECENT`` items. Comparing shares, not counts, keeps a busy week from
+making every topic look like it is emerging. A topic never seen in the baseline can emerge too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from scipy.stats import fisher_exact
+
+from voxpop.measure.observations import Observation
+
+RECENT_DAYS = 14
+BASELINE_DAYS = 56
+MIN_RECENT = 5
+MIN_RATIO = 2.0
+ALPHA = 0.01
+
+
+@dataclass
+class EmergingTopic:
+    name: str
+    recent: int
+    baseline: int
+    recent_share: float
+    baseline_share: float
+    p_value: float
+    since: date
+
+    @property
+    def ratio(self) -> float:
+        return self.recent_share / self.baseline_share if self.baseline_share else float("inf")
+
+
+def emerging_topics(
+    rows: Sequence[Observation],
+    end: date,
+    *,
+    recent_days: int = RECENT_DAYS,
+    baseline_days: int = BASELINE_DAYS,
+) -> list[EmergingTopic]:
+    """Topics whose share of items grew significantly in the ``recent_days`` up to ``end``; fastest first."""
+    since = end - timedelta(days=recent_days - 1)
+    base_from = since - timedelta(days=baseline_days)
+    recent = [r for r in rows if since <= r.day <= end]
+    baseline = [r for r in rows if base_from <= r.day < since]
+    if not recent:
+        return []
+    recent_counts = Counter(t for r in recent for t in set(r.topics))
+    base_counts = Counter(t for r in baseline for t in set(r.topics))
+    found: list[EmergingTopic] = []
+    for name, count in recent_counts.items():
+        if count < MIN_RECENT:
+            continue
+        before = base_counts.get(name, 0)
+        recent_share = count / len(recent)
+        baseline_share = before / len(baseline) if baseline else 0.0
+        if baseline_share and recent_share < MIN_RATIO * baseline_share:
+            continue
+        table = [[count, len(recent) - count], [before, len(baseline) - before]]
+        p = float(fisher_exact(table, alternative="greater").pvalue)
+        if p < ALPHA:
+            found.append(EmergingTopic(name, count, before, recent_share, baseline_share, p, since))
+    found.sort(key=lambda t: (t.p_value, -t.recent))
+    return found
