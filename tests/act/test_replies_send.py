@@ -214,3 +214,15 @@ def test_past_reply_suggestions_by_similarity(store: Store, world: World, models
         vectors = list(s.scalars(select(Reply.item_vector).where(Reply.item_vector.is_not(None))))
     assert len(vectors) == 2  # the agent's visible, not-overridden replies; cached for next time
     assert np.frombuffer(vectors[0] or b"", dtype=np.float32).shape == (384,)
+
+
+def test_replies_imported_from_the_platform_are_suggested_too(store: Store, world: World, models_home: Path) -> None:
+    embedder = get_embedder(store.settings.model_copy(update={"model_dir": models_home / "models"}))
+    old = _negative(store, world.reviews, world.billing, minutes=1)
+    with store.write() as s:
+        s.add(Reply(item_id=old, origin="imported", delivery="imported", text=POLITE, tone_flags=[]))
+    new = _negative(store, world.reviews, world.billing, minutes=2, text="The parcel was a week late.")
+    got = past_reply_suggestions(
+        store, new, _user(store, "agent@example.com"), encode=embedder.encode, model=embedder.fingerprint
+    )
+    assert got[0].reason.startswith("your team's earlier reply on google to a similar review (0.")

@@ -154,12 +154,16 @@ def past_reply_suggestions(
             if similarity < MIN_SIMILARITY or len(out) == limit:
                 break
             author = authors.get(reply.user_id) if reply.user_id else None
-            who = (author.name or author.email) if author is not None else "a former colleague"
+            if reply.origin == "imported":  # answered on the platform itself, brought in by an import
+                who = f"your team's earlier reply on {items[reply.item_id].channel}"
+            else:
+                name = (author.name or author.email) if author is not None else "a former colleague"
+                who = f"{name}'s reply"
             text = reply.text
             old_name = _greeted_name(items[reply.item_id])
             if old_name:
                 text = re.sub(rf"\b{re.escape(old_name)}\b", new_name or "there", text, count=1)
             kind = items[reply.item_id].kind
-            reason = f"{who}'s reply to a similar {kind} ({similarity:.2f} similar)"
+            reason = f"{who} to a similar {kind} ({similarity:.2f} similar)"
             out.append(Suggestion("past_reply", text, reason, similarity, reply_id=reply.id))
         return out
