@@ -105,6 +105,7 @@ def rows(
     n: int, source_ids: dict[str, list[int]], department_ids: list[int], seed: int = 7
 ) -> Iterator[tuple[Any, ...]]:
     rng = random.Random(seed)
+    urgency_rng = random.Random(seed + 1)  # its own stream, so the other columns stay as they were
     texts = _texts(rng)
     start = datetime(2023, 1, 1, tzinfo=UTC)
     span = int(timedelta(days=3 * 365).total_seconds())
@@ -146,6 +147,7 @@ def rows(
             rng.choices(STATUSES, STATUS_WEIGHTS)[0],
             rng.choice(department_ids) if routed else None,
             0,
+            round(urgency_rng.random() ** 3, 4) if analysed else None,
         )
 
 
@@ -171,6 +173,7 @@ COLUMNS = (
     "status",
     "department_id",
     "priority",
+    "urgency",
 )
 
 
@@ -287,6 +290,9 @@ def cases(settings: Settings) -> list[tuple[str, str, str]]:
         ("search + channel", "admin", "q=manager&channel=yelp"),
         ("agent (2 departments)", "agent", ""),
         ("agent + status", "agent", "status=waiting"),
+        ("urgency order", "admin", "order=urgency"),
+        ("urgency + status", "admin", "order=urgency&status=new"),
+        ("agent + urgency", "agent", "order=urgency"),
     ]
 
 
@@ -329,7 +335,12 @@ def main() -> None:
         client = clients[who]
         timed(client, f"/inbox?{query}")  # warm
         results[name] = [timed(client, f"/inbox?{query}")[0] for _ in range(args.runs)]
-    for name, query in (("deep pages (no filter)", ""), ("deep pages (channel)", "channel=facebook&")):
+    deep = (
+        ("deep pages (no filter)", ""),
+        ("deep pages (channel)", "channel=facebook&"),
+        ("deep pages (urgency)", "order=urgency&"),
+    )
+    for name, query in deep:
         samples: list[float] = []
         for _ in range(max(1, args.runs // 5)):
             link = f"/inbox?{query}"
