@@ -221,3 +221,25 @@ def test_simultaneous_clicks_store_one_answer(app_client: TestClient, store: Sto
     assert codes == [303] * len(paths)
     assert count(store, SurveyResponse) == 1
     assert count(store, Item) == 1
+
+
+def test_closed_survey_takes_no_answer(app_client: TestClient, store: Store) -> None:
+    from voxpop.loop.survey_mail import add_recipients, recipient_token, score_token
+    from voxpop.store.models.loop import SurveyRecipient
+
+    survey_id, slug, qid = make_survey(store)
+    with store.write() as s:
+        survey = s.get(Survey, survey_id)
+        assert survey is not None
+        add_recipients(s, survey, [("late@example.com", None)])
+        recipient = s.scalars(select(SurveyRecipient)).one()
+        score = f"/s/{slug}/score/{score_token(store.settings, recipient, qid, 8)}"
+        personal = f"/s/{slug}/r/{recipient_token(store.settings, recipient)}"
+        survey.is_open = False
+    token = csrf_of(app_client.get("/ideas").text)  # any public page sets the form cookie
+    assert app_client.get(f"/s/{slug}").status_code == 410
+    assert app_client.get(personal).status_code == 410
+    assert app_client.get(score, follow_redirects=False).status_code == 410
+    assert app_client.post(f"/s/{slug}", data={"csrf_token": token, f"q{qid}": "8"}).status_code == 403
+    assert count(store, SurveyResponse) == 0
+    assert count(store, Item) == 0
