@@ -243,3 +243,21 @@ def test_closed_survey_takes_no_answer(app_client: TestClient, store: Store) -> 
     assert app_client.post(f"/s/{slug}", data={"csrf_token": token, f"q{qid}": "8"}).status_code == 403
     assert count(store, SurveyResponse) == 0
     assert count(store, Item) == 0
+
+
+def test_builder_removes_questions_and_sets_a_closing_date(app_client: TestClient, store: Store, world: World) -> None:
+    survey_id, slug, qid = make_survey(store)
+    login(app_client, "manager@example.com")
+    token = csrf_of(app_client.get(f"/surveys/{survey_id}").text)
+    bad = app_client.post(f"/surveys/{survey_id}/closing", data={"csrf_token": token, "closes_on": "next week"})
+    assert bad.status_code == 422
+    app_client.post(f"/surveys/{survey_id}/closing", data={"csrf_token": token, "closes_on": "2020-01-31"})
+    assert app_client.get(f"/s/{slug}").status_code == 410  # the date has passed
+    app_client.post(f"/surveys/{survey_id}/closing", data={"csrf_token": token, "closes_on": ""})
+    assert app_client.get(f"/s/{slug}").status_code == 200
+    app_client.post(f"/surveys/{survey_id}/questions/{qid}/remove", data={"csrf_token": token})
+    with store.read() as s:
+        survey = s.get(Survey, survey_id)
+        assert survey is not None
+        assert survey.questions == []
+        assert survey.closes_at is None

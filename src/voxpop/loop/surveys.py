@@ -197,6 +197,25 @@ def set_open(session: Session, survey: Survey, value: bool) -> None:
     session.flush()
 
 
+def set_closing(session: Session, survey: Survey, closes_at: datetime | None) -> None:
+    """Close the survey automatically at ``closes_at`` (None: only when closed by hand)."""
+    if closes_at is not None and closes_at.tzinfo is None:
+        closes_at = closes_at.replace(tzinfo=UTC)
+    survey.closes_at = closes_at
+    session.flush()
+
+
+def remove_question(session: Session, survey: Survey, question_id: int) -> None:
+    """Take a question off the survey. Answers already given to it stay in their responses (and items)."""
+    question = next((q for q in survey.questions if q.id == question_id), None)
+    if question is None:
+        raise NotFoundError(f"survey {survey.id} has no question {question_id}")
+    survey.questions.remove(question)
+    for position, q in enumerate(survey.questions, start=1):
+        q.position = position
+    session.flush()
+
+
 def shows_followup(question: Question, value: Any) -> bool:
     """Whether the follow-up applies to ``value`` (asked when the score is at or below the threshold)."""
     if question.followup_at_or_below is None or not isinstance(value, int | float):

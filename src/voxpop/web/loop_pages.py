@@ -4,6 +4,7 @@ sites, and the staff-note form."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
@@ -24,6 +25,8 @@ from voxpop.loop.surveys import (
     get_survey,
     is_open,
     list_surveys,
+    remove_question,
+    set_closing,
     set_open,
 )
 from voxpop.loop.widget import create_site, list_sites
@@ -127,6 +130,34 @@ def survey_state(
     with store.write() as db:
         set_open(db, get_survey(db, survey_id), open)
         record(db, "survey_opened" if open else "survey_closed", user=user, object_type="survey", object_id=survey_id)
+    return _back(survey_id)
+
+
+@router.post("/surveys/{survey_id}/questions/{question_id}/remove")
+def survey_remove_question(
+    survey_id: int, question_id: int, user: PageUser, store: Annotated[Store, Depends(get_store)]
+) -> Response:
+    require_manager(user)
+    with store.write() as db:
+        remove_question(db, get_survey(db, survey_id), question_id)
+    return _back(survey_id)
+
+
+@router.post("/surveys/{survey_id}/closing")
+def survey_closing(
+    survey_id: int,
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    closes_on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """The day (UTC) the survey stops taking answers; empty: no closing date."""
+    require_manager(user)
+    try:
+        day = date.fromisoformat(closes_on) if closes_on.strip() else None
+    except ValueError:
+        raise ValidationError("field 'closes_on': give a date like 2026-12-31") from None
+    with store.write() as db:
+        set_closing(db, get_survey(db, survey_id), datetime.combine(day, time.min, UTC) if day else None)
     return _back(survey_id)
 
 
