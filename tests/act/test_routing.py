@@ -283,3 +283,13 @@ def test_route_is_a_registered_pipeline_stage(store: Store, world: World) -> Non
     run_pipeline(executor, [item_id], start="route")
     with store.read() as s:
         assert s.get(Item, item_id).department_id == world.billing  # type: ignore[union-attr]
+
+
+def test_hostile_text_against_a_backtracking_pattern_routes_normally(store: Store, world: World) -> None:
+    """The rule's pattern is the textbook ReDoS one and the text is what makes a backtracking engine
+    explode; with RE2 (and texts cut at MAX_TEXT) routing simply answers "no match"."""
+    rule(store, "evil", {"regex": r"^(a+)+$"}, {"department": "Billing"})
+    item = routed(store, add_item(store, world.reviews, text="a" * 60_000 + "!", dedup_key="hostile"))
+    assert item.department_id is None
+    assert item.route is not None
+    assert item.route["text"].startswith("not routed")
