@@ -92,6 +92,9 @@ def test_full_loop(mail_store: Store, smtp_server: SmtpSink, world: World) -> No
             bob.post(f"/ideas/{dark}/vote", data={"csrf_token": token})
         assert votes(store, dark) == 2
         bob.post(f"/ideas/{dark}/comments", data={"csrf_token": token, "body": "<script>x</script> yes please"})
+        with store.read() as s:
+            remark = s.scalars(select(Item).where(Item.title == "Re: Dark mode for the mobile app")).one()
+            assert (remark.kind, remark.channel, remark.author_name) == ("idea", "ideas", "Bob")
         page = ann.get(f"/ideas/{dark}")
         assert "&lt;script&gt;x&lt;/script&gt; yes please" in page.text
         assert "bob@example.com" not in page.text  # names only, never e-mail addresses

@@ -1,7 +1,8 @@
 """The public idea board: ideas, one vote per verified person, comments, similar-idea suggestions, and the
 staff's merge and status changes — with everyone who voted or commented told when the status changes.
 
-Every idea is also an item (kind ``idea``, channel ``ideas``) so it is analysed and counted with the rest.
+Every idea and every comment is also an item (kind ``idea``, channel ``ideas``) so it is analysed and
+counted with the rest.
 Similar ideas are found by embedding similarity (the offline MiniLM model): each idea's vector is kept
 with it, so a suggestion while a customer types costs one embedding, not one per idea.
 """
@@ -195,12 +196,25 @@ def vote(session: Session, idea: Idea, identity: Identity) -> bool:
     return True
 
 
-def comment(session: Session, idea: Idea, identity: Identity, body: str) -> IdeaComment:
+def comment(session: Session, idea: Idea, identity: Identity, body: str) -> tuple[IdeaComment, int]:
+    """A comment on ``idea``; like the idea, it is also an item (a customer's words). Returns its item id."""
     text = _text("body", body, MAX_BODY, required=True)
     row = IdeaComment(idea_id=idea.id, identity_id=identity.id, body=text)
     session.add(row)
     session.flush()
-    return row
+    record_ = ItemRecord(
+        text=text,
+        created_at=row.created_at,
+        external_id=f"idea-comment:{row.id}",
+        kind=ItemKind.idea.value,
+        channel=CHANNEL,
+        title=f"Re: {idea.title}",
+        author_name=identity.name,
+        author_email=identity.email,
+        raw={"idea_id": idea.id, "comment_id": row.id},
+    )
+    item_id = upsert_item(session, source_for(session, "Idea board", kind="ideas", channel=CHANNEL), record_)
+    return row, item_id
 
 
 def comments(session: Session, idea: Idea) -> list[tuple[IdeaComment, str]]:

@@ -172,16 +172,20 @@ async def idea_vote(request: Request, idea_id: int, store: Annotated[Store, Depe
 
 
 @router.post("/ideas/{idea_id}/comments")
-async def idea_comment(request: Request, idea_id: int, store: Annotated[Store, Depends(get_store)]) -> Response:
+async def idea_comment(
+    request: Request, idea_id: int, background: BackgroundTasks, store: Annotated[Store, Depends(get_store)]
+) -> Response:
     if (limited := too_many(request, "public")) is not None:
         return limited
     form = await _form(request)
+    item_ids: list[int] = []
     with store.write() as db:
         identity = _identity(request, db, store.settings)
         if identity is None:
             return message(request, "Confirm your e-mail", "Confirm your e-mail address to comment.", status=403)
         if not _first(form, "website").strip():
-            comment(db, get_idea(db, idea_id), identity, _first(form, "body"))
+            item_ids.append(comment(db, get_idea(db, idea_id), identity, _first(form, "body"))[1])
+    analyze_later(background, store, item_ids)
     return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
 
 
