@@ -167,3 +167,19 @@ def test_the_server_timer_runs_the_window_rules(store: Store) -> None:
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_the_scheduled_run_stamps_sla_breaches_once(store: Store) -> None:
+    from voxpop.act.alerts.tasks import run_alerts
+
+    src = source(store)
+    late = add_item(store, src, at=NOW - hours(30), due_at=NOW - hours(6))
+    add_item(store, src, at=NOW - hours(2), due_at=NOW + hours(22))
+    run_alerts(store, now=NOW)
+    with store.read() as s:
+        stamped = {i.id: i.sla_breached_at for i in s.scalars(select(Item))}
+    assert stamped[late] is not None
+    assert sum(v is not None for v in stamped.values()) == 1
+    run_alerts(store, now=NOW + hours(1))
+    with store.read() as s:
+        assert s.get(Item, late).sla_breached_at == stamped[late]  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ from voxpop.act.alerts.delivery import DeliveryReport, deliver_pending
 from voxpop.act.alerts.digest import DigestReport, parse_week, send_digests
 from voxpop.act.alerts.firing import evaluate_items
 from voxpop.act.alerts.windows import evaluate_windows
+from voxpop.act.sla import mark_breaches
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.types import utcnow
@@ -35,9 +36,10 @@ class RunReport:
 
 
 def run_alerts(store: Store, *, now: datetime | None = None) -> RunReport:
-    """What ``voxpop alerts run`` and the server's timer do: the window rules, then every due delivery
-    (retries and held-back alerts included)."""
+    """What ``voxpop alerts run`` and the server's timer do: stamp new SLA breaches, the window rules, then
+    every due delivery (retries and held-back alerts included)."""
     now = now or utcnow()
+    mark_breaches(store, now)  # stamp SLA breaches first, so the SLA rule and the dashboards see them
     fired = evaluate_windows(store, now=now)
     return RunReport(fired=fired, delivery=deliver_pending(store, now=now))
 
