@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voxpop.errors import (
@@ -74,6 +75,14 @@ def install(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
         return error_response(request, f"{first['field']}: {first['message']}", 422, errors)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _bad_value(request: Request, exc: Exception) -> Response:
+        # A value the database cannot hold: a number beyond 64 bits (an id of 10**40 in a path or a
+        # filter), or a NUL byte in text, which PostgreSQL refuses. The client's mistake, not a server
+        # error; the unit of work was rolled back (found by tests/security/test_sql_injection.py).
+        return error_response(request, "a value in the request is out of range or contains a NUL character", 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -30,9 +30,12 @@ def _int(params: Mapping[str, str], name: str) -> int | None:
     if value is None:
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
         raise ValidationError(f"{name}: '{value}' is not a whole number") from exc
+    if not -(2**63) <= number < 2**63:
+        raise ValidationError(f"{name}: {value[:40]} is out of range")
+    return number
 
 
 def _float(params: Mapping[str, str], name: str, low: float, high: float) -> float | None:
