@@ -16,12 +16,14 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from voxpop.cli import app
+from voxpop.demo.features import IDEAS, SURVEY_ANSWERS
 from voxpop.demo.installer import demo_settings
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item, User
 
 runner = CliRunner()
+EXTRA = len(SURVEY_ANSWERS) + len(IDEAS)  # the survey's answers and the idea board's ideas are items too
 
 
 def _home() -> Path:
@@ -58,18 +60,21 @@ def test_demo_creates_its_own_store_and_reuses_it(monkeypatch: pytest.MonkeyPatc
     login_file = _home() / "demo" / "demo-login.txt"
     assert oct(login_file.stat().st_mode & 0o777) == "0o600"
     assert password in login_file.read_text()
-    assert _count(Item) == 300
+    assert "3 routing rules" in first.output
+    assert "agent replies" in first.output
+    assert _count(Item) == 300 + EXTRA
     users = _count(User)
 
     second = runner.invoke(app, ["demo", "--no-serve", "--no-analyze", "--items", "300"])
     assert second.exit_code == 0, second.output
     assert "Using the existing demo" in second.output
     assert _password(second.output) == password
-    assert (_count(Item), _count(User)) == (300, users)
+    assert "routing rules" not in second.output  # nothing is added twice
+    assert (_count(Item), _count(User)) == (300 + EXTRA, users)
 
     fresh = runner.invoke(app, ["demo", "--no-serve", "--no-analyze", "--reset", "--items", "350"])
     assert fresh.exit_code == 0, fresh.output
-    assert _count(Item) == 350
+    assert _count(Item) == 350 + EXTRA
     assert _password(fresh.output) != password
 
 
@@ -131,7 +136,7 @@ def test_demo_analyses_its_items() -> None:
             items = list(session.scalars(select(Item)))
     finally:
         store.dispose()
-    assert len(items) == 300
+    assert len(items) == 300 + EXTRA
     assert all(i.analyzed_at is not None and i.sentiment is not None for i in items)
     # The viral complaint is the most urgent item the demo has.
     most_urgent = max(items, key=lambda i: i.urgency or 0)

@@ -65,13 +65,40 @@ def demo(
                 installer.mark_installed(settings)
                 logins = result.logins
                 console.print(f"Added {result.added} items ({result.duplicates} already there).")
+            _seed_setup(store, installer.created_at(store) or datetime.now(UTC))
             if analyze:
                 _analyze(store)
+            _seed_replies(store)
             _print_counts(installer.counts(store))
         _print_logins(logins, password, settings.home)
         _print_guide(installer.created_at(store) or datetime.now(UTC))
         if serve:
             _serve(settings, host, port)
+
+
+def _seed_setup(store: Store, created: datetime) -> None:
+    """Routing rules, reply templates, events, alerts, widget, survey and ideas — before the analysis, so
+    the pipeline routes and alerts with the rules in place."""
+    from voxpop.demo.features import seed_setup
+    from voxpop.demo.installer import ADMIN_EMAIL
+
+    with console.status("Setting up rules, templates, alerts, events, a survey and the idea board…"):
+        report = seed_setup(store, admin_email=ADMIN_EMAIL, created=created)
+    if any(report.added.values()):
+        added = ", ".join(f"{n} {what}" for what, n in report.added.items() if n)
+        console.print(f"Added {added}.", highlight=False)
+    for step in report.skipped:
+        err_console.print(f"[yellow]warning:[/yellow] skipped {step}", highlight=False)
+
+
+def _seed_replies(store: Store) -> None:
+    """Agents' replies on older items (after the analysis: the templates match the item's sentiment)."""
+    from voxpop.demo.features import seed_replies
+
+    with console.status("Answering older items as the demo agents…"):
+        sent = seed_replies(store)
+    if sent:
+        console.print(f"Added {sent} agent replies.")
 
 
 def _analyze(store: Store) -> None:
