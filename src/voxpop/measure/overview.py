@@ -269,7 +269,6 @@ class Overview:
     kpis: list[Kpi]
     metrics: Metrics
     trend: list[Point]
-    previous_trend: list[Point]
     drivers_up: list[Driver]
     drivers_down: list[Driver]
     heat: HeatMap
@@ -299,16 +298,17 @@ def build_overview(session: Session, viewer: User | None, s: Slice, *, min_n: in
     before_metrics = summary(session, viewer, before, min_n=min_n)
     grain = grain_for(s)
     trend = series(session, viewer, s, grain=grain, min_n=min_n)
-    previous_trend = series(session, viewer, before, grain=grain, min_n=min_n)
 
     aspects_now: dict[str, Metrics] = {}
     aspects_before: dict[str, Metrics] = {}
     heat = HeatMap()
-    if not s.dimension and not s.aspect:
+    # Aspects × locations are kept over all channels (see rollups): with a channel filter, aspects are
+    # shown for the whole slice only when no location is chosen, and the heat map not at all.
+    if not s.dimension and not s.aspect and not (s.location and s.channel):
         aspects_now = breakdown(session, viewer, s, "aspect", min_n=min_n)
-        aspects_before = breakdown(session, viewer, before, "aspect", min_n=min_n)
-        if not s.location:
-            pairs = breakdown(session, viewer, s, "aspect_location", min_n=min_n)
+        aspects_before = breakdown(session, viewer, before, "aspect", min_n=min_n, sentiment_only=True)
+        if not s.location and not s.channel:
+            pairs = breakdown(session, viewer, s, "aspect_location", min_n=min_n, sentiment_only=True)
             volume_by_aspect: dict[str, int] = {}
             volume_by_location: dict[str, int] = {}
             for (aspect, location), m in pairs.items():
@@ -335,7 +335,6 @@ def build_overview(session: Session, viewer: User | None, s: Slice, *, min_n: in
         kpis=kpis(s, now_metrics, before_metrics),
         metrics=now_metrics,
         trend=trend,
-        previous_trend=previous_trend,
         drivers_up=[d for d in ranked if d.impact > 0][:TOP_DRIVERS],
         drivers_down=[d for d in ranked if d.impact < 0][:TOP_DRIVERS],
         heat=heat,
@@ -368,7 +367,9 @@ _CHANGE_METRICS: dict[str, tuple[str, Callable[[Any], tuple[float, float, float]
 }
 
 
-def change_points(session: Session, viewer: User | None, s: Slice) -> list[ChangePoint]:
+def change_points(
+    session: Session, viewer: User | None, s: Slice, days: list[Point] | None = None
+) -> list[ChangePoint]:
     """Change points of the slice's daily series, from the insight engineer's ``measure.changes`` (its
     ruptures candidates and significance test) run on the roll-ups; none when that module is absent
     or its interface differs."""
@@ -378,7 +379,8 @@ def change_points(session: Session, viewer: User | None, s: Slice) -> list[Chang
         from voxpop.measure import changes
     except ImportError:
         return []
-    days = series(session, viewer, s, grain="day")
+    if days is None:
+        days = series(session, viewer, s, grain="day")
     found: list[ChangePoint] = []
     for metric, (label, read, show) in _CHANGE_METRICS.items():
         values = np.array([read(p.metrics.totals) for p in days], dtype=float).reshape(-1, 3)

@@ -186,7 +186,8 @@ def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKe
         for aspect, label in _aspects(row.aspects).items():
             _add(cells, ("aspect", department, channel, aspect), base, label)
             if row.location:
-                _add(cells, ("aspect_location", department, channel, f"{aspect}{PAIR}{row.location}"), base, label)
+                # Not split by channel: aspects × locations × channels would outnumber the items.
+                _add(cells, ("aspect_location", department, "", f"{aspect}{PAIR}{row.location}"), base, label)
     return cells, next_due
 
 

@@ -27,7 +27,7 @@ from voxpop.measure.reports import (
     render_html,
     render_pdf,
 )
-from voxpop.measure.rollups import ensure_fresh, pending_days
+from voxpop.measure.rollups import MONTHLY, ensure_fresh, pending_days
 from voxpop.measure.series import Slice
 from voxpop.settings import Settings
 from voxpop.store import Store
@@ -39,6 +39,7 @@ from voxpop.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 MIN_CHANGE_DAYS = 7  # a change needs a week of data on each side
+MAX_CHANGE_DAYS = 92  # longer periods: the trends page (the permutation test costs ~0.6 s a year here)
 FILTERS = ("period", "date_from", "date_to", "channel", "location", "department_id")
 
 
@@ -83,10 +84,15 @@ def _choices(db: Session, user: User, s: Slice | None) -> dict[str, Any]:
         departments = [d for d in departments if d.id in user.department_ids]
     locations: list[str] = []
     if s is not None:
+        # From the month cells (one row per month, not per day): the locations of the period's months.
         query = (
             select(DailyCell.value)
             .distinct()
-            .where(DailyCell.dimension == "location", DailyCell.day >= s.date_from, DailyCell.day <= s.date_to)
+            .where(
+                DailyCell.dimension == MONTHLY + "location",
+                DailyCell.day >= s.date_from.replace(day=1),
+                DailyCell.day <= s.date_to,
+            )
             .order_by(DailyCell.value)
         )
         if not user.sees_all_departments:
@@ -178,7 +184,8 @@ def _context(request: Request, db: Session, user: User, store: Store, settings: 
     db.rollback()  # end the read transaction the log-in check began, so the fresh roll-ups are seen
     context.update(_choices(db, user, s))
     overview = build_overview(db, user, s, min_n=settings.metrics_min_sample)
-    changes = change_points(db, user, s) if s.days >= 2 * MIN_CHANGE_DAYS else []
+    daily = overview.trend if overview.grain == "day" else None
+    changes = change_points(db, user, s, daily) if 2 * MIN_CHANGE_DAYS <= s.days <= MAX_CHANGE_DAYS else []
     context.update(
         pending=pending_days(db),
         overview=overview,
