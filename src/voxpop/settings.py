@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         description="Let feeds, webhooks and other outbound URLs point at private or loopback addresses (SSRF guard).",
     )
 
+    # Security (issue 9): the largest request body the web app reads (uploads, forms, API calls).
+    max_request_bytes: int = Field(
+        default=20_000_000, ge=1_000, description="Larger request bodies are refused with 413 before they are read."
+    )
+
     # Measure (measure/): metrics, roll-ups, dashboard and reports.
     metrics_min_sample: int = Field(
         default=10, ge=1, description="Below this many answers a metric shows 'too few answers' instead of a number."

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from tests.web.conftest import PASSWORD, World
 from voxpop.accounts.tokens import create_token
 from voxpop.accounts.users import create_user, get_user_by_email
+from voxpop.act.routing.rules import RuleSpec, create_rule
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item
@@ -99,7 +100,7 @@ def _wait_analysed(store: Store, item_id: int, log: Path) -> Item:
     for _ in range(600):  # the first analysis in a fresh process loads the models
         with store.read() as s:
             item = s.get(Item, item_id)
-            if item is not None and item.analyzed_at is not None:
+            if item is not None and item.analyzed_at is not None and item.route is not None:  # analysed, routed
                 s.expunge(item)
                 return item
         time.sleep(0.5)
@@ -121,6 +122,18 @@ def test_negative_review_to_reply_with_tone_check(server: str, store: Store, wor
             s, get_user_by_email(s, "manager@example.com"), name="feed", scopes=["items:write"]
         )
         billing_token = create_token(s, get_user_by_email(s, "agent@example.com"), name="b", scopes=["items:read"])
+        # The business's routing rule: negative words about delivery go to the Delivery department.
+        create_rule(
+            s,
+            None,
+            RuleSpec.model_validate(
+                {
+                    "name": "late parcels",
+                    "when": {"sentiments": ["negative"], "keywords": ["parcel", "courier", "delivery"]},
+                    "then": {"department": "Delivery", "sla_hours": 24},
+                }
+            ),
+        )
 
     # 1. A negative review arrives through the API and is analysed by the pipeline.
     arrived = datetime.now(UTC) - timedelta(hours=3)
@@ -158,13 +171,11 @@ def test_negative_review_to_reply_with_tone_check(server: str, store: Store, wor
         expect.set_options(timeout=90_000)
         page.on("console", on_console)
         try:
-            # 2. Routed to Delivery. TODO(lead): the routing stage (act/routing) was not committed when this
-            # was written; once it is, replace this correction with a routing rule and the pipeline's decision.
+            # 2. The pipeline's route stage sent it to Delivery by the rule, and the item says so.
+            assert item.department_id == world.delivery
             _log_in(page, server, "manager@example.com")
             page.goto(f"{server}/items/{item_id}")
-            page.select_option("select[name=department_id]", str(world.delivery))
-            page.click("form.correct-form button[type=submit]")
-            page.wait_for_url(f"**/items/{item_id}?corrected=1")
+            expect(page.locator("#route-explanation")).to_have_text("routed to Delivery by rule 'late parcels'")
             page.goto(f"{server}/dashboard")
             kpi = page.locator("[data-kpi=response_time]")
             expect(kpi).to_contain_text("no answers yet")

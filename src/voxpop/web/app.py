@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from voxpop.settings import Settings, get_settings
 from voxpop.store import Store
 from voxpop.web import errors
-from voxpop.web.security import SecurityHeaders
+from voxpop.web.security import RequestSizeLimit, SecurityHeaders
 
 API_DESCRIPTION = (
     "Feedback items from every channel. Authenticate with `Authorization: Bearer <token>` "
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.mount("/static", StaticFiles(directory=str(files("voxpop.web") / "static")), name="static")
     errors.install(app)
     for name in ROUTER_MODULES:
