@@ -5,7 +5,8 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -42,6 +43,44 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class RequestSizeLimit:
+    """Pure ASGI middleware refusing request bodies over ``max_bytes`` with 413.
+
+    The body is counted as the app reads it (a declared Content-Length over the limit is refused on the
+    first read, a chunked body once it passes the limit), so an upload is never buffered or spooled to
+    disk beyond the limit. The refusal is raised inside the app as an HTTPException, so it gets the
+    app's usual error page or JSON error, and a write that depended on the body never starts.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        too_large = declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes)
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            if too_large:
+                raise self._refusal()
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise self._refusal()
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _refusal(self) -> HTTPException:
+        return HTTPException(413, f"the request is larger than {self.max_bytes:,} bytes")
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:
