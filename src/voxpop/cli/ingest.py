@@ -90,7 +90,9 @@ def ingest(
         )
         _interrupt_on_sigterm()
         settings = load_settings()
-        added: list[int] = []
+        analyse_after = settings.analyze_on_ingest if analyze is None else analyze
+        added: list[int] = []  # kept only when they are analysed afterwards: ~36 bytes an item
+        collect = added.extend if analyse_after else None
         with open_store(settings) as store:
             with _progress() as progress:
                 task = progress.add_task(f"ingest {file.name}", total=None)
@@ -103,9 +105,9 @@ def ingest(
                         store,
                         file,
                         options,
-                        on_added=added.extend,
+                        on_added=collect,
                         on_progress=on_progress,
-                        on_updated=added.extend,  # edited on the platform: analysed again
+                        on_updated=collect,  # edited on the platform: analysed again
                     )
                 except KeyboardInterrupt:
                     progress.stop()
@@ -115,7 +117,7 @@ def ingest(
                     )
                     raise typer.Exit(130) from None
             _print_summary(summary)
-            if added and (settings.analyze_on_ingest if analyze is None else analyze):
+            if added and analyse_after:
                 try:
                     analyze_with_progress(store, added)
                 except KeyboardInterrupt:
