@@ -24,7 +24,7 @@ from voxpop.store.models.insight import Event
 from voxpop.store.models.loop import Idea, IdeaVote, Survey, SurveyResponse, WidgetSite
 from voxpop.store.models.outreach import AlertDestination, AlertRule
 from voxpop.store.models.replies import Reply, ReplyTemplate
-from voxpop.store.models.routing import RoutingRule
+from voxpop.store.models.routing import ItemNote, Mention, RoutingRule
 from voxpop.web.app import create_app
 
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
@@ -40,7 +40,10 @@ def _counts(store: Store) -> dict[str, int]:
     models = (RoutingRule, ReplyTemplate, Event, AlertRule, AlertDestination, WidgetSite, Survey, SurveyResponse)
     with store.read() as session:
         out = {m.__name__: int(session.scalar(select(func.count()).select_from(m)) or 0) for m in models}
-        out |= {m.__name__: int(session.scalar(select(func.count()).select_from(m)) or 0) for m in (Idea, IdeaVote)}
+        out |= {
+            m.__name__: int(session.scalar(select(func.count()).select_from(m)) or 0)
+            for m in (Idea, IdeaVote, ItemNote, Mention)
+        }
         out["Item"] = int(session.scalar(select(func.count(Item.id))) or 0)
     return out
 
@@ -59,6 +62,8 @@ def test_every_feature_is_seeded_once(store: Store, items: list[DemoItem]) -> No
     assert counts["Survey"] == 1
     assert counts["SurveyResponse"] == len(features.SURVEY_ANSWERS)
     assert counts["Idea"] == len(features.IDEAS)
+    assert counts["ItemNote"] == len(features.NOTES)
+    assert counts["Mention"] == len(features.NOTES)  # each note names the admin
     assert counts["Item"] == 400 + len(features.SURVEY_ANSWERS) + len(features.IDEAS)
     assert sorted(report.item_ids) == sorted(set(report.item_ids))
     assert len(report.item_ids) == len(features.SURVEY_ANSWERS) + len(features.IDEAS)
@@ -156,6 +161,7 @@ SEEN_ON = {
     "/ideas-admin": "Oat milk at no extra charge",
     "/ideas": "Pre-order in the app and skip the queue",
     "/widget-sites": "Crumb &amp; Kettle website",
+    "/mentions": '#notes">Item ',  # a link to the item the admin was mentioned on
 }
 
 
@@ -178,6 +184,7 @@ def test_every_main_page_opens_with_demo_data(store: Store, items: list[DemoItem
                 assert SEEN_ON[path] in page.text, path
             if not path.startswith("/api/"):
                 assert len(_main_text(page.text).split()) > 10, path
+        assert "No mentions" not in client.get("/mentions").text
         with store.read() as session:
             names = list(session.scalars(select(ReplyTemplate.name)))
         library = client.get("/replies/templates").text

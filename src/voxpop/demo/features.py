@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from voxpop.act.alerts import destinations as alert_destinations
 from voxpop.act.alerts import rules as alert_rules
+from voxpop.act.notes import add_note
 from voxpop.act.replies import templates as reply_templates
 from voxpop.act.replies.send import ReplyInput, ToneCheckFailed, send_reply
 from voxpop.act.routing.rules import RuleSpec, create_rule, list_rules
@@ -33,6 +34,7 @@ from voxpop.store import Store
 from voxpop.store.models import Item, ItemStatus, User
 from voxpop.store.models.loop import Idea, Survey, WidgetSite
 from voxpop.store.models.replies import Reply
+from voxpop.store.models.routing import ItemNote
 from voxpop.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,12 @@ IDEAS = (
 )
 VOTERS = tuple(f"{name.lower()}@example.com" for name in ("Alma", "Bruno", "Chidi", "Dana", "Emil", "Farah", "Gus"))
 WIDGET_SITE = ("Crumb & Kettle website", [biz.WEBSITE])
+NOTES = (
+    "@{admin} this one is spreading fast — can you call the customer today? I have asked the shop for the batch.",
+    "@{admin} big account, and they are right. Shall we offer a refund before we reply in public?",
+    "Checked with the shift lead: confirmed. @{admin} please approve the goodwill voucher.",
+)
+ADMIN_HANDLE = "demo"  # demo@voxpop.local
 REPLIES = 60  # replies agents sent on older items
 
 
@@ -148,6 +156,7 @@ def seed_setup(store: Store, *, admin_email: str, created: datetime) -> SeedRepo
         if session.scalar(select(Survey.id).where(Survey.title == SURVEY.title)) is None:
             report.item_ids += _survey(session)
             report.count("survey answers", len(SURVEY_ANSWERS))
+        report.count("team notes", _notes(session))
     try:
         with store.write() as session:
             if session.scalar(select(func.count(Idea.id))) == 0:
@@ -205,6 +214,26 @@ def _survey(session: Session) -> list[int]:
         _response, item_id = surveys.save_response(session, survey, answers)
         ids.append(item_id)
     return ids
+
+
+def _notes(session: Session) -> int:
+    """Agents hand the most pressing complaints to the admin with an @mention (what the Mentions page lists)."""
+    if session.scalar(select(func.count(ItemNote.id))):
+        return 0
+    pressing = session.scalars(
+        select(Item)
+        .where(Item.department_id.is_not(None), Item.priority >= 1)
+        .order_by(Item.priority.desc(), Item.created_at.desc(), Item.id)
+        .limit(len(NOTES))
+    ).all()
+    agents = list(session.scalars(select(User).where(User.role == "agent")))
+    added = 0
+    for item, text in zip(pressing, NOTES, strict=False):
+        author = next((a for a in agents if item.department_id in a.department_ids), None)
+        if author is not None:
+            add_note(session, author, item, text.format(admin=ADMIN_HANDLE))
+            added += 1
+    return added
 
 
 def _ideas(session: Session, store: Store) -> list[int]:
