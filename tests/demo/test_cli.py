@@ -130,6 +130,8 @@ def test_demo_analyses_its_items() -> None:
     result = runner.invoke(app, ["demo", "--no-serve", "--items", "300"])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
+    assert "alerts fired on the demo's history" in result.output
+    assert "alert destination" not in result.output  # no delivery warning per batch over the progress bar
     store = Store(demo_settings(Settings()))
     try:
         with store.read() as session:

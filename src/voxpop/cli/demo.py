@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,7 +70,9 @@ def demo(
                 console.print(f"Added {result.added} items ({result.duplicates} already there).")
             _seed_setup(store, installer.created_at(store) or datetime.now(UTC))
             if analyze:
-                _analyze(store)
+                with _quiet_alert_delivery():
+                    _analyze(store)
+                _print_alerts(store)
             _seed_replies(store)
             _print_counts(installer.counts(store))
         _print_logins(logins, password, settings.home)
@@ -89,6 +94,31 @@ def _seed_setup(store: Store, created: datetime) -> None:
         console.print(f"Added {added}.", highlight=False)
     for step in report.skipped:
         err_console.print(f"[yellow]warning:[/yellow] skipped {step}", highlight=False)
+
+
+@contextmanager
+def _quiet_alert_delivery() -> Iterator[None]:
+    """The demo's alert rules fire while its history is analysed; without SMTP each delivery attempt
+    would log a warning over the progress bar. They are summed up once afterwards instead."""
+    logger = logging.getLogger("voxpop.act.alerts.delivery")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _print_alerts(store: Store) -> None:
+    from sqlalchemy import func, select
+
+    from voxpop.store.models.outreach import Alert
+
+    with store.read() as session:
+        fired = int(session.scalar(select(func.count(Alert.id))) or 0)
+    if fired:
+        mail = "handed to your SMTP server" if store.settings.smtp_host else "not mailed (no SMTP is set)"
+        console.print(f"{fired} alerts fired on the demo's history, {mail}: see Alerts → Alert history.")
 
 
 def _seed_replies(store: Store) -> None:
