@@ -123,3 +123,18 @@ def test_analysis_picks_up_what_is_not_analysed_yet(store: Store, settings: Sett
     install(store, items[120:150], password=PASSWORD, now=NOW)
     assert len(pending_ids(store)) == 30
     assert analyze_pending(store, analyzer) == 30
+
+
+def test_the_demo_never_reaches_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from voxpop.demo.installer import demo_settings
+
+    mine = Settings(
+        home=tmp_path,
+        smtp_host="smtp.example.com",
+        llm_base_url="http://localhost:11434/v1",
+        broker_url="redis://127.0.0.1:6379/0",
+    )
+    demo = demo_settings(mine)
+    assert (demo.smtp_host, demo.llm_base_url, demo.broker_url) == ("", "", "")
+    assert demo.home != mine.home
+    assert demo.database_url.startswith("sqlite:///")

@@ -58,10 +58,19 @@ def demo_home(settings: Settings) -> Path:
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """The user's settings pointed at the demo's own folder and SQLite file (models stay shared)."""
+    """The user's settings pointed at the demo's own folder and SQLite file (models stay shared). The demo
+    never sends mail, posts webhooks or reaches a language model, whatever the user configured: its
+    customers and alerts are made up."""
     home = demo_home(settings)
     return settings.model_copy(
-        update={"home": home, "database_url": f"sqlite:///{home / 'voxpop.db'}", "model_dir": settings.models_path}
+        update={
+            "home": home,
+            "database_url": f"sqlite:///{home / 'voxpop.db'}",
+            "model_dir": settings.models_path,
+            "smtp_host": "",
+            "llm_base_url": "",
+            "broker_url": "",
+        }
     )
 
 
