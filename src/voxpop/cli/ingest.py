@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-from rich.table import Table
 
 from voxpop.cli import app
 from voxpop.cli.common import console, err_console, load_settings, open_store, user_errors
@@ -128,18 +127,13 @@ def ingest(
 @app.command("formats")
 def formats() -> None:
     """List the platform export formats `voxpop ingest` recognises, with what each can read."""
-    table = Table("format", "platform", "reads", "history", "replies", "docs")
     for fmt in file_formats():
         caps = fmt.capabilities
-        table.add_row(
-            fmt.name,
-            fmt.label,
-            ", ".join(caps.reads),
-            caps.history,
-            "imported" if "replies" in caps.reads else "-",
-            caps.docs_url,
-        )
-    console.print(table)
+        console.print(f"{fmt.name}: {fmt.label}", markup=False, highlight=False, soft_wrap=True)
+        details = f"reads {', '.join(caps.reads)}" + (f"; {caps.history}" if caps.history else "")
+        console.print(f"    {details}", markup=False, highlight=False, soft_wrap=True)
+        if caps.docs_url:
+            console.print(f"    format: {caps.docs_url}", markup=False, highlight=False, soft_wrap=True)
     console.print("Any other CSV, JSON or JSON Lines file: `voxpop ingest FILE --map text=COLUMN,…`.", markup=False)
 
 
