@@ -108,6 +108,11 @@ def test_post_one_item_then_a_list_with_a_duplicate(app_client: TestClient, worl
     assert {i["text"] for i in stored} == {"Checkout kept failing", "Loved the new app"}
     assert {i["kind"] for i in stored} == {"review", "feedback"}
     assert next(i for i in stored if i["external_id"] == "t-1")["rating"] == pytest.approx(0.25)
+    edited = {**one, "text": "Checkout kept failing, and support never answered"}
+    third = app_client.post("/api/v1/items?source=shop-widget", json=edited, headers=_bearer(token))
+    assert third.status_code == 201
+    assert third.json()["added"] == []
+    assert third.json()["updated"] == first.json()["added"]  # edited in place, to be analysed again
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,9 @@ def _write(session: Session, source: Source, records: list[ItemRecord]) -> Creat
             except RecordError as bad:
                 raise ValidationError(f"item {index}, field '{bad.field}': {bad.reason}") from exc
         raise
-    return CreatedOut(source_id=source.id, added=result.added_ids, duplicates=result.duplicates)
+    return CreatedOut(
+        source_id=source.id, added=result.added_ids, duplicates=result.duplicates, updated=result.updated_ids
+    )
 
 
 @router.post("/items", response_model=CreatedOut, status_code=201)
@@ -102,10 +104,10 @@ def create_items(
     with store.write() as session:
         target = get_or_create_source(session, source, kind="api", channel=channel)
         created = _write(session, target, [_record(i) for i in batch])
-    if store.settings.analyze_on_ingest and created.added:
+    if store.settings.analyze_on_ingest and (created.added or created.updated):
         # After the response: the caller does not wait for the models. ``voxpop reanalyze`` finishes
-        # anything this misses (a crash, a restart).
-        background.add_task(_analyze, store, created.added)
+        # anything this misses (a crash, a restart). Edited items are analysed again too.
+        background.add_task(_analyze, store, created.added + created.updated)
     return created
 
 

@@ -42,6 +42,7 @@ class CreatedOut(BaseModel):
     source_id: int
     added: list[int]
     duplicates: int
+    updated: list[int] = Field(default_factory=list, description="Stored items this request edited in place.")
 
 
 class ItemOut(BaseModel):
