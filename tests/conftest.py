@@ -21,6 +21,10 @@ from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Base
 
+# Rich wraps CLI output at the terminal's width, 80 columns when there is none (xdist, CI): wide enough that
+# a test reading a table or a long path sees it whole. Set before any console is created.
+os.environ["COLUMNS"] = "240"
+
 BACKENDS = [b.strip() for b in os.environ.get("VOXPOP_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 PG_ADMIN_URL = os.environ.get(
     "VOXPOP_TEST_POSTGRES_URL", "postgresql+psycopg://root@/postgres?host=/var/run/postgresql"
