@@ -1,7 +1,7 @@
 """Bring a database to the newest schema with Alembic, from code.
 
-Each area of voxpop may add its own branch of migrations (a revision whose ``down_revision`` is an
-older shared one); ``heads`` means all of them, and a later merge revision joins them again.
+Areas built side by side may each add a branch of migrations (a revision whose ``down_revision`` is an
+older shared one); ``heads`` means all of them, and a merge revision joins them again (0012 did).
 """
 
 from __future__ import annotations
