@@ -15,7 +15,28 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on ``app`` when imported. Keep this list in the flow's order.
-COMMAND_MODULES = ["db", "ingest", "sources", "analyze", "reanalyze", "model", "taxonomy", "rules", "users", "alerts", "outreach", "templates", "report", "loop", "serve", "demo", "worker", "insight", "backup", "data"]
+COMMAND_MODULES = [
+    "db",
+    "ingest",
+    "sources",
+    "analyze",
+    "reanalyze",
+    "model",
+    "taxonomy",
+    "rules",
+    "users",
+    "alerts",
+    "outreach",
+    "templates",
+    "report",
+    "loop",
+    "serve",
+    "demo",
+    "worker",
+    "insight",
+    "backup",
+    "data",
+]
 
 for _name in COMMAND_MODULES:
     try:
