@@ -72,6 +72,9 @@ def environment(home: Path, database_url: str, broker_url: str = "", namespace: 
             VOXPOP_BROKER_URL=broker_url,
             VOXPOP_BROKER_NAMESPACE=namespace,
             VOXPOP_QUEUE_MAX_DEPTH="50",
+            # Single-thread workers, as the goal is stated: (b) one process of one thread (ONNX included),
+            # (c) two of them. Without this, `voxpop worker -p 1` lets its one process use every core.
+            VOXPOP_ANALYSIS_THREADS="1",
         )
     return env
 
