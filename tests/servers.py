@@ -7,17 +7,27 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from voxpop.settings import Settings
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
 def free_port() -> int:
@@ -155,3 +165,42 @@ class HttpSink:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+@contextmanager
+def voxpop_server(settings: Settings, log_dir: Path, **env: str) -> Iterator[str]:
+    """A real ``voxpop serve`` on a free port over ``settings``' database; ``env`` adds VOXPOP_* variables.
+    Yields its URL; its output goes to a log file in ``log_dir`` (quoted when it fails to start)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    full_env = {
+        **os.environ,
+        "VOXPOP_HOME": str(settings.home),
+        "VOXPOP_DATABASE_URL": settings.database_url,
+        "VOXPOP_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "VOXPOP_BASE_URL": url,
+        **env,
+    }
+    log_path = log_dir / f"server-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "voxpop", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            for _ in range(900):
+                try:
+                    if httpx.get(f"{url}/login", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+                if process.poll() is not None:
+                    raise RuntimeError("voxpop serve exited: " + log_path.read_text())
+            else:
+                raise RuntimeError("voxpop serve did not start: " + log_path.read_text())
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

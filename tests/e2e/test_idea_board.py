@@ -11,8 +11,7 @@ from playwright.sync_api import ConsoleMessage, expect, sync_playwright
 from sqlalchemy import func, select
 
 from tests.loop.conftest import links_in
-from tests.loop.serve import CHROMIUM_ARGS, voxpop_server
-from tests.servers import SmtpSink
+from tests.servers import CHROMIUM_ARGS, SmtpSink, voxpop_server
 from tests.web.conftest import PASSWORD, World
 from voxpop.loop.ideas import post_idea
 from voxpop.loop.identity import start_identity

@@ -5,10 +5,6 @@ response time shows on the dashboard. Headless Chromium against a real ``voxpop 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,6 +15,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 from sqlalchemy import select
 
+from tests.servers import voxpop_server
 from tests.web.conftest import PASSWORD, World
 from voxpop.accounts.tokens import create_token
 from voxpop.accounts.users import create_user, get_user_by_email
@@ -40,47 +37,17 @@ FIXED = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(settings: Settings, store: Store, world: World, models_home: Path, tmp_path: Path) -> Iterator[str]:
     """``voxpop serve`` that analyses what arrives (the shipped models, from the shared models folder)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "VOXPOP_HOME": str(settings.home),
-        "VOXPOP_DATABASE_URL": settings.database_url,
-        "VOXPOP_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "VOXPOP_ANALYZE_ON_INGEST": "true",
-        "VOXPOP_MODEL_DIR": str(models_home / "models"),
-        "VOXPOP_BUSINESS_NAME": "Acme Shop",
-    }
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voxpop", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(900):
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("voxpop serve did not start: " + (tmp_path / "server.log").read_text())
+    with voxpop_server(
+        settings,
+        tmp_path,
+        VOXPOP_ANALYZE_ON_INGEST="true",
+        VOXPOP_MODEL_DIR=str(models_home / "models"),
+        VOXPOP_BUSINESS_NAME="Acme Shop",
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def _log_in(page: Page, server: str, email: str) -> None:
@@ -96,7 +63,7 @@ def _log_out(page: Page) -> None:
     page.wait_for_url("**/login**")
 
 
-def _wait_analysed(store: Store, item_id: int, log: Path) -> Item:
+def _wait_analysed(store: Store, item_id: int, log_dir: Path) -> Item:
     for _ in range(600):  # the first analysis in a fresh process loads the models
         with store.read() as s:
             item = s.get(Item, item_id)
@@ -104,7 +71,8 @@ def _wait_analysed(store: Store, item_id: int, log: Path) -> Item:
                 s.expunge(item)
                 return item
         time.sleep(0.5)
-    raise AssertionError("the review was not analysed: " + log.read_text()[-2000:])
+    logs = "".join(p.read_text() for p in log_dir.glob("server-*.log"))
+    raise AssertionError("the review was not analysed: " + logs[-2000:])
 
 
 @pytest.mark.browser
@@ -152,7 +120,7 @@ def test_negative_review_to_reply_with_tone_check(server: str, store: Store, wor
     )
     assert posted.status_code == 201, posted.text
     item_id = posted.json()["added"][0]
-    item = _wait_analysed(store, item_id, tmp_path / "server.log")
+    item = _wait_analysed(store, item_id, tmp_path)
     assert item.sentiment == "negative"
 
     problems: list[str] = []

@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 from sqlalchemy import select
 
-from tests.loop.serve import CHROMIUM_ARGS, voxpop_server
-from tests.servers import HttpSink, Response
+from tests.servers import CHROMIUM_ARGS, HttpSink, Response, voxpop_server
 from tests.web.conftest import World
 from voxpop.loop.widget import create_site
 from voxpop.settings import Settings

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import os
 import random
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, expect, sync_playwright
 
 from tests.measure.hotels import LONG_BEACH, complaints, dated_series, inject, read_reviews
 from tests.measure.insight_store import make_source, store_rows
+from tests.servers import voxpop_server
 from tests.web.conftest import PASSWORD, World, world  # noqa: F401
 from voxpop.settings import Settings
 from voxpop.store import Store
@@ -25,43 +21,10 @@ from voxpop.store import Store
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(settings: Settings, store: Store, world: World, tmp_path: Path) -> Iterator[str]:  # noqa: F811
-    port = _free_port()
-    env = {
-        **os.environ,
-        "VOXPOP_HOME": str(settings.home),
-        "VOXPOP_DATABASE_URL": settings.database_url,
-        "VOXPOP_SECRET_KEY": settings.secret_key.get_secret_value(),
-    }
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voxpop", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(900):
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("voxpop serve did not start: " + (tmp_path / "server.log").read_text())
+    with voxpop_server(settings, tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.mark.browser
