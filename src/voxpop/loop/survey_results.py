@@ -18,9 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxpop.loop.surveys import SCALES
+from voxpop.spreadsheet import defuse_formula
 from voxpop.store.models.loop import Question, Survey, SurveyResponse
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -90,9 +89,7 @@ def safe_cell(value: Any) -> Any:
     """A CSV cell that a spreadsheet will not evaluate as a formula."""
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return defuse_formula(value) if isinstance(value, str) else value
 
 
 def export_csv(session: Session, survey: Survey) -> Iterator[str]:

@@ -14,8 +14,8 @@ from typing import Any
 
 from voxpop.measure.metrics import Estimate, Metrics
 from voxpop.measure.overview import Overview
+from voxpop.spreadsheet import defuse_formula
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Table = tuple[list[str], list[list[Any]]]
 
 
@@ -27,8 +27,7 @@ def safe_cell(value: Any) -> Any:
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return defuse_formula(str(value))
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from voxpop.errors import ValidationError
+from voxpop.spreadsheet import defuse_formula
 from voxpop.store import Store
 from voxpop.store.models import Base
 
@@ -27,7 +28,6 @@ CHUNK = 5000
 # Columns that are secrets or derived from them: never exported.
 SECRET_COLUMNS = {"password_hash", "token_hash", "csrf_token", "secret", "ciphertext", "encrypted", "credentials"}
 SECRET_TABLES = {"web_sessions"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def exportable_tables() -> list[Table]:
@@ -51,9 +51,7 @@ def _plain(value: Any) -> Any:
 def safe_cell(value: Any) -> Any:
     """A value as a spreadsheet may open it without running it."""
     value = _plain(value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return defuse_formula(value) if isinstance(value, str) else value
 
 
 def _rows(store: Store, table: Table, columns: Sequence[str]) -> Iterator[list[Any]]:
