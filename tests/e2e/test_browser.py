@@ -9,18 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, expect, sync_playwright
 
-from tests.servers import voxpop_server
+from tests.servers import CHROMIUM_ARGS, voxpop_server
 from tests.web.conftest import PASSWORD, World, add_item
 from voxpop.settings import Settings
 from voxpop.store import Store
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAYLOAD = "<img src=x onerror=alert('xss')> The <b>soup</b> was cold & late"
 
 

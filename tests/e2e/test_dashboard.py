@@ -16,12 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import ConsoleMessage, sync_playwright
 
-from tests.servers import voxpop_server
+from tests.servers import CHROMIUM_ARGS, voxpop_server
 from tests.web.conftest import PASSWORD, World, add_item
 from voxpop.settings import Settings
 from voxpop.store import Store
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 from sqlalchemy import select
 
-from tests.servers import voxpop_server
+from tests.servers import CHROMIUM_ARGS, voxpop_server
 from tests.web.conftest import PASSWORD, World
 from voxpop.accounts.tokens import create_token
 from voxpop.accounts.users import create_user, get_user_by_email
@@ -25,7 +25,6 @@ from voxpop.store import Store
 from voxpop.store.models import Item
 from voxpop.store.models.replies import Reply
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
 REVIEW = (
     "Terrible service. My parcel arrived nine days late, the box was crushed, and nobody answered my "
     "three e-mails about the delivery. Very disappointed."

@@ -13,12 +13,10 @@ from playwright.sync_api import ConsoleMessage, expect, sync_playwright
 
 from tests.measure.hotels import LONG_BEACH, complaints, dated_series, inject, read_reviews
 from tests.measure.insight_store import make_source, store_rows
-from tests.servers import voxpop_server
+from tests.servers import CHROMIUM_ARGS, voxpop_server
 from tests.web.conftest import PASSWORD, World, world  # noqa: F401
 from voxpop.settings import Settings
 from voxpop.store import Store
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
 
 
 @pytest.fixture
