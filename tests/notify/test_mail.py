@@ -47,9 +47,8 @@ def test_several_mails_share_one_connection(tmp_path, smtp_server: SmtpSink) -> 
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("subject", "Hello\r\nBcc: victim@example.com"),
-        ("to_name", "Eve\nBcc: victim@example.com"),
         ("to", "eve@example.com\nBcc: victim@example.com"),
+        ("reply_to", "eve@example.com\r\nBcc: victim@example.com"),
     ],
 )
 def test_line_breaks_in_headers_are_refused(tmp_path, smtp_server: SmtpSink, field: str, value: str) -> None:  # type: ignore[no-untyped-def]
@@ -57,6 +56,20 @@ def test_line_breaks_in_headers_are_refused(tmp_path, smtp_server: SmtpSink, fie
     with pytest.raises(ValidationError, match="line break"):
         send_mail(_settings(tmp_path, smtp_server), Mail(**fields))
     assert smtp_server.messages == []
+
+
+@pytest.mark.parametrize("breaker", ["\r\n", "\n", "\r", "\u2028", "\x0b", "\x85"])
+def test_stranger_text_in_the_subject_and_name_is_folded_onto_one_line(  # type: ignore[no-untyped-def]
+    tmp_path, smtp_server: SmtpSink, breaker: str
+) -> None:
+    hostile = f"Eve{breaker}Bcc: victim@example.com{breaker}X-Evil: 1"
+    send_mail(_settings(tmp_path, smtp_server), Mail(to="ana@example.com", to_name=hostile, subject=hostile, text="t"))
+    [received] = smtp_server.wait_for(1)
+    assert received.recipients == ["ana@example.com"]  # no second recipient smuggled in
+    assert received.message["Bcc"] is None
+    assert received.message["X-Evil"] is None
+    assert received.subject == "Eve Bcc: victim@example.com X-Evil: 1"  # the words kept, as one line
+    assert "victim@example.com" not in str(received.message["To"]).split("<")[-1]
 
 
 def test_unconfigured_or_unreachable_mail_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,10 @@ Every mail voxpop sends (alerts, digests, promoter outreach, survey invitations,
 through :func:`send_mail` or a :class:`Mailer`, so the SMTP settings, the From: line and the defences
 live in one place:
 
-* header values are checked for line breaks, so text that came from a stranger (a reviewer's name, an
-  idea's title) can never add a header or a recipient (e-mail header injection);
+* no header value can hold a line break, so text that came from a stranger can never add a header or a
+  recipient (e-mail header injection): the free-text ones a stranger may have written (the subject, which
+  can quote an idea's title, and the recipient's display name) are folded onto one line, so one hostile
+  name cannot stop a batch of mails; addresses and other headers with a line break are refused;
 * a message has a plain-text part always and an HTML part when given — the HTML is the caller's job
   to escape (render it with an autoescaping Jinja environment);
 * the password is a ``SecretStr`` and is never logged.
@@ -49,6 +51,11 @@ def _clean_header(name: str, value: str) -> str:
     return value
 
 
+def _one_line(value: str) -> str:
+    """Free text for a header: every run of whitespace (CR, LF, U+2028 and the rest) becomes one space."""
+    return " ".join(value.split())
+
+
 def _check_address(name: str, value: str) -> str:
     _clean_header(name, value)
     _, address = parseaddr(value)
@@ -62,8 +69,8 @@ def build_message(settings: Settings, mail: Mail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = _check_address("From", settings.mail_from)
     to = _check_address("To", mail.to)
-    message["To"] = formataddr((_clean_header("To", mail.to_name), to)) if mail.to_name else to
-    message["Subject"] = _clean_header("Subject", mail.subject)
+    message["To"] = formataddr((_one_line(mail.to_name), to)) if mail.to_name else to
+    message["Subject"] = _one_line(mail.subject)
     if mail.reply_to:
         message["Reply-To"] = _check_address("Reply-To", mail.reply_to)
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
