@@ -16,7 +16,7 @@ from tests.web.conftest import PASSWORD, World, add_item, login
 from voxpop.accounts.users import create_user
 from voxpop.act.departments import create_department
 from voxpop.store import Store
-from voxpop.store.models import Item, Source
+from voxpop.store.models import Department, Item, Source
 from voxpop.web.app import create_app
 
 
@@ -252,3 +252,42 @@ def test_csv_export_is_audited(store: Store, world: World, app_client: TestClien
     assert len(events) == 1
     assert events[0].actor == "viewer@example.com"
     assert events[0].object_id.startswith("voxpop-kpis-")
+
+
+def test_cached_overview_follows_every_change_of_the_rollups(
+    store: Store, world: World, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second view of the same period is served from the cache; a new item, an edited item or a
+    deleted one (each changes the roll-ups) is on the next view, and an agent never gets the admin's entry."""
+    from voxpop.web import dashboard_pages
+
+    computed: list[object] = []
+    original = dashboard_pages._computed
+
+    def counting(*args: object, **kwargs: object) -> object:
+        computed.append(args)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dashboard_pages, "_computed", counting)
+    _seed(store, world)
+    login(app_client, "admin@example.com")
+    assert _kpi(app_client.get("/dashboard?period=30d").text, "volume") == "17"
+    assert _kpi(app_client.get("/dashboard?period=30d").text, "volume") == "17"
+    assert len(computed) == 1  # the second view came from the cache
+
+    new = add_item(store, world.reviews, created_at=datetime.now(UTC) - timedelta(hours=1), external_id="late")
+    assert _kpi(app_client.get("/dashboard?period=30d").text, "volume") == "18"
+    assert len(computed) == 2
+    with store.write() as s:
+        s.get(Item, new).created_at = datetime.now(UTC) - timedelta(days=60)  # moved out of the period
+    assert _kpi(app_client.get("/dashboard?period=30d").text, "volume") == "17"
+    with store.write() as s:
+        s.delete(s.get(Item, new))
+    assert _kpi(app_client.get("/dashboard?period=30d").text, "volume") == "17"
+
+    agent = TestClient(app_client.app)
+    login(agent, "agent@example.com")
+    assert _kpi(agent.get("/dashboard?period=30d").text, "volume") == "12"
+    with store.write() as s:
+        s.get(Department, world.billing).name = "Accounts"
+    assert "Accounts" in app_client.get("/dashboard?period=30d").text

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from voxpop.measure.cache import bump
 from voxpop.measure.metrics import (
     CES,
     COUNTERS,
@@ -230,6 +231,7 @@ def recompute_day(session: Session, day: date, now: datetime | None = None) -> i
                 for (dimension, department, channel, value), cell in cells.items()
             ],
         )
+    bump(session)
     marker = session.get(RollupDay, day)
     if marker is None:
         session.add(RollupDay(day=day, computed_at=now, next_due_at=next_due))
@@ -278,6 +280,7 @@ def recompute_month(session: Session, month: date) -> None:
     ]
     if rows:
         session.execute(insert(DailyCell), rows)
+    bump(session)
 
 
 def _recompute_days(session: Session, days: Iterable[date], now: datetime) -> int:
@@ -384,6 +387,7 @@ def rebuild(store: Store, *, now: datetime | None = None) -> int:
     with store.write() as session:
         _lock(session)
         session.execute(delete(DailyCell))
+        bump(session)
         session.execute(delete(RollupDay))
         session.execute(delete(DirtyDay))
         session.execute(text(QUEUE_ALL_DAYS[session.get_bind().dialect.name]))

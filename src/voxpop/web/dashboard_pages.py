@@ -15,9 +15,18 @@ from sqlalchemy.orm import Session
 from voxpop.accounts.audit import record
 from voxpop.act.departments import list_departments
 from voxpop.errors import PermissionDeniedError, ValidationError
+from voxpop.measure.cache import remember
 from voxpop.measure.export import overview_tables, to_csv
 from voxpop.measure.metrics import format_minutes
-from voxpop.measure.overview import PERIODS, Overview, build_overview, change_points, inbox_link, period_slice
+from voxpop.measure.overview import (
+    PERIODS,
+    ChangePoint,
+    Overview,
+    build_overview,
+    change_points,
+    inbox_link,
+    period_slice,
+)
 from voxpop.measure.reports import (
     Report,
     build_report,
@@ -77,35 +86,37 @@ def parse_slice(params: Mapping[str, str], today: date) -> Slice:
     )
 
 
-def _choices(db: Session, user: User, s: Slice | None) -> dict[str, Any]:
-    """The filter form's options, from small tables and the period's location cells."""
+def _choices(db: Session, user: User) -> dict[str, Any]:
+    """The filter form's options, from small tables (the locations come from :func:`_locations`)."""
     departments = list_departments(db)
     if not user.sees_all_departments:
         departments = [d for d in departments if d.id in user.department_ids]
-    locations: list[str] = []
-    if s is not None:
-        # From the month cells (one row per month, not per day): the locations of the period's months.
-        query = (
-            select(DailyCell.value)
-            .distinct()
-            .where(
-                DailyCell.dimension == MONTHLY + "location",
-                DailyCell.day >= s.date_from.replace(day=1),
-                DailyCell.day <= s.date_to,
-            )
-            .order_by(DailyCell.value)
-        )
-        if not user.sees_all_departments:
-            query = query.where(DailyCell.department_id.in_(user.department_ids))
-        locations = list(db.scalars(query))
-        if s.location and s.location not in locations:
-            locations.append(s.location)
     return {
         "periods": list(PERIODS),
         "channels": sorted(set(db.scalars(select(Source.channel)))),
-        "locations": locations,
+        "locations": [],
         "departments": departments,
     }
+
+
+def _locations(db: Session, user: User, s: Slice) -> list[str]:
+    """The locations of the period's months, from the month cells (one row per month, not per day)."""
+    query = (
+        select(DailyCell.value)
+        .distinct()
+        .where(
+            DailyCell.dimension == MONTHLY + "location",
+            DailyCell.day >= s.date_from.replace(day=1),
+            DailyCell.day <= s.date_to,
+        )
+        .order_by(DailyCell.value)
+    )
+    if not user.sees_all_departments:
+        query = query.where(DailyCell.department_id.in_(user.department_ids))
+    locations = list(db.scalars(query))
+    if s.location and s.location not in locations:
+        locations.append(s.location)
+    return locations
 
 
 def trend_chart(overview: Overview, marks: list[date] | None = None) -> str:
@@ -171,6 +182,14 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _computed(db: Session, user: User, s: Slice, settings: Settings) -> tuple[Overview, list[ChangePoint], list[str]]:
+    """What the dashboard reads from the roll-ups for this slice (cached while they are unchanged)."""
+    overview = build_overview(db, user, s, min_n=settings.metrics_min_sample)
+    daily = overview.trend if overview.grain == "day" else None
+    changes = change_points(db, user, s, daily) if 2 * MIN_CHANGE_DAYS <= s.days <= MAX_CHANGE_DAYS else []
+    return overview, changes, _locations(db, user, s)
+
+
 def _context(request: Request, db: Session, user: User, store: Store, settings: Settings) -> dict[str, Any]:
     params = request.query_params
     values = {name: params.get(name, "").strip() for name in FILTERS}
@@ -178,14 +197,16 @@ def _context(request: Request, db: Session, user: User, store: Store, settings: 
     try:
         s = parse_slice(params, utcnow().date())
     except ValidationError as exc:
-        context.update(_choices(db, user, None), error=str(exc), overview=None)
+        context.update(_choices(db, user), error=str(exc), overview=None)
         return context
     ensure_fresh(store)
     db.rollback()  # end the read transaction the log-in check began, so the fresh roll-ups are seen
-    context.update(_choices(db, user, s))
-    overview = build_overview(db, user, s, min_n=settings.metrics_min_sample)
-    daily = overview.trend if overview.grain == "day" else None
-    changes = change_points(db, user, s, daily) if 2 * MIN_CHANGE_DAYS <= s.days <= MAX_CHANGE_DAYS else []
+    choices = _choices(db, user)
+    scope = None if user.sees_all_departments else tuple(sorted(user.department_ids))
+    names = tuple((d.id, d.name) for d in choices["departments"])
+    key = ("dashboard", s, settings.metrics_min_sample, scope, names)
+    overview, changes, locations = remember(store, db, key, lambda: _computed(db, user, s, settings))
+    context.update(choices, locations=locations)
     context.update(
         pending=pending_days(db),
         overview=overview,
@@ -275,7 +296,7 @@ def reports_page(request: Request, user: PageUser, db: ReadDb) -> Response:
         "all_departments": list_departments(db),
         "saved": params.get("saved", ""),
     }
-    context.update(_choices(db, user, None))
+    context.update(_choices(db, user))
     return render(request, "reports.html", context, status_code=422 if error else 200)
 
 

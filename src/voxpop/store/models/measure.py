@@ -81,6 +81,16 @@ class DirtyDay(Base):
     day: Mapped[date] = mapped_column(Date, index=True)
 
 
+class RollupVersion(Base):
+    """One row whose ``version`` changes (a random token) with every change of the roll-up cells, so a
+    result computed from them can be cached until they change (``measure.cache``)."""
+
+    __tablename__ = "measure_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+
+
 class ReportSchedule(Base):
     """A report mailed to ``recipients`` every ``period`` (week or month), optionally for one department."""
 
