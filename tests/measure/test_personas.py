@@ -73,6 +73,21 @@ def test_planted_groups_are_found_and_named(planted: list[Observation]) -> None:
     assert len(grumpy.quote_ids) == 3
 
 
+def test_a_sample_finds_the_groups_and_everyone_joins_one(planted: list[Observation]) -> None:
+    """Past ``max_sample`` people, k-means runs on a seeded sample; the rest join the nearest persona."""
+    people = people_of(planted)
+    result = find_personas(people, max_sample=25)
+    assert result.sample == 25
+    assert result.people == len(people) == 37
+    assert result.k == 3
+    members = [m for p in result.personas for m in p.members]
+    assert sorted(members) == sorted(p.key for p in people)  # everyone, once
+    groups = sorted({m.split(":", 1)[1].rstrip("0123456789") for m in p.members} for p in result.personas)
+    assert groups == [{"fan"}, {"grumpy"}, {"tweeter"}]
+    assert sum(p.share for p in result.personas) == pytest.approx(1.0)
+    assert find_personas(people).sample is None
+
+
 def test_too_few_people_says_so() -> None:
     rows = [Observation(id=i, created_at=START, author=f"a{i}", sentiment="positive", score=0.5) for i in range(5)]
     result = find_personas(people_of(rows))
