@@ -10,7 +10,6 @@ the import with the row it happened after; a broken line in JSON Lines only reje
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import json
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import ijson  # type: ignore[import-untyped]
 
-from voxpop.ingest.reader import Row
+from voxpop.ingest.reader import Row, unpacked
 
 if TYPE_CHECKING:
     from voxpop.ingest.reader import DataFile
@@ -49,7 +48,7 @@ def _utf8_stream(data: DataFile) -> IO[bytes] | io.TextIOWrapper:
 def _records_prefix(data: DataFile) -> str:
     """The ijson prefix of the records: ``item`` for a top-level array, else the first array of objects."""
     with data.path.open("rb") as disk:
-        raw = cast(IO[bytes], gzip.GzipFile(fileobj=disk)) if data.compressed else disk
+        raw = unpacked(data.path, disk, data.limits) if data.compressed else disk
         previous: tuple[str, str] = ("", "")
         empty_array = False
         try:

@@ -4,6 +4,13 @@ The format is found from the content (gzip by its magic bytes, JSON by its first
 ``reviews.json`` that is really JSON Lines, or a ``.gz`` without the extension, still reads. Problems with
 the whole file (missing, empty, binary, an archive) raise ``IngestError`` before a row is read; problems
 with one row come back as a ``Row`` with an ``error``, so the importer rejects that row and goes on.
+
+A gzip file is unpacked as a stream through :class:`UnpackLimit`: it stops with an ``IngestError`` once the
+file unpacks to more than ``UnpackLimits.max_unpacked_bytes`` in total (every gzip member counted) or, past
+the first ``RATIO_FLOOR`` bytes, to more than ``max_ratio`` times what was read from disk (a real export
+compresses 3 to 20 times) — a decompression bomb ends the run cleanly (the batches before it whole,
+the one being read not written) instead of filling the disk. ZIP archives, and archives or gzip inside a
+gzip, are refused before a row is read.
 """
 
 from __future__ import annotations
@@ -23,9 +30,57 @@ Format = Literal["csv", "json", "jsonl"]
 FORMATS: tuple[Format, ...] = ("csv", "json", "jsonl")
 
 SNIFF_BYTES = 64 * 1024
+RATIO_FLOOR = 16 * 1024 * 1024  # small files may compress as well as they like
 _GZIP_MAGIC = b"\x1f\x8b"
 _ARCHIVES = {b"PK\x03\x04": "a ZIP archive (or an Excel workbook): extract or export it as CSV first"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+@dataclass(frozen=True, slots=True)
+class UnpackLimits:
+    """How far a compressed file may unpack: in total, and relative to its size on disk."""
+
+    max_unpacked_bytes: int = 20 * 1024**3
+    max_ratio: int = 200
+
+
+class UnpackLimit(io.RawIOBase):
+    """The unpacked bytes of a gzip file, refused past :class:`UnpackLimits` (see the module's doc)."""
+
+    def __init__(self, path: Path, disk: IO[bytes], limits: UnpackLimits) -> None:
+        super().__init__()
+        self.path, self.disk, self.limits = path, disk, limits
+        self.unpacked = 0
+        self._gzip = gzip.GzipFile(fileobj=disk, mode="rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._gzip.readinto(buffer)
+        self.unpacked += n
+        limits = self.limits
+        if self.unpacked > limits.max_unpacked_bytes:
+            raise IngestError(
+                str(self.path),
+                f"unpacks to more than {limits.max_unpacked_bytes:,} bytes: refused as a decompression bomb "
+                "(split the export into smaller files)",
+            )
+        if self.unpacked > RATIO_FLOOR and self.unpacked > limits.max_ratio * max(self.disk.tell(), 1):
+            raise IngestError(
+                str(self.path),
+                f"unpacks to more than {limits.max_ratio} times its compressed size: refused as a decompression bomb",
+            )
+        return n
+
+    def close(self) -> None:
+        self._gzip.close()
+        super().close()
+
+
+def unpacked(path: Path, disk: IO[bytes], limits: UnpackLimits) -> IO[bytes]:
+    """The gzip file open as ``disk``, unpacked as a buffered stream within ``limits``."""
+    return cast(IO[bytes], io.BufferedReader(UnpackLimit(path, disk, limits), buffer_size=SNIFF_BYTES))
 
 
 @dataclass(slots=True)
@@ -54,17 +109,25 @@ class DataFile:
     ``bytes_read`` is the position in the file on disk (compressed bytes for gzip), for progress bars.
     """
 
-    def __init__(self, path: Path, fmt: Format, encoding: str, *, compressed: bool, max_field_bytes: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        fmt: Format,
+        encoding: str,
+        *,
+        compressed: bool,
+        max_field_bytes: int,
+        limits: UnpackLimits | None = None,
+    ) -> None:
         self.path = path
+        self.limits = limits or UnpackLimits()
         self.format = fmt
         self.encoding = encoding
         self.compressed = compressed
         self.max_field_bytes = max_field_bytes
         self.size = path.stat().st_size
         self._disk: IO[bytes] = path.open("rb")
-        self._stream: IO[bytes] = (
-            cast(IO[bytes], gzip.GzipFile(fileobj=self._disk, mode="rb")) if compressed else self._disk
-        )
+        self._stream: IO[bytes] = unpacked(path, self._disk, self.limits) if compressed else self._disk
         self._rows: Iterator[Row] | None = None
         self._first: Row | None = None
         self.columns: list[str] = []
@@ -125,6 +188,7 @@ def open_data_file(
     encoding: str | None = None,
     fmt: Format | None = None,
     max_field_bytes: int = 1_000_000,
+    limits: UnpackLimits | None = None,
 ) -> DataFile:
     """Open ``path`` for import, finding compression, encoding and format from its first bytes."""
     path = Path(path)
@@ -142,6 +206,8 @@ def open_data_file(
     for prefix, what in _ARCHIVES.items():
         if head.startswith(prefix):
             raise IngestError(where, f"is {what}")
+    if compressed and head.startswith(_GZIP_MAGIC):
+        raise IngestError(where, "is a gzip file inside a gzip file: unpack it once first")
     chosen = encoding or _encoding_from_bom(head)
     if encoding is not None:
         try:
@@ -153,7 +219,14 @@ def open_data_file(
     if _looks_binary(head, chosen):
         raise IngestError(where, "is a binary file, not CSV, JSON or JSON Lines")
     sample = head.decode(chosen, errors="replace")
-    return DataFile(path, fmt or _sniff_format(sample), chosen, compressed=compressed, max_field_bytes=max_field_bytes)
+    return DataFile(
+        path,
+        fmt or _sniff_format(sample),
+        chosen,
+        compressed=compressed,
+        max_field_bytes=max_field_bytes,
+        limits=limits,
+    )
 
 
 def _encoding_from_bom(head: bytes) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -24,6 +23,7 @@ import ijson  # type: ignore[import-untyped]
 
 from voxpop.errors import IngestError
 from voxpop.ingest.connectors.registry import Capabilities, ConnectorKind, RowError
+from voxpop.ingest.reader import UnpackLimits, unpacked
 from voxpop.ingest.records import ItemRecord
 from voxpop.ingest.timestamp import parse_timestamp
 
@@ -45,12 +45,12 @@ _reading: dict[Path, IO[bytes]] = {}
 
 
 def open_bytes(path: Path) -> IO[bytes]:
-    """The file's bytes, decompressed when it is gzip."""
+    """The file's bytes, decompressed when it is gzip (within the reader's decompression-bomb limits)."""
     disk = path.open("rb")
     _reading[path] = disk
     if disk.read(2) == b"\x1f\x8b":
         disk.seek(0)
-        return cast(IO[bytes], gzip.GzipFile(fileobj=disk, mode="rb"))
+        return unpacked(path, disk, UnpackLimits())
     disk.seek(0)
     return disk
 
