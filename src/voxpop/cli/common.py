@@ -12,6 +12,7 @@ from rich.console import Console
 from voxpop.errors import VoxpopError
 from voxpop.settings import Settings
 from voxpop.store import Store
+from voxpop.store.failures import DATABASE_ERRORS, unavailable_reason
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,9 +37,15 @@ def open_store(settings: Settings | None = None) -> Iterator[Store]:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Print a VoxpopError as one clear line and exit 1, instead of a traceback."""
+    """Print a VoxpopError (or a locked or full database) as one clear line and exit 1, not a traceback."""
     try:
         yield
     except VoxpopError as exc:
         err_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1) from exc
+    except DATABASE_ERRORS as exc:
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise
+        err_console.print(f"[red]error:[/red] {reason}", markup=True, highlight=False)
         raise typer.Exit(1) from exc

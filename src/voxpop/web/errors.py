@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voxpop.errors import (
@@ -19,7 +21,10 @@ from voxpop.errors import (
     ValidationError,
     VoxpopError,
 )
+from voxpop.store.failures import unavailable_reason
 from voxpop.web.templating import render
+
+log = logging.getLogger(__name__)
 
 STATUS: dict[type[VoxpopError], int] = {
     NotFoundError: 404,
@@ -83,6 +88,18 @@ def install(app: FastAPI) -> None:
         # filter), or a NUL byte in text, which PostgreSQL refuses. The client's mistake, not a server
         # error; the unit of work was rolled back (found by tests/security/test_sql_injection.py).
         return error_response(request, "a value in the request is out of range or contains a NUL character", 422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _store_unavailable(request: Request, exc: Exception) -> Response:
+        # A locked or full database: the unit of work was rolled back whole; say so, and when to retry.
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise exc  # any other database error: the server error handler logs it and answers 500
+        log.warning("%s %s: %s", request.method, request.url.path, reason)
+        response = error_response(request, reason, 503)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
