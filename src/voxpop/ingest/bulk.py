@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -55,13 +56,19 @@ _SQLITE_INSERT = (
 )
 
 
-# The SQLite trigger that indexes each new item for full-text search (migration 0001), and the set-based
-# statement that does the same for a whole batch.
-_FTS_TRIGGER = "items_fts_ai"
-_FTS_FILL = (
-    "INSERT INTO items_fts(rowid, title, text, author_name) SELECT id, title, text, author_name FROM items WHERE id > ?"
+# The SQLite row triggers on inserts into items, each with the set-based statement that does its work for a
+# whole batch (the rows with ids above ``?``): the full-text index (migration 0001) and the roll-ups'
+# dirty-day queue (0006; one row per distinct day instead of one per item).
+_BULK_TRIGGERS = {
+    "items_fts_ai": "INSERT INTO items_fts(rowid, title, text, author_name) "
+    "SELECT id, title, text, author_name FROM items WHERE id > ?",
+    "measure_items_ai": "INSERT INTO measure_dirty(day) SELECT DISTINCT date(created_at) FROM items WHERE id > ?",
+}
+_FIND_TRIGGERS = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "  # noqa: S608 (constant names)
+    f"AND name IN ({', '.join('?' * len(_BULK_TRIGGERS))})"
 )
-BULK_FTS_ROWS = 1000
+BULK_TRIGGER_ROWS = 1000
 BULK_COPY_ROWS = 500
 _COLUMN_LIST = ", ".join(_COLUMNS)
 _PG_STAGE = (
@@ -132,10 +139,11 @@ def _insert_sqlite(session: Session, rows: Sequence[dict[str, Any]]) -> list[Ins
     insert are exactly the rows this batch added. Values are encoded as SQLAlchemy would (UTC text
     timestamps, JSON text), so the ORM reads them back unchanged.
 
-    For a large batch the full-text index is filled with one INSERT … SELECT instead of the per-row
-    trigger (about twice as fast): the trigger is dropped and re-created from its own stored SQL inside
-    the same transaction, so no other connection ever sees the schema without it, and a failure or a
-    kill rolls both back together.
+    For a large batch the per-row insert triggers (full-text index, dirty days) are replaced by one
+    INSERT … SELECT each (the full-text fill is about twice as fast; the dirty-day trigger alone cost about
+    a quarter of this function's time): they are dropped and re-created from their own stored SQL inside
+    the same transaction, so no other connection ever sees the schema without them, and a failure or a
+    kill rolls everything back together.
     """
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None
@@ -144,17 +152,16 @@ def _insert_sqlite(session: Session, rows: Sequence[dict[str, Any]]) -> list[Ins
         cursor.execute("SELECT coalesce(max(id), 0) FROM items")
         found = cursor.fetchone()
         before = found[0] if found else 0
-        trigger = None
-        if len(rows) >= BULK_FTS_ROWS:
-            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_FTS_TRIGGER,))
-            found = cursor.fetchone()
-            trigger = found[0] if found else None
-        if trigger:
-            cursor.execute(f"DROP TRIGGER {_FTS_TRIGGER}")
-        cursor.executemany(_SQLITE_INSERT, [_sqlite_values(row) for row in rows])
-        if trigger:
-            cursor.execute(_FTS_FILL, (before,))
-            cursor.execute(trigger)
+        triggers: list[tuple[str, str]] = []
+        if len(rows) >= BULK_TRIGGER_ROWS:
+            cursor.execute(_FIND_TRIGGERS, tuple(_BULK_TRIGGERS))
+            triggers = [(str(name), str(sql)) for name, sql in cursor.fetchall()]
+        for name, _sql in triggers:
+            cursor.execute(f"DROP TRIGGER {name}")  # a name from _BULK_TRIGGERS
+        cursor.executemany(_SQLITE_INSERT, _sqlite_values(rows))
+        for name, sql in triggers:
+            cursor.execute(_BULK_TRIGGERS[name], (before,))
+            cursor.execute(sql)
         cursor.execute("SELECT id, source_id, dedup_key FROM items WHERE id > ? ORDER BY id", (before,))
         return [(int(r[0]), int(r[1]), str(r[2])) for r in cursor.fetchall()]
     finally:
@@ -165,12 +172,26 @@ _TIME_COLUMNS = (_COLUMNS.index("created_at"), _COLUMNS.index("ingested_at"), _C
 _RAW_COLUMN = _COLUMNS.index("raw")
 
 
-def _sqlite_values(row: dict[str, Any]) -> list[Any]:
-    values = [row[name] for name in _COLUMNS]
-    for index in _TIME_COLUMNS:
-        values[index] = _sqlite_time(values[index])
-    values[_RAW_COLUMN] = row["raw_json"]
-    return values
+_GET_COLUMNS = itemgetter(*_COLUMNS)
+
+
+def _sqlite_values(rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """The rows as parameter lists. Each distinct timestamp is encoded once (a batch shares one
+    ``ingested_at``); this runs on the writing thread, which is the import's bottleneck."""
+    encoded: dict[datetime, str | None] = {}
+    out = []
+    for row in rows:
+        values = list(_GET_COLUMNS(row))
+        for index in _TIME_COLUMNS:
+            value = values[index]
+            if value is not None:
+                text = encoded.get(value)
+                if text is None:
+                    text = encoded[value] = _sqlite_time(value)
+                values[index] = text
+        values[_RAW_COLUMN] = row["raw_json"]
+        out.append(values)
+    return out
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
