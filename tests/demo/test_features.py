@@ -175,7 +175,13 @@ def test_every_main_page_opens_with_demo_data(store: Store, items: list[DemoItem
         inbox = client.get("/inbox")
         nav = re.search(r'<nav class="mainnav".*?</nav>', inbox.text, re.S)
         assert nav
-        pages = [p for p in re.findall(r'href="([^"]+)"', nav.group(0)) if p.startswith("/")]
+        groups = [p for p in re.findall(r'href="([^"]+)"', nav.group(0)) if p.startswith("/")]
+        assert len(groups) == 6  # Inbox · Act · Measure · Listen · Loop · Admin
+        pages = []  # each group's page lists the group's pages in its second menu row
+        for group in groups:
+            subnav = re.search(r'<nav class="subnav".*?</nav>', client.get(group).text, re.S)
+            assert subnav, group
+            pages += [p for p in re.findall(r'href="([^"]+)"', subnav.group(0)) if p.startswith("/")]
         assert len(pages) > 10
         for path in dict.fromkeys([*pages, *SEEN_ON]):
             page = client.get(path)

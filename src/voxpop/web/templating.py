@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voxpop.store.models import Item
+from voxpop.web.navigation import menu_for
 
 _env = Environment(
     loader=FileSystemLoader(str(files("voxpop.web") / "templates")),
@@ -46,6 +47,7 @@ def web_url(value: str | None) -> str | None:
 
 
 _env.filters.update(stars=stars, when=when, pretty_json=pretty_json, web_url=web_url)
+_env.globals.update(menu_for=menu_for)
 templates = Jinja2Templates(env=_env)
 
 
