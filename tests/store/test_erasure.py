@@ -15,6 +15,7 @@ from voxpop.store.models import AuditEvent, Customer, Item
 from voxpop.store.models.loop import Idea, IdeaComment, Identity, Survey, SurveyResponse
 from voxpop.store.models.replies import Reply
 from voxpop.store.models.routing import ItemNote
+from voxpop.store.models.topics import ItemEmbedding
 
 
 def _records() -> list[ItemRecord]:
@@ -40,6 +41,7 @@ def test_erasure_keeps_numbers_and_removes_words(store: Store) -> None:
         ana_item.sentiment = "negative"
         session.add(Reply(item_id=ana_item.id, text="Sorry Ana, we are on it", response_seconds=3600))
         session.add(ItemNote(item_id=ana_item.id, text="Ana called twice, very upset"))
+        session.add(ItemEmbedding(item_id=ana_item.id, model="m", vector=bytes(768)))
         identity = Identity(email="ANA@example.com", name="Ana")
         session.add(identity)
         session.flush()
@@ -56,8 +58,10 @@ def test_erasure_keeps_numbers_and_removes_words(store: Store) -> None:
     report = erase_customer(store, "Ana@Example.com", actor="dpo@example.com")
 
     assert report.counts["items"] == 1
+    assert report.counts["item_embeddings"] == 1
     with store.read() as session:
         item = session.get(Item, ana_id)
+        assert session.get(ItemEmbedding, ana_id) is None
         assert item is not None
         assert (item.text, item.author_name, item.customer_id) == (ERASED, None, None)
         assert (item.rating, item.sentiment) == (0.0, "negative")  # the numbers stay

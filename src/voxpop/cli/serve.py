@@ -48,6 +48,10 @@ def run_server(settings: Settings, *, host: str | None = None, port: int | None 
     from voxpop.ingest.live.scheduler import start_poller
 
     start_poller(settings)  # live sources: poll what is due, with back-off (docs/sources.md)
+    if settings.analyze_on_ingest:
+        from voxpop.analyze.store_topics import start_periodic as start_topics
+
+        start_topics(settings)  # store-wide topics: new items placed, a full re-cluster weekly
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from voxpop.act.inbox import visible_to
 from voxpop.store.models import Item, Source, User
+from voxpop.store.models.topics import ItemTopic, StoreTopic
 
 NEGATIVE = "negative"
 POSITIVE = "positive"
@@ -119,8 +120,11 @@ def load_observations(
             Source.is_competitor,
             Source.competitor,
             Source.name,
+            StoreTopic.name.label("store_topic"),
         )
         .join(Source, Source.id == Item.source_id)
+        .outerjoin(ItemTopic, ItemTopic.item_id == Item.id)
+        .outerjoin(StoreTopic, StoreTopic.id == ItemTopic.topic_id)
         .where(Item.status != "spam")
         .order_by(Item.created_at, Item.id)
     )
@@ -138,6 +142,9 @@ def load_observations(
         query = query.where(Item.location == location)
     if channel:
         query = query.where(Item.channel == channel)
+    # Once the store-wide topics are built (``voxpop topics rebuild``), their stable names are the topics;
+    # before that, the names found per analysis batch.
+    store_wide = session.scalar(select(StoreTopic.id).limit(1)) is not None
     rows: list[Observation] = []
     for row in session.execute(query):
         brand = (row.competitor or row.name) if row.is_competitor else None
@@ -154,7 +161,9 @@ def load_observations(
                 brand=brand,
                 customer_id=row.customer_id,
                 author=row.author_handle or row.author_name,
-                topics=tuple(str(t) for t in row.topics or ()),
+                topics=((row.store_topic,) if row.store_topic else ())
+                if store_wide
+                else tuple(str(t) for t in row.topics or ()),
                 mentions=_mentions(row.aspects),
             )
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, Table, func, literal, or_, select, update
+from sqlalchemy import CursorResult, String, Table, delete, func, literal, or_, select, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
@@ -116,6 +116,9 @@ def _erase(session: Session, who: str) -> ErasureReport:
             table = _table(name)
             if table is not None:
                 counts[name] = _changed(session, update(table).where(table.c[column].in_(ids)).values(**values))
+        vectors = _table("item_embeddings")  # an embedding is derived from the words: it goes too
+        if vectors is not None:
+            counts["item_embeddings"] = _changed(session, delete(vectors).where(vectors.c.item_id.in_(ids)))
     if customer is not None:
         customer.email = None
         customer.name = None
@@ -129,7 +132,7 @@ def _erase(session: Session, who: str) -> ErasureReport:
 
 
 def _changed(session: Session, statement: Any) -> int:
-    """Run an UPDATE; how many rows it changed."""
+    """Run an UPDATE (or DELETE); how many rows it changed."""
     result = session.execute(statement)
     return int(cast(CursorResult[Any], result).rowcount)
 
