@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import Table, bindparam, select, update
 
 from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Record, Registry, default_registry
+from voxpop.analyze.store_topics import item_text, save_embeddings
 from voxpop.store.models import Item
 from voxpop.store.types import utcnow
 
@@ -87,6 +88,11 @@ class Analyzer:
         for spec in self.specs:
             self._enricher(spec.name)
 
+    @property
+    def embedder_name(self) -> str:
+        """Names the embedding model, so stored vectors of another model are recognised as stale."""
+        return str(getattr(self.context.embedder, "fingerprint", type(self.context.embedder).__name__))
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         embedder = self.context.embedder
         return np.asarray(embedder.encode(list(texts), batch_size=EMBED_BATCH), dtype=np.float32)
@@ -136,12 +142,9 @@ class Analyzer:
 
 
 def _record_of(item: Item) -> Record:
-    text = item.text or ""
-    if item.title and item.title.strip() and item.title.strip() not in text:
-        text = f"{item.title.strip()}. {text}" if text else item.title.strip()
     return Record(
         id=item.id,
-        text=text,
+        text=item_text(item.title, item.text),
         rating=item.rating,
         created_at=item.created_at,
         author=item.author_handle or item.author_name,
@@ -178,7 +181,10 @@ def analyze_items(
             kept = {item.id: _corrected_values(item) for item in items}
         if not records:
             continue
-        rows = analyzer.analyze(records)
+        batch = analyzer.run(analyzer.prepare(records))
+        rows = [
+            analyzer.output(result, evidence) for result, evidence in zip(batch.results, batch.evidence, strict=True)
+        ]
         now = utcnow()
         values = [
             {
@@ -210,6 +216,8 @@ def analyze_items(
                 update(table).where(table.c.id == bindparam("item_id")),
                 [{"item_id": v.pop("id"), **v} for v in values],
             )
+            if batch.embeddings is not None:  # kept for the store-wide topics (never embedded twice)
+                save_embeddings(session, [r.id for r in records], batch.embeddings, analyzer.embedder_name)
         written += len(values)
     return written
 

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "sources",
     "analyze",
     "reanalyze",
+    "topics",
     "model",
     "taxonomy",
     "rules",
