@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from voxpop.accounts.audit import record
 from voxpop.cli import app
 from voxpop.cli.common import console, load_settings, open_store, user_errors
 from voxpop.store.backup import backup, default_name, fingerprint, restore
@@ -21,6 +22,8 @@ def backup_command(
     with user_errors(), open_store(settings) as store:
         path = target or settings.ensure_home() / "backups" / default_name(store, datetime.now(UTC))
         done = backup(store, path)
+        with store.write() as session:  # after the snapshot: the backup holds the store as it was
+            record(session, "store.backup", actor="cli", object_type="backup", object_id=done.name, path=str(done))
     console.print(f"backup written: {done} ({done.stat().st_size:,} bytes)")
 
 
@@ -36,4 +39,6 @@ def restore_command(
     with user_errors(), open_store() as store:
         restore(store, source)
         rows = sum(count for count, _ in fingerprint(store).values())
+        with store.write() as session:
+            record(session, "store.restore", actor="cli", object_type="backup", object_id=source.name, rows=rows)
     console.print(f"restored {source}: {rows:,} rows")

@@ -7,6 +7,7 @@ import sys
 import typer
 from rich.table import Table
 
+from voxpop.accounts.audit import record
 from voxpop.accounts.tokens import SCOPES, create_token, list_tokens, revoke_token
 from voxpop.accounts.users import create_user, get_user_by_email, list_users
 from voxpop.act.departments import create_department, get_department_by_name
@@ -41,6 +42,8 @@ def user_create(
     with user_errors(), open_store() as store, store.write() as session:
         ids = [get_department_by_name(session, d).id for d in department]
         user = create_user(session, email=email, password=password, role=role, name=name, department_ids=ids)
+        session.flush()
+        record(session, "user_created", actor="cli", object_type="user", object_id=user.id, role=user.role)
         console.print(f"user {user.email} created (id {user.id}, role {user.role})")
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from voxpop.accounts.audit import record_view
 from voxpop.act.inbox import get_item, list_items
 from voxpop.errors import ValidationError
 from voxpop.ingest.records import ItemRecord
@@ -61,9 +62,11 @@ def items(
 
 
 @router.get("/items/{item_id}", response_model=ItemDetailOut)
-def item(item_id: int, caller: ApiCaller, db: ReadDb) -> ItemDetailOut:
+def item(item_id: int, caller: ApiCaller, db: ReadDb, store: Annotated[Store, Depends(get_store)]) -> ItemDetailOut:
     caller.require("items:read")
-    return ItemDetailOut.of(get_item(db, caller.user, item_id))
+    found = get_item(db, caller.user, item_id)
+    record_view(store, caller.user, "item", found.id, via="api")
+    return ItemDetailOut.of(found)
 
 
 def _record(item: ItemIn) -> ItemRecord:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxpop.accounts.audit import record_view
 from voxpop.accounts.permissions import can_write
 from voxpop.act.corrections import CorrectionInput, correct_item
 from voxpop.act.departments import list_departments
@@ -86,9 +87,15 @@ def _aspect_names(taxonomy: str) -> tuple[str, ...]:
 
 @router.get("/items/{item_id}")
 def item_page(
-    request: Request, item_id: int, user: PageUser, db: ReadDb, settings: Annotated[Settings, Depends(get_settings)]
+    request: Request,
+    item_id: int,
+    user: PageUser,
+    db: ReadDb,
+    settings: Annotated[Settings, Depends(get_settings)],
+    store: Annotated[Store, Depends(get_store)],
 ) -> Response:
     item = get_item(db, user, item_id)
+    record_view(store, user, "item", item.id, via="page")
     assignee = db.get(User, item.assignee_id) if item.assignee_id else None
     context: dict[str, object] = {"item": item, "assignee": assignee, "can_correct": can_write(user)}
     if can_write(user):
