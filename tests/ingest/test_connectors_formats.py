@@ -73,7 +73,7 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
                 replied_at=utc(2024, 3, 2, 12, 30),
             ),
             review(
-                text="(1-star rating without text)",
+                text="",  # a rating without text: no invented text
                 created_at=utc(2024, 3, 5, 19, 0),
                 external_id="AbFvOqnZ8R",
                 platform_key="google:AbFvOqnZ8R",
@@ -227,7 +227,7 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
                 rating_max=1,
             ),
             review(
-                text="(recommends, without text)",
+                text="",  # a recommendation without text: no invented text
                 created_at=utc(2024, 2, 12, 8, 0),  # 09:00+0100
                 external_id="1543276545872632",
                 platform_key="facebook:1543276545872632",
@@ -441,7 +441,7 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
             ),
             review(
                 kind="survey",
-                text="(score 4 without a comment)",
+                text="",  # a score without a comment: no invented text
                 created_at=utc(2024, 6, 2, 23, 1, 5),
                 external_id="R_2qT7L3bMz5p9Za5",
                 platform_key="qualtrics:R_2qT7L3bMz5p9Za5",
@@ -452,6 +452,125 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
                 language="en",
             ),
         ],
+    ),
+    "trustpilot_csv/trustpilot_reviews_2024-06.csv": (
+        "trustpilot_csv",
+        [
+            review(
+                text="The mug was in pieces, and nobody answered my e-mail for a week.",
+                title="Parcel arrived broken",
+                created_at=utc(2024, 6, 3, 9, 12, 44),
+                external_id="665d8a3c1f0e2b7d94c1a001",
+                platform_key="trustpilot:665d8a3c1f0e2b7d94c1a001",  # the API's id: one item either way
+                channel="trustpilot",
+                author_name="Priya Shah",
+                author_email="priya.shah@example.org",
+                rating=2,
+                rating_min=1,
+                rating_max=5,
+                language="en",
+                reply_text="We're sorry, Priya — a replacement is on its way.",
+                replied_at=utc(2024, 6, 4, 15, 30),
+            ),
+            review(
+                text="",  # a rating without text: no invented text
+                created_at=utc(2024, 6, 5, 18, 40, 2),
+                external_id="665fb1c2aa03de11f0b2c002",
+                platform_key="trustpilot:665fb1c2aa03de11f0b2c002",
+                channel="trustpilot",
+                author_name="Lars Jensen",
+                rating=5,
+                rating_min=1,
+                rating_max=5,
+                language="da",
+            ),
+        ],
+    ),
+    "zendesk_csv/zendesk_tickets.csv": (
+        "zendesk_csv",
+        [
+            review(
+                kind="ticket",
+                text="Refund still not received after 3 weeks",
+                created_at=utc(2024, 5, 2, 7, 14, 3),  # 09:14:03 +02:00
+                edited_at=utc(2024, 5, 3, 14, 0),
+                external_id="4711",
+                platform_key="zendesk:zendesk:4711",
+                channel="support",
+                author_name="Maria Keller",
+                author_email="maria.keller@example.de",
+                author_handle="zendesk:381920011",
+                rating=0.0,  # CSAT Bad
+                rating_min=0,
+                rating_max=1,
+            ),
+            review(
+                kind="ticket",
+                text="How do I change my delivery address?",
+                created_at=utc(2024, 5, 4, 11, 0),
+                external_id="4712",
+                platform_key="zendesk:zendesk:4712",
+                channel="support",
+                author_name="Jon Park",
+                author_email="jon@example.com",
+                author_handle="zendesk:381920044",
+            ),
+        ],
+    ),
+    "freshdesk_csv/freshdesk_tickets.csv": (
+        "freshdesk_csv",
+        [
+            review(
+                kind="ticket",
+                text="Every time I log in the app sends me back to the login screen.\niPhone 15, iOS 17.4",
+                title="Login loop on the mobile app",
+                created_at=utc(2024, 4, 8, 7, 45, 10),
+                edited_at=utc(2024, 4, 8, 12, 5),
+                external_id="1032",
+                platform_key="freshdesk:1032",
+                channel="support",
+                author_name="Chen Wei",
+                author_email="chen.wei@example.net",
+                author_handle="freshdesk:103000012345",
+            ),
+            review(
+                kind="ticket",
+                text="Invoice copy",
+                title="Invoice copy",
+                created_at=utc(2024, 4, 9, 10, 0),
+                external_id="1033",
+                platform_key="freshdesk:1033",
+                channel="support",
+                author_name="Sara Lind",
+                author_email="sara@example.se",
+                author_handle="freshdesk:103000012399",
+            ),
+        ],
+    ),
+    "surveymonkey_export/Data_All_241001.csv": (
+        "surveymonkey_export",
+        [
+            review(
+                kind="survey",
+                text="The checkout kept timing out.",
+                created_at=utc(2024, 9, 30, 14, 1, 16),
+                edited_at=utc(2024, 9, 30, 14, 5, 0),
+                external_id="114318775623",
+                platform_key="surveymonkey:114318775623",  # the API's response id
+                channel="survey",
+                author_name="Sam Lee",
+                author_email="sam.lee@example.org",
+            ),
+            review(
+                kind="survey",
+                text="Faster replies, please.\nTwitter DM, nobody answered",  # open-ended + "Other (please specify)"
+                created_at=utc(2024, 10, 1, 23, 0),
+                edited_at=utc(2024, 10, 1, 23, 3, 10),
+                external_id="114318781002",
+                platform_key="surveymonkey:114318781002",
+                channel="survey",
+            ),
+        ],  # the second respondent chose only: nothing to store
     ),
 }
 
@@ -484,3 +603,55 @@ def test_every_registered_file_format_has_a_fixture_here() -> None:
     assert {f.name for f in file_formats()} >= {name for name, _ in EXPECTED.values()}
     built_in = {f.name for f in file_formats() if type(f).__module__.startswith("voxpop.ingest.connectors.")}
     assert built_in == {name for name, _ in EXPECTED.values()}
+
+
+def test_surveymonkey_xlsx_export_reads_as_its_csv(tmp_path: Path) -> None:
+    """The XLSX form of the export (dates as cells, ids as numbers) is detected and maps as the CSV does."""
+    import csv
+
+    from openpyxl import Workbook
+
+    source = FIXTURES / "surveymonkey_export" / "Data_All_241001.csv"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Sheet")
+    for number, row in enumerate(csv.reader(source.open(encoding="utf-8", newline=""))):
+        cells: list[Any] = [value or None for value in row]
+        if number >= 2:
+            cells[0] = int(row[0])  # Excel keeps the ids as numbers
+            cells[2] = datetime.strptime(row[2], "%m/%d/%Y %I:%M:%S %p")  # and dates as date cells
+        sheet.append(cells)
+    path = tmp_path / "Data_All_241001.xlsx"
+    book.save(path)
+    fmt = detect_format(path)
+    assert fmt is not None
+    assert fmt.name == "surveymonkey_export"
+    got = [_fields(r) for r in fmt.read(path) if isinstance(r, ItemRecord)]
+    assert got == EXPECTED["surveymonkey_export/Data_All_241001.csv"][1]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "line", "bad", "field"),
+    [
+        ("trustpilot_csv/trustpilot_reviews_2024-06.csv", 1, (",2,Invitation,", ",six,Invitation,"), "Review Stars"),
+        ("zendesk_csv/zendesk_tickets.csv", 1, ("2024-05-02 09:14:03 +0200", "yesterday"), "Created at"),
+        ("freshdesk_csv/freshdesk_tickets.csv", 2, ("1033,", ","), "Ticket ID"),
+        ("surveymonkey_export/Data_All_241001.csv", 1, ("09/30/2024 02:01:16 PM", "30.09.2024 14:01"), "Start Date"),
+    ],
+)
+def test_a_bad_row_of_a_csv_export_is_named_by_row_and_field(
+    tmp_path: Path, fixture: str, line: int, bad: tuple[str, str], field: str
+) -> None:
+    source = FIXTURES / fixture
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    heading_rows = 2 if fixture.startswith("surveymonkey") else 1
+    target = heading_rows + line - 1
+    assert bad[0] in lines[target]
+    lines[target] = lines[target].replace(bad[0], bad[1], 1)
+    path = tmp_path / source.name
+    path.write_text("".join(lines), encoding="utf-8")
+    fmt = detect_format(path)
+    assert fmt is not None
+    results = list(fmt.read(path))
+    errors = [r for r in results if isinstance(r, RowError)]
+    assert [(e.row, e.field) for e in errors] == [(line, field)]
+    assert len([r for r in results if isinstance(r, ItemRecord)]) == len(EXPECTED[fixture][1]) - 1

@@ -221,7 +221,7 @@ def test_google_business_pages_maps_and_replies(local_store: Store, http_server:
     anonymous = stored["AbFvOqk2"]
     assert anonymous.author_name is None
     assert anonymous.rating_raw == 4.0
-    assert anonymous.text == "(rating without text)"
+    assert anonymous.text == ""  # a rating without text: no invented text
     tacos = stored["AbFvOqk3"]
     assert tacos.responded_at == datetime(2025, 2, 21, 10, 0, tzinfo=UTC)
 

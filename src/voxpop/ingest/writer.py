@@ -86,8 +86,10 @@ def write_batch(session: Session, source: Source, records: Sequence[ItemRecord])
 def prepare_row(source: Source, record: ItemRecord, *, now: datetime) -> dict[str, Any]:
     """The ``items`` row for ``record`` (plus ``author_email`` for the customer link), validated."""
     text = record.text
-    if not isinstance(text, str) or not text.strip():
-        raise RecordError("text", "is empty")
+    if not isinstance(text, str):
+        raise RecordError("text", "is missing")
+    if not text.strip() and record.rating is None:
+        raise RecordError("text", "is empty (only a rating may come without text)")
     row: dict[str, Any] = {
         "source_id": source.id,
         "text": _clean("text", text),

@@ -72,7 +72,7 @@ class AppStoreConnectReviews(JsonFormat):
         response = responses.get(str(link.get("id"))) if link else None
         title, body = text_or_none(attributes.get("title")), text_or_none(attributes.get("body"))
         return ItemRecord(
-            text=body or title or f"({rating:g}-star rating without text)",
+            text=body or title or "",  # a rating without text stays without text
             title=title if body else None,
             created_at=time_or_none(attributes, "createdDate"),
             external_id=review_id,

@@ -46,9 +46,8 @@ class FacebookRecommendations(JsonFormat):
         story_id = text_or_none(story.get("id"))
         reviewer_id = text_or_none(reviewer.get("id"))
         identity = story_id or (f"{reviewer_id}:{created.isoformat()}" if reviewer_id else None)
-        verdict = "recommends" if kind == "positive" else "does not recommend"
         return ItemRecord(
-            text=text_or_none(record.get("review_text")) or f"({verdict}, without text)",
+            text=text_or_none(record.get("review_text")) or "",  # a rating without text stays without text
             created_at=created,
             external_id=identity,
             platform_key=platform_key("facebook", identity) if identity else None,

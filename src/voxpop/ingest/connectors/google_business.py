@@ -50,7 +50,7 @@ class GoogleBusinessReviews(JsonFormat):
         reply = record.get("reviewReply") or {}
         location = name.split("/reviews/")[0] if "/reviews/" in name else None
         return ItemRecord(
-            text=text_or_none(record.get("comment")) or f"({STARS[star]}-star rating without text)",
+            text=text_or_none(record.get("comment")) or "",  # a rating without text stays without text
             created_at=created,
             edited_at=updated if updated and updated != created else None,
             external_id=review_id,

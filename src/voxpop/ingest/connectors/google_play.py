@@ -45,7 +45,7 @@ class GooglePlayReviews(CsvFormat):
         external = f"{package}:{submitted}"
         version = text_or_none(record.get("App Version Name"))
         return ItemRecord(
-            text=body or title or f"({stars:g}-star rating without text)",
+            text=body or title or "",  # a rating without text stays without text
             title=title if body else None,
             created_at=created,
             edited_at=updated if updated and updated != created else None,

@@ -93,7 +93,7 @@ class QualtricsResponses(CsvFormat):
             return None
         first, last = text_or_none(record.get("RecipientFirstName")), text_or_none(record.get("RecipientLastName"))
         return ItemRecord(
-            text="\n".join(texts) or f"(score {score:g} without a comment)",
+            text="\n".join(texts),  # a score without a comment stays without text
             created_at=local_time(record.get("RecordedDate"), zone, "RecordedDate"),
             external_id=response_id,
             platform_key=platform_key("qualtrics", response_id),

@@ -40,7 +40,7 @@ class TripadvisorReviews(JsonFormat):
         reply = record.get("owner_response") or {}
         title, text = text_or_none(record.get("title")), text_or_none(record.get("text"))
         return ItemRecord(
-            text=text or title or f"({rating:g}-bubble rating without text)",
+            text=text or title or "",  # a rating without text stays without text
             title=title if text else None,
             created_at=time_or_none(record, "published_date"),
             external_id=review_id,

@@ -45,7 +45,7 @@ class TrustpilotReviews(JsonFormat):
         links = {link.get("rel"): link.get("href") for link in record.get("links") or [] if isinstance(link, dict)}
         title, text = text_or_none(record.get("title")), text_or_none(record.get("text"))
         return ItemRecord(
-            text=text or title or f"({stars:g}-star rating without text)",
+            text=text or title or "",  # a rating without text stays without text
             title=title if text else None,
             created_at=created,
             edited_at=updated if updated and updated != created else None,

@@ -55,7 +55,7 @@ class TypeformResponses(JsonFormat):
         if not texts and rating is None:
             return None  # nothing a person wrote or scored
         return ItemRecord(
-            text="\n".join(texts) or (f"(score {rating[0]:g} without a comment)" if rating else ""),
+            text="\n".join(texts),  # a score without a comment stays without text
             created_at=time_or_none(record, "submitted_at"),
             external_id=token,
             platform_key=platform_key("typeform", token),

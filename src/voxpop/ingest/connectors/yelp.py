@@ -40,7 +40,7 @@ class YelpReviews(JsonFormat):
         rating = number(record, "rating")
         user = record.get("user") or {}
         return ItemRecord(
-            text=text_or_none(record.get("text")) or f"({rating:g}-star rating without text)",
+            text=text_or_none(record.get("text")) or "",  # a rating without text stays without text
             created_at=local_time(record.get("time_created"), YELP_ZONE, "time_created"),
             external_id=review_id,
             platform_key=platform_key("yelp", review_id),

@@ -25,7 +25,6 @@ from voxpop.ingest.timestamp import parse_timestamp
 
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 MAX_PAGES = 200
-RATING_ONLY = "(rating without text)"
 
 
 class GoogleBusinessApi(LiveConnector):
@@ -137,7 +136,7 @@ def _record(review: Any, url: str) -> ItemRecord:
     reviewer = review.get("reviewer") or {}
     comment = str(review.get("comment") or "").strip()
     return ItemRecord(
-        text=comment or RATING_ONLY,
+        text=comment,  # a rating without text stays without text
         created_at=created,
         edited_at=updated,
         external_id=review_id,
