@@ -207,12 +207,56 @@ def set_closing(session: Session, survey: Survey, closes_at: datetime | None) ->
 
 def remove_question(session: Session, survey: Survey, question_id: int) -> None:
     """Take a question off the survey. Answers already given to it stay in their responses (and items)."""
+    survey.questions.remove(_question_of(survey, question_id))
+    for position, q in enumerate(survey.questions, start=1):
+        q.position = position
+    session.flush()
+
+
+def _question_of(survey: Survey, question_id: int) -> Question:
     question = next((q for q in survey.questions if q.id == question_id), None)
     if question is None:
         raise NotFoundError(f"survey {survey.id} has no question {question_id}")
-    survey.questions.remove(question)
-    for position, q in enumerate(survey.questions, start=1):
+    return question
+
+
+def is_answered(session: Session, survey: Survey, question_id: int) -> bool:
+    """Whether any stored response holds an answer (or a follow-up) to the question."""
+    keys = {str(question_id), f"{question_id}:followup"}
+    answers = session.scalars(select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id))
+    return any(keys & set(given) for given in answers)
+
+
+def update_question(session: Session, survey: Survey, question_id: int, spec: QuestionSpec) -> Question:
+    """Edit a question in place: its wording, options, follow-up and whether it is required. Its type can
+    change only while nobody has answered it, so stored answers keep the scale they were given on."""
+    question = _question_of(survey, question_id)
+    spec = check_question(spec, f"question {question.position}")
+    if spec.kind != question.kind and is_answered(session, survey, question_id):
+        raise ValidationError(
+            f"question {question.position}, field 'kind': it has answers already, so its type stays "
+            f"{question.kind}; add a new question instead"
+        )
+    question.kind = spec.kind
+    question.prompt = spec.prompt
+    question.options = spec.options
+    question.required = spec.required
+    question.followup_at_or_below = spec.followup_at_or_below
+    question.followup_prompt = spec.followup_prompt
+    session.flush()
+    return question
+
+
+def move_question(session: Session, survey: Survey, question_id: int, steps: int) -> None:
+    """Move a question ``steps`` places down (negative: up), stopping at either end."""
+    question = _question_of(survey, question_id)
+    order = list(survey.questions)
+    old = order.index(question)
+    new = max(0, min(len(order) - 1, old + steps))
+    order.insert(new, order.pop(old))
+    for position, q in enumerate(order, start=1):
         q.position = position
+    survey.questions.sort(key=lambda q: q.position)  # a plain sort: no collection events, nothing orphaned
     session.flush()
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
 
 from voxpop.accounts.audit import record
 from voxpop.errors import PermissionDeniedError, ValidationError
@@ -25,9 +26,11 @@ from voxpop.loop.surveys import (
     get_survey,
     is_open,
     list_surveys,
+    move_question,
     remove_question,
     set_closing,
     set_open,
+    update_question,
 )
 from voxpop.loop.widget import create_site, list_sites
 from voxpop.notify.mail import MailError
@@ -96,26 +99,64 @@ def survey_page(request: Request, survey_id: int, user: PageUser, db: ReadDb, no
     )
 
 
+class QuestionForm(BaseModel):
+    """The question fields of the builder's add and edit forms."""
+
+    kind: str = Field("", max_length=20)
+    prompt: str = Field("", max_length=1000)
+    options: str = Field("", max_length=5000)
+    required: bool = False
+    followup_at_or_below: str = Field("", max_length=10)
+    followup_prompt: str = Field("", max_length=1000)
+
+    def spec(self) -> QuestionSpec:
+        try:
+            threshold = float(self.followup_at_or_below) if self.followup_at_or_below.strip() else None
+        except ValueError:
+            raise ValidationError("field 'followup_at_or_below': give a number") from None
+        return QuestionSpec(
+            self.kind, self.prompt, self.options.splitlines(), self.required, threshold, self.followup_prompt
+        )
+
+
 @router.post("/surveys/{survey_id}/questions")
 def survey_add_question(
-    survey_id: int,
-    user: PageUser,
-    store: Annotated[Store, Depends(get_store)],
-    kind: Annotated[str, Form(max_length=20)] = "",
-    prompt: Annotated[str, Form(max_length=1000)] = "",
-    options: Annotated[str, Form(max_length=5000)] = "",
-    required: Annotated[bool, Form()] = False,
-    followup_at_or_below: Annotated[str, Form(max_length=10)] = "",
-    followup_prompt: Annotated[str, Form(max_length=1000)] = "",
+    survey_id: int, user: PageUser, store: Annotated[Store, Depends(get_store)], form: Annotated[QuestionForm, Form()]
 ) -> Response:
     require_manager(user)
-    try:
-        threshold = float(followup_at_or_below) if followup_at_or_below.strip() else None
-    except ValueError:
-        raise ValidationError("field 'followup_at_or_below': give a number") from None
-    spec = QuestionSpec(kind, prompt, options.splitlines(), required, threshold, followup_prompt)
+    spec = form.spec()
     with store.write() as db:
         add_question(db, get_survey(db, survey_id), spec)
+    return _back(survey_id)
+
+
+@router.post("/surveys/{survey_id}/questions/{question_id}")
+def survey_edit_question(
+    survey_id: int,
+    question_id: int,
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    form: Annotated[QuestionForm, Form()],
+) -> Response:
+    require_manager(user)
+    spec = form.spec()
+    with store.write() as db:
+        update_question(db, get_survey(db, survey_id), question_id, spec)
+        record(db, "survey_question_edited", user=user, object_type="survey", object_id=survey_id, question=question_id)
+    return _back(survey_id, "Question saved")
+
+
+@router.post("/surveys/{survey_id}/questions/{question_id}/move")
+def survey_move_question(
+    survey_id: int,
+    question_id: int,
+    user: PageUser,
+    store: Annotated[Store, Depends(get_store)],
+    direction: Annotated[Literal["up", "down"], Form()],
+) -> Response:
+    require_manager(user)
+    with store.write() as db:
+        move_question(db, get_survey(db, survey_id), question_id, -1 if direction == "up" else 1)
     return _back(survey_id)
 
 
