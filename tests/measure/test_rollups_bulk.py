@@ -19,7 +19,7 @@ from voxpop.ingest.writer import prepare_row
 from voxpop.measure import rollups
 from voxpop.store import Store
 from voxpop.store.models import Item
-from voxpop.store.models.measure import DailyCell, DirtyDay
+from voxpop.store.models.measure import DailyCell, DirtyDay, RollupDay
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 T0 = datetime(2025, 5, 30, 20, 0, tzinfo=UTC)  # the batches cross a month boundary and many midnights
@@ -148,4 +148,23 @@ def test_failed_bulk_batch_leaves_no_queue_rows_and_keeps_the_triggers(store: St
     with store.write() as s:
         assert len(insert_rows(s, rows[:-1])) == len(rows) - 1
     assert set(_queued(store)) == {row["created_at"].date() for row in rows[:-1]}
+    _assert_equals_rebuild(store)
+
+
+def test_the_rollup_stage_shares_one_run_between_the_batches_waiting_for_it(store: Store) -> None:
+    """Two batches on the same days: the first batch's roll-up stage recomputes the days of both (the
+    triggers queued them), the second's finds nothing left and recomputes nothing."""
+    with store.write() as s:
+        source = get_or_create_source(s, "stream")
+        first = write_batch(s, source, _records(0, 30)).added_ids
+        second = write_batch(s, s.merge(source), _records(30, 30)).added_ids
+    queued = set(_queued(store))
+    rollups.rollup_task(store, first)
+    assert _queued(store) == []
+    with store.read() as s:
+        computed = dict(s.execute(select(RollupDay.day, RollupDay.computed_at)).all())
+    assert set(computed) == queued
+    rollups.rollup_task(store, second)
+    with store.read() as s:
+        assert dict(s.execute(select(RollupDay.day, RollupDay.computed_at)).all()) == computed
     _assert_equals_rebuild(store)

@@ -21,9 +21,11 @@ from tests.conftest import SECRET
 from voxpop.analyze.embeddings import get_embedder
 from voxpop.ingest.records import ItemRecord
 from voxpop.ingest.writer import get_or_create_source, write_batch
+from voxpop.measure.rollups import is_pending
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item
+from voxpop.store.models.measure import DailyCell
 from voxpop.workers.pipeline import run_pipeline
 from voxpop.workers.queue import DramatiqExecutor, queue_depth, queue_name
 from voxpop.workers.stats import totals
@@ -104,6 +106,11 @@ def _stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
         process.wait()
 
 
+def _rollups_pending(store: Store) -> bool:
+    with store.read() as session:
+        return is_pending(session)
+
+
 def _analysed(store: Store) -> int:
     with store.read() as session:
         return int(session.scalar(select(func.count()).select_from(Item).where(Item.analyzed_at.is_not(None))) or 0)
@@ -130,6 +137,8 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing(scale_settings: Setti
         _wait(lambda: _analysed(store) == ITEMS, "every item analysed after the kill", logs)
         queue = queue_name(scale_settings)
         _wait(lambda: queue_depth(executor.broker, queue) == 0, "the queue to drain", logs)
+        # The roll-up stage is sent with a delay and shared by the batches waiting for it.
+        _wait(lambda: not _rollups_pending(store), "the roll-ups to catch up", logs)
     finally:
         _stop(doomed, signal.SIGKILL)
         _stop(survivor, signal.SIGTERM)
@@ -142,6 +151,11 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing(scale_settings: Setti
     assert parked(store) == []
     # At-least-once underneath (the killed worker's batches ran again), once in effect above.
     assert totals(store)["analyze"]["items"] >= ITEMS
+    with store.read() as session:
+        rolled_up = session.scalar(select(func.sum(DailyCell.volume)).where(DailyCell.dimension == "all"))
+        positive = session.scalar(select(func.sum(DailyCell.positive)).where(DailyCell.dimension == "all"))
+    assert rolled_up == ITEMS
+    assert positive == sum(r.sentiment == "positive" for r in rows)  # rolled up after the analysis
     store.dispose()
 
 

@@ -396,5 +396,13 @@ def rebuild(store: Store, *, now: datetime | None = None) -> int:
 
 @task("rollup")
 def rollup_task(store: Store, ids: Sequence[int]) -> None:
-    """The pipeline's last stage: recompute the days these items touch (and anything else pending)."""
-    refresh_rollups(store, ids)
+    """The pipeline's last stage: recompute every day pending now, once.
+
+    The triggers on ``items`` queued the days of these items when the earlier stages changed them, so
+    there is nothing to mark here; and whichever run comes first takes the queue rows of every batch
+    finished so far. The batches waiting for a roll-up thus share one recomputation of their days
+    (workers send this stage with a delay, ``voxpop.workers.queue.STAGE_DELAY_MS``, so that they do)
+    instead of each recomputing the same whole days again.
+    """
+    del ids  # the queue, not the batch, says which days are due
+    process_pending(store)

@@ -38,6 +38,10 @@ from voxpop.settings import Settings
 log = logging.getLogger(__name__)
 
 ACTOR = "voxpop_stage"
+#: Stages sent with a delay (ms) because one run serves every batch waiting for it: the roll-up
+#: recomputes the whole days that are queued, so the batches finished during the delay share one run
+#: (and the runs after it find nothing left to do) instead of each recomputing the same days.
+STAGE_DELAY_MS = {"rollup": 2000}
 
 
 def queue_name(settings: Settings) -> str:
@@ -121,7 +125,9 @@ class DramatiqExecutor:
             return
         if block:
             self.wait_for_room()
-        self.broker.enqueue(stage_message(self.settings, stages[0], ids, stages[1:]))
+        self.broker.enqueue(
+            stage_message(self.settings, stages[0], ids, stages[1:]), delay=STAGE_DELAY_MS.get(stages[0])
+        )
 
     def wait_for_room(self, *, poll_seconds: float = 0.2) -> None:
         queue = queue_name(self.settings)
