@@ -118,3 +118,25 @@ def test_mentions_and_links_are_dropped_before_embedding(fp32: Embedder) -> None
     a, b, c = fp32.encode(["@acme_shop the soup was cold https://t.co/abc123", "the soup was cold", "@acme_shop"])
     np.testing.assert_allclose(a, b, atol=1e-5)
     assert np.linalg.norm(c) == pytest.approx(1.0, abs=1e-5)  # a bare handle is kept rather than emptied
+
+
+def test_parts_are_pooled_from_the_texts_own_pass(fp32: Embedder) -> None:
+    texts = ["@acme The pasta was delicious but the waiter was rude to us.", "Great food and very friendly staff."]
+    parts = [["@acme The pasta was delicious", "but the waiter was rude to us."], [texts[1]]]
+    vectors, pooled = fp32.encode_parts(texts, parts)
+    np.testing.assert_allclose(vectors, fp32.encode(texts), atol=1e-5)  # the texts' own vectors are unchanged
+    assert [p.shape for p in pooled] == [(2, 384), (1, 384)]
+    np.testing.assert_allclose(np.linalg.norm(pooled[0], axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(pooled[1][0], vectors[1], atol=1e-6)  # one part is the whole text
+    food, staff = fp32.encode(["The pasta was delicious.", "The waiter was rude to us."])
+    # Each clause's vector is about its own clause, not the other one.
+    assert pooled[0][0] @ food > pooled[0][0] @ staff
+    assert pooled[0][1] @ staff > pooled[0][1] @ food
+
+
+def test_a_part_not_in_the_text_is_embedded_on_its_own(fp32: Embedder) -> None:
+    parts = [["The soup was cold", "@acme_shop"]]  # the handle is cleaned out of the text: nothing to pool
+    _, pooled = fp32.encode_parts(["The soup was cold @acme_shop"], parts)
+    np.testing.assert_allclose(pooled[0][1], fp32.encode(["@acme_shop"])[0], atol=1e-5)
+    with pytest.raises(ValueError, match="one list of parts per text"):
+        fp32.encode_parts(["a", "b"], [["a"]])

@@ -238,3 +238,27 @@ def test_analyze_items_writes_the_analysis_columns_idempotently(store: Any, anal
         assert again[item_id].analyzed_at is not None
         assert again[item_id].analyzed_at >= first[item_id].analyzed_at  # type: ignore[operator]
     assert analyze_items(store, [], analyzer) == 0
+
+
+def test_clauses_are_embedded_in_the_items_own_pass(analyzer: Analyzer) -> None:
+    from voxpop.analyze.aspects import AspectTagger
+    from voxpop.analyze.clauses import split_clauses
+
+    texts = ["The food was delicious but the waiter was rude to us.", "Lovely staff."]
+    batch = analyzer.prepare([{"id": i, "text": t} for i, t in enumerate(texts)])
+    assert batch.segments is not None
+    assert [parts for parts, _ in batch.segments] == [split_clauses(t) for t in texts]
+    assert [vectors.shape for _, vectors in batch.segments] == [(2, 384), (1, 384)]
+    # The tagger given the batch's clauses finds what it finds when it embeds them itself…
+    context = analyzer.context
+    tagger = AspectTagger(context.taxonomy, context.embedder, context.sentiment)
+    given = tagger.tag(texts, batch.embeddings, batch.segments)
+    own = tagger.tag(texts, batch.embeddings)
+    assert [[(h.name, h.sentiment) for h in hits] for hits in given] == [
+        [(h.name, h.sentiment) for h in hits] for hits in own
+    ]
+    # …and each aspect still gets the sentiment of its own clause.
+    found = {hit.name: hit for hit in given[0]}
+    assert found["food"].sentiment == "positive"
+    assert found["food"].clause == "The food was delicious"
+    assert found["service"].sentiment == "negative"

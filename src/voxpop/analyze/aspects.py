@@ -26,7 +26,7 @@ import numpy as np
 from voxpop.analyze.aspect_head import Encoder
 from voxpop.analyze.clauses import split_clauses
 from voxpop.analyze.sentiment import SentimentModel
-from voxpop.analyze.taxonomy import Aspect, Taxonomy
+from voxpop.analyze.taxonomy import Taxonomy
 
 TOP_K = 3
 DEFAULT_THRESHOLD = 0.45  # used only when calibration has too little to go on
@@ -87,10 +87,35 @@ class AspectHit:
         }
 
 
-def _keyword_pattern(aspect: Aspect) -> re.Pattern[str] | None:
-    if not aspect.keywords:
+#: Per text: its clauses and their ``(clauses, 384)`` vectors.
+Segments = list[tuple[list[str], np.ndarray]]
+
+
+def clauses_of(texts: Sequence[str]) -> list[list[str]]:
+    """Each text's clauses (a text with none, e.g. empty, is its own one clause)."""
+    return [split_clauses(text) or [text] for text in texts]
+
+
+def embed_with_clauses(
+    encoder: Encoder, texts: Sequence[str], batch_size: int = 64
+) -> tuple[np.ndarray, Segments | None]:
+    """The texts' vectors and each text's clauses with theirs, from one forward pass per text.
+
+    ``None`` for the clauses when ``encoder`` cannot pool parts of a text (then :meth:`AspectTagger.tag`
+    embeds the clauses itself).
+    """
+    encode_parts = getattr(encoder, "encode_parts", None)
+    if encode_parts is None:
+        return np.asarray(encoder.encode(list(texts)), dtype=np.float32), None
+    clauses = clauses_of(texts)
+    vectors, parts = encode_parts(list(texts), clauses, batch_size)
+    return vectors, list(zip(clauses, parts, strict=True))
+
+
+def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
+    if not keywords:
         return None
-    words = sorted({re.escape(k.lower()) for k in aspect.keywords}, key=len, reverse=True)
+    words = sorted({re.escape(k.lower()) for k in keywords}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?:s|es)?(?!\w)", re.IGNORECASE)
 
 
@@ -103,7 +128,8 @@ class AspectTagger:
         self.taxonomy = taxonomy
         self._embedder = embedder
         self._sentiment = sentiment
-        self._keywords = [_keyword_pattern(aspect) for aspect in taxonomy.aspects]
+        self._keywords = [_keyword_pattern(aspect.keywords) for aspect in taxonomy.aspects]
+        self._any_keyword = _keyword_pattern([k for aspect in taxonomy.aspects for k in aspect.keywords])
         head = taxonomy.head
         self._learned = {name: i for i, name in enumerate(head.labels)} if head else {}
         self._prompt_vectors: np.ndarray | None = None
@@ -191,6 +217,9 @@ class AspectTagger:
         return float(candidates[int(np.argmax(f1s))])
 
     def keyword_hits(self, text: str) -> list[bool]:
+        """Per aspect: does one of its keywords occur in ``text``? (Most texts name none: one search tells.)"""
+        if self._any_keyword is None or not self._any_keyword.search(text):
+            return [False] * len(self._keywords)
         return [bool(pattern and pattern.search(text)) for pattern in self._keywords]
 
     # --- detection -------------------------------------------------------------------------------------
@@ -237,20 +266,32 @@ class AspectTagger:
         # A keyword makes its aspect at least an even bet.
         return np.where(keyword, np.maximum(scores, 0.0), scores), tagged | keyword
 
-    def _segments(self, texts: Sequence[str], embeddings: np.ndarray) -> list[tuple[list[str], np.ndarray]]:
-        """Each text's clauses and their embeddings (a one-clause text reuses its own embedding)."""
-        clauses = [split_clauses(text) or [text] for text in texts]
-        to_embed = [part for parts in clauses if len(parts) > 1 for part in parts]
-        vectors = np.asarray(self.embedder.encode(to_embed), dtype=np.float32) if to_embed else None
-        out: list[tuple[list[str], np.ndarray]] = []
-        cursor = 0
-        for row, parts in enumerate(clauses):
-            if len(parts) == 1:
-                out.append((parts, embeddings[row : row + 1]))
-            else:
-                assert vectors is not None
-                out.append((parts, vectors[cursor : cursor + len(parts)]))
-                cursor += len(parts)
+    def _segments(
+        self, texts: Sequence[str], embeddings: np.ndarray, segments: Segments | None = None
+    ) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's clauses and their embeddings (a one-clause text reuses its own embedding).
+
+        ``segments`` are clauses already embedded with the texts (see :func:`embed_with_clauses`);
+        without them the multi-clause texts are embedded here, once more.
+        """
+        if segments is not None:
+            return segments
+        clauses = clauses_of(texts)
+        multi = [row for row, parts in enumerate(clauses) if len(parts) > 1]
+        out: list[tuple[list[str], np.ndarray]] = [
+            (parts, embeddings[row : row + 1]) for row, parts in enumerate(clauses)
+        ]
+        if not multi:
+            return out
+        encode_parts = getattr(self.embedder, "encode_parts", None)
+        if encode_parts is not None:  # one pass per text, each clause pooled from the text's tokens
+            vectors = encode_parts([texts[row] for row in multi], [clauses[row] for row in multi])[1]
+        else:
+            flat = np.asarray(self.embedder.encode([part for row in multi for part in clauses[row]]), dtype=np.float32)
+            bounds = np.cumsum([len(clauses[row]) for row in multi])[:-1]
+            vectors = np.split(flat, bounds)
+        for row, matrix in zip(multi, vectors, strict=True):
+            out[row] = (clauses[row], matrix)
         return out
 
     def _detect(
@@ -288,21 +329,28 @@ class AspectTagger:
             per_clause.append((clause_scores, keyword))
         return detections, per_clause
 
-    def detect(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[list[tuple[str, float]]]:
+    def detect(
+        self, texts: Sequence[str], embeddings: np.ndarray | None = None, segments: Segments | None = None
+    ) -> list[list[tuple[str, float]]]:
         """The aspects of each text as ``(name, relevance)``, most relevant first (no sentiment)."""
         texts = [text or "" for text in texts]
         if embeddings is None:
             embeddings = np.asarray(self.embedder.encode(texts), dtype=np.float32)
-        return self._detect(texts, embeddings, self._segments(texts, embeddings))[0]
+        return self._detect(texts, embeddings, self._segments(texts, embeddings, segments))[0]
 
     # --- tagging with aspect-level sentiment -------------------------------------------------------------
 
-    def tag(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[list[AspectHit]]:
-        """The aspects of each text, each with the sentiment of the clause that carries it."""
+    def tag(
+        self, texts: Sequence[str], embeddings: np.ndarray | None = None, segments: Segments | None = None
+    ) -> list[list[AspectHit]]:
+        """The aspects of each text, each with the sentiment of the clause that carries it.
+
+        ``embeddings`` and ``segments`` (the texts' clauses and their vectors) are computed when not given.
+        """
         texts = [text or "" for text in texts]
         if embeddings is None:
             embeddings = np.asarray(self.embedder.encode(texts), dtype=np.float32)
-        segments = self._segments(texts, embeddings)
+        segments = self._segments(texts, embeddings, segments)
         detected, per_clause = self._detect(texts, embeddings, segments)
 
         names = self.taxonomy.names

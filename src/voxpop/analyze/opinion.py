@@ -75,6 +75,7 @@ class AspectEnricher:
     requires: tuple[str, ...] = ("sentiment",)
     scope = "item"
     needs_embeddings = True
+    needs_clauses = True  # the pipeline pools each clause's vector from the text's forward pass
 
     def __init__(self, context: AnalysisContext) -> None:
         from voxpop.analyze.aspects import AspectTagger
@@ -82,7 +83,7 @@ class AspectEnricher:
         self.tagger = AspectTagger(context.taxonomy, context.embedder, context.sentiment)
 
     def enrich(self, batch: Batch) -> None:
-        tagged = self.tagger.tag(batch.texts, batch.embeddings)
+        tagged = self.tagger.tag(batch.texts, batch.embeddings, batch.segments)
         for record, result, hits in zip(batch.records, batch.results, tagged, strict=True):
             if not record.text.strip():
                 hits = []

@@ -106,10 +106,14 @@ class Analyzer:
 
     def prepare(self, records: Iterable[Record | Mapping[str, Any]]) -> Batch:
         items = [r if isinstance(r, Record) else Record.from_mapping(r, i) for i, r in enumerate(records)]
-        embeddings = None
-        if items and any(spec.needs_embeddings for spec in self.specs):
+        embeddings = segments = None
+        if items and any(spec.needs_clauses for spec in self.specs):
+            from voxpop.analyze.aspects import embed_with_clauses
+
+            embeddings, segments = embed_with_clauses(self.context.embedder, [r.text for r in items], EMBED_BATCH)
+        elif items and any(spec.needs_embeddings for spec in self.specs):
             embeddings = self.embed([r.text for r in items])
-        return Batch.of(items, embeddings)
+        return Batch.of(items, embeddings, segments)
 
     def run(self, batch: Batch, *, corpus: bool = True) -> Batch:
         if not len(batch):

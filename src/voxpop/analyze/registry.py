@@ -88,10 +88,18 @@ class Batch:
     results: list[dict[str, Any]]
     evidence: list[dict[str, Any]]
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: Per item, its clauses and their vectors, pooled from the same forward pass as ``embeddings``
+    #: (set when an enricher declares ``needs_clauses``; see ``aspects.embed_with_clauses``).
+    segments: list[tuple[list[str], np.ndarray]] | None = None
 
     @classmethod
-    def of(cls, records: Sequence[Record], embeddings: np.ndarray | None = None) -> Batch:
-        return cls(records, embeddings, [{"id": r.id} for r in records], [{} for _ in records])
+    def of(
+        cls,
+        records: Sequence[Record],
+        embeddings: np.ndarray | None = None,
+        segments: list[tuple[list[str], np.ndarray]] | None = None,
+    ) -> Batch:
+        return cls(records, embeddings, [{"id": r.id} for r in records], [{} for _ in records], segments=segments)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -159,6 +167,7 @@ class EnricherSpec:
     factory: EnricherFactory
     requires: tuple[str, ...]
     needs_embeddings: bool
+    needs_clauses: bool = False
 
 
 class RegistryError(VoxpopError):
@@ -181,7 +190,8 @@ class Registry:
         replace: bool = False,
     ) -> EnricherFactory:
         """Add an enricher. ``factory(context) -> Enricher`` is typically the enricher class itself;
-        ``name``/``requires``/``needs_embeddings`` default to the factory's attributes of those names."""
+        ``name``/``requires``/``needs_embeddings`` default to the factory's attributes of those names
+        (``needs_clauses``, read from the factory, asks for ``Batch.segments``)."""
         spec_name = name or getattr(factory, "name", None)
         if not spec_name:
             raise RegistryError(f"enricher {factory!r} has no name")
@@ -189,7 +199,8 @@ class Registry:
             raise RegistryError(f"an enricher named {spec_name!r} is already registered")
         deps = tuple(requires if requires is not None else getattr(factory, "requires", ()))
         embeds = bool(needs_embeddings if needs_embeddings is not None else getattr(factory, "needs_embeddings", False))
-        self._specs[spec_name] = EnricherSpec(spec_name, factory, deps, embeds)
+        clauses = bool(getattr(factory, "needs_clauses", False))
+        self._specs[spec_name] = EnricherSpec(spec_name, factory, deps, embeds or clauses, clauses)
         return factory
 
     def unregister(self, name: str) -> None:
