@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from voxpop.analyze.aspect_head import HEAD_FORMAT, decode_head
+from voxpop.analyze.aspect_head import HEAD_FORMAT, decode_head, encode_head
 from voxpop.analyze.embeddings import Embedder, get_embedder
 from voxpop.analyze.taxonomy import (
     Aspect,
@@ -212,6 +213,24 @@ def test_fitted_head_travels_inside_the_yaml(fitted: Taxonomy, embedder: Embedde
     vectors = embedder.encode(texts)
     np.testing.assert_allclose(loaded.head.scores(texts, vectors), fitted.head.scores(texts, vectors), atol=0.02)
     assert loaded.head.predict(texts, vectors) == fitted.head.predict(texts, vectors)
+
+
+def test_a_head_saved_before_the_ngram_ranges_were_recorded_still_loads(fitted: Taxonomy) -> None:
+    """Files written before the n-gram ranges were saved used word 1–2-grams and character 2–5-grams."""
+    assert fitted.head is not None
+    fmt, data = encode_head(fitted.head)
+    with np.load(io.BytesIO(base64.b64decode(data)), allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    assert meta["char_ngrams"] == list(fitted.head.char_ngrams)
+    del meta["word_ngrams"], meta["char_ngrams"]
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+    old = decode_head(fmt, base64.b64encode(buffer.getvalue()).decode("ascii"))
+    assert (old.word_ngrams, old.char_ngrams) == ((1, 2), (2, 5))
+    assert old._chars.ngram_range == (2, 5)
+    assert old.labels == fitted.head.labels
 
 
 def test_exclusive_labels_give_an_exclusive_head(embedder: Embedder) -> None:

@@ -38,10 +38,12 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def new_vectorizers(min_df: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    words = TfidfVectorizer(ngram_range=WORD_NGRAMS, min_df=min_df, sublinear_tf=True, dtype=np.float32)
+def new_vectorizers(
+    min_df: int, word_ngrams: tuple[int, int] | None = None, char_ngrams: tuple[int, int] | None = None
+) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    words = TfidfVectorizer(ngram_range=word_ngrams or WORD_NGRAMS, min_df=min_df, sublinear_tf=True, dtype=np.float32)
     chars = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=min_df, sublinear_tf=True, dtype=np.float32
+        analyzer="char_wb", ngram_range=char_ngrams or CHAR_NGRAMS, min_df=min_df, sublinear_tf=True, dtype=np.float32
     )
     return words, chars
 
@@ -87,9 +89,12 @@ class AspectHead:
     # that all but ``GUARD_QUANTILE`` of the aspect's training texts reach. Empty when fitted without.
     centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     floors: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # The n-gram ranges the vocabularies were built with; files written before they were saved used these.
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
 
     def __post_init__(self) -> None:
-        words, chars = new_vectorizers(1)
+        words, chars = new_vectorizers(1, self.word_ngrams, self.char_ngrams)
         self._words = _restore(self.word_vocabulary, self.word_idf, words)
         self._chars = _restore(self.char_vocabulary, self.char_idf, chars)
 
@@ -167,7 +172,13 @@ def _unpack_strings(blob: np.ndarray) -> list[str]:
 
 def encode_head(head: AspectHead) -> tuple[str, str]:
     """``(format, base64 text)`` for the ``head:`` block of a taxonomy file."""
-    meta = {"labels": head.labels, "exclusive": head.exclusive, "at_least_one": head.at_least_one}
+    meta = {
+        "labels": head.labels,
+        "exclusive": head.exclusive,
+        "at_least_one": head.at_least_one,
+        "word_ngrams": list(head.word_ngrams),
+        "char_ngrams": list(head.char_ngrams),
+    }
     arrays: dict[str, np.ndarray] = {
         "meta": _pack_strings([json.dumps(meta)]),
         "word_vocabulary": _pack_strings(head.word_vocabulary),
@@ -187,6 +198,13 @@ def encode_head(head: AspectHead) -> tuple[str, str]:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     return HEAD_FORMAT, base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _ngram_range(value: object) -> tuple[int, int]:
+    low, high = (int(v) for v in value)  # type: ignore[attr-defined]
+    if not 1 <= low <= high <= 10:
+        raise ValueError(f"bad n-gram range {value!r}")
+    return low, high
 
 
 def decode_head(fmt: str, data: str) -> AspectHead:
@@ -215,6 +233,8 @@ def decode_head(fmt: str, data: str) -> AspectHead:
             centroids=arrays["centroids"].astype(np.float32) if "centroids" in arrays else np.zeros((0, 0), np.float32),
             floors=arrays.get("floors", np.zeros(0, dtype=np.float32)),
             offsets=arrays["offsets"],
+            word_ngrams=_ngram_range(meta.get("word_ngrams", (1, 2))),
+            char_ngrams=_ngram_range(meta.get("char_ngrams", (2, 5))),
         )
     except (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"the learned head is damaged ({type(exc).__name__}: {exc})") from exc

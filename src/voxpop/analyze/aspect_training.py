@@ -16,6 +16,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from voxpop.analyze import aspect_head
 from voxpop.analyze.aspect_head import AspectHead, Encoder, log_softmax, logit, new_vectorizers
 from voxpop.errors import ValidationError
 
@@ -220,4 +221,6 @@ def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder |
         offsets=offsets.astype(np.float32),
         centroids=centroids,
         floors=floors,
+        word_ngrams=aspect_head.WORD_NGRAMS,
+        char_ngrams=aspect_head.CHAR_NGRAMS,
     )
