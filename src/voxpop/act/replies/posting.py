@@ -1,13 +1,14 @@
-"""Posting a reply back to the platform an item came from — the hook connectors fill in.
+"""Posting a reply back to the platform an item came from.
 
-A connector that can answer on its platform registers a poster for its source kind (or channel) with
-:func:`register_poster`; :func:`post_reply` finds it for an item and returns ``None`` when nothing can
-post there, in which case the agent copies the reply and opens the item on the platform (``item.url``).
+The poster for an item is looked up when the reply is sent, in every process alike (web, CLI, worker):
+a poster registered with :func:`register_poster` for the source kind (first) or channel, else the live
+connector of that kind in the connector registry (built-in or plug-in) when its capabilities say it can
+reply. :func:`post_reply` returns ``None`` when nothing can post there, in which case the agent copies
+the reply and opens the item on the platform (``item.url``).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,9 +29,6 @@ class PostResult:
 
 Poster = Callable[[Store, Item, str], PostResult]
 _POSTERS: dict[str, Poster] = {}
-#: Modules whose import registers posters (the live connectors register theirs in ``replies``).
-DISCOVER = ("voxpop.ingest.live.replies",)
-_discovered = False
 log = logging.getLogger(__name__)
 
 
@@ -43,17 +41,15 @@ def unregister_poster(kind_or_channel: str) -> None:
     _POSTERS.pop(kind_or_channel, None)
 
 
-def _discover() -> None:
-    """Import the modules that register posters (the live connectors), once."""
-    global _discovered
-    if _discovered:
-        return
-    _discovered = True
-    for name in DISCOVER:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            log.debug("no reply posters from %s", name)
+def poster_for(kind: str, channel: str | None = None) -> Poster | None:
+    """The poster for items of source ``kind`` (or ``channel``): a registered one, else the registry's live
+    connector of that kind when it can reply; ``None`` when nothing can post there."""
+    registered = _POSTERS.get(kind) or (_POSTERS.get(channel) if channel else None)
+    if registered is not None:
+        return registered
+    from voxpop.ingest.live.replies import live_poster  # the connectors live in the ingest area
+
+    return live_poster(kind)
 
 
 def post_reply(store: Store, item: Item, text: str) -> PostResult | None:
@@ -61,8 +57,7 @@ def post_reply(store: Store, item: Item, text: str) -> PostResult | None:
 
     A connector that fails (the platform refused, the network is down) gives ``posted=False`` with the
     reason: the reply is still stored, for the agent to post by hand."""
-    _discover()
-    poster = _POSTERS.get(item.source.kind) or _POSTERS.get(item.channel)
+    poster = poster_for(item.source.kind, item.channel)
     if poster is None:
         return None
     try:

@@ -7,6 +7,9 @@ feed, a platform whose API allows none), a ``ReplyPosted`` when the platform acc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from voxpop.errors import ValidationError
 from voxpop.ingest.live.base import PollContext, ReplyPosted
 from voxpop.ingest.live.catalogue import live_connector
@@ -77,17 +80,11 @@ def _as_post_result(store: Store, item: Item, text: str) -> object:
     return PostResult(posted=True, url=item.url, external_id=posted.reference)
 
 
-def register_reply_posters() -> None:
-    """Register ``post_reply`` with the replies' send for every live kind that can post (idempotent)."""
+def live_poster(kind: str) -> Callable[[Store, Item, str], Any] | None:
+    """The replies' poster for source ``kind``: ``post_reply`` when the connector registry has a live
+    connector of that kind that can reply (looked up on each send, so a plug-in counts too)."""
     try:
-        from voxpop.act.replies.posting import register_poster
-    except ImportError:  # the replies area is not installed
-        return
-    from voxpop.ingest.live.catalogue import live_connectors
-
-    for connector in live_connectors():
-        if connector.capabilities.can_reply:
-            register_poster(connector.name, _as_post_result)  # type: ignore[arg-type]
-
-
-register_reply_posters()
+        connector = live_connector(kind)
+    except ValidationError:
+        return None
+    return _as_post_result if connector.capabilities.can_reply else None
