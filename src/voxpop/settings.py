@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     widget_rate_per_minute: float = Field(default=6.0, gt=0, description="Widget posts a client earns per minute.")
     public_rate_burst: int = Field(default=20, ge=1, description="Public form posts one client may send at once.")
     public_rate_per_minute: float = Field(default=30.0, gt=0, description="Public form posts earned per minute.")
+    webhook_rate_burst: int = Field(
+        default=60, ge=1, description="Inbound webhook deliveries one source takes at once."
+    )
+    webhook_rate_per_minute: float = Field(
+        default=120.0, gt=0, description="Inbound webhook deliveries a source earns per minute (then HTTP 429)."
+    )
     widget_max_text: int = Field(default=4000, ge=100, le=100_000, description="Longest widget message (characters).")
     review_invite_min_days: int = Field(
         default=180, ge=1, description="Frequency cap: at most one review invitation per customer in this many days."

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -133,3 +135,39 @@ def test_payload_errors_name_item_and_field() -> None:
     with pytest.raises(ValidationError, match="item 0, field 'created_at'"):
         parse_payload(b'{"text": "a", "created_at": "yesterday"}')
     assert parse_payload(b'{"text": "a"}')[0].text == "a"
+
+
+def test_each_source_is_rate_limited_with_a_clear_429(store: Store, hook: tuple[int, str], tmp_path: Path) -> None:
+    """Over real HTTP (a running ``voxpop serve``): a source's burst is taken, the next delivery gets 429 with
+    Retry-After and nothing stored, and another source's deliveries are not held back by it."""
+    from tests.servers import voxpop_server
+
+    source_id, secret = hook
+    with store.write() as session:
+        other, other_secret = add_source(session, store.settings, name="Form hook", kind="webhook", config={})
+        assert other_secret is not None
+        other_id = other.id
+    env = {"VOXPOP_WEBHOOK_RATE_BURST": "2", "VOXPOP_WEBHOOK_RATE_PER_MINUTE": "1", "VOXPOP_ANALYZE_ON_INGEST": "0"}
+    with voxpop_server(store.settings, tmp_path, **env) as url:
+        statuses = []
+        for n in range(3):
+            body = json.dumps({"text": f"delivery {n}", "external_id": f"rl-{n}"}).encode()
+            answer = httpx.post(
+                f"{url}/api/v1/hooks/sources/{source_id}",
+                content=body,
+                headers=_headers(secret, body, delivery=f"r{n}"),
+                timeout=120,
+            )
+            statuses.append(answer.status_code)
+        assert statuses == [202, 202, 429]
+        assert int(answer.headers["Retry-After"]) >= 1
+        assert "rate-limited" in answer.json()["error"]
+        body = json.dumps({"text": "another source"}).encode()
+        elsewhere = httpx.post(
+            f"{url}/api/v1/hooks/sources/{other_id}",
+            content=body,
+            headers=_headers(other_secret, body, delivery="o1"),
+            timeout=120,
+        )
+        assert elsewhere.status_code == 202
+    assert sorted(i.text for i in items(store)) == ["another source", "delivery 0", "delivery 1"]

@@ -12,11 +12,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from voxpop.accounts.audit import record
 from voxpop.accounts.permissions import require_admin
 from voxpop.errors import PermissionDeniedError, ValidationError
-from voxpop.ingest.live import replies as _replies  # noqa: F401  (registers the reply posters)
 from voxpop.ingest.live import service
 from voxpop.ingest.live.catalogue import live_connector, live_connectors
 from voxpop.ingest.live.scheduler import poll_source
 from voxpop.ingest.live.webhook import receive
+from voxpop.loop.ratelimit import RateLimited, TokenBucket
 from voxpop.store import Store
 from voxpop.store.models import Role, User
 from voxpop.web.auth import PageUser, ReadDb, get_store
@@ -146,7 +146,16 @@ def source_poll(source_id: int, user: PageUser, store: StoreDep, background: Bac
 
 @router.post("/api/v1/hooks/sources/{source_id}")
 async def webhook(request: Request, source_id: int, store: StoreDep, background: BackgroundTasks) -> Response:
-    """No session, no token: the HMAC signature over timestamp, delivery id and body authenticates."""
+    """No session, no token: the HMAC signature over timestamp, delivery id and body authenticates.
+
+    Each source takes at most ``webhook_rate_burst`` deliveries at once and ``webhook_rate_per_minute``
+    after that; beyond it the answer is 429 with ``Retry-After``, before the body is read or the store
+    touched (so a flood costs the store nothing; a sender retrying on 429 loses nothing)."""
+    try:
+        _webhook_bucket(request).take(str(source_id))
+    except RateLimited as exc:
+        content = {"ok": False, "error": f"this webhook is rate-limited: {exc}", "status": 429}
+        return JSONResponse(content, status_code=429, headers={"Retry-After": str(exc.retry_after)})
     body = await request.body()
     delivery = receive(store, source_id, request.headers, body)
     if delivery.added_ids and store.settings.analyze_on_ingest:
@@ -161,3 +170,14 @@ async def webhook(request: Request, source_id: int, store: StoreDep, background:
         "duplicates": delivery.duplicates,
     }
     return JSONResponse(content, status_code=202)
+
+
+def _webhook_bucket(request: Request) -> TokenBucket:
+    """The app's per-source bucket for inbound webhooks, made from the settings on first use."""
+    bucket: TokenBucket | None = getattr(request.app.state, "webhook_bucket", None)
+    if bucket is None:
+        settings = request.app.state.settings
+        bucket = request.app.state.webhook_bucket = TokenBucket(
+            settings.webhook_rate_burst, settings.webhook_rate_per_minute
+        )
+    return bucket
