@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from voxpop.errors import VoxpopError
-from voxpop.notify.urls import check_outbound_url
+from voxpop.notify.urls import check_outbound_url, pinned_client
 
 SIGNATURE_HEADER = "X-Voxpop-Signature"
 TIMESTAMP_HEADER = "X-Voxpop-Timestamp"
@@ -69,10 +69,10 @@ def post_json(
 ) -> None:
     """POST ``payload`` as JSON; signed when ``secret`` is given. Raises ``PostError`` unless 2xx.
 
-    The URL is checked against the SSRF guard right before connecting, and redirects are not followed
-    (a redirect could lead to a private address the check never saw).
+    The URL is checked against the SSRF guard and the connection made to the address checked (no second
+    DNS answer can re-point it); redirects are not followed (they could lead to an address never checked).
     """
-    check_outbound_url(url, allow_private=allow_private)
+    check_outbound_url(url, allow_private=True)  # the form of the URL; its address is checked on connecting
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
     sent_headers = {"Content-Type": "application/json", "User-Agent": "voxpop-alerts/1", **(headers or {})}
     if secret:
@@ -80,7 +80,8 @@ def post_json(
         sent_headers[TIMESTAMP_HEADER] = str(now)
         sent_headers[SIGNATURE_HEADER] = signature(secret, now, body)
     try:
-        response = httpx.post(url, content=body, headers=sent_headers, timeout=timeout, follow_redirects=False)
+        with pinned_client(allow_private=allow_private, timeout=timeout, follow_redirects=False) as client:
+            response = client.post(url, content=body, headers=sent_headers)
     except httpx.TimeoutException as exc:
         raise PostError(f"the post to {_host(url)} timed out after {timeout:g}s") from exc
     except httpx.HTTPError as exc:

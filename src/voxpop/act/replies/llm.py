@@ -17,7 +17,7 @@ from voxpop.accounts.audit import record
 from voxpop.act.inbox import get_item
 from voxpop.act.replies.suggest import template_suggestions
 from voxpop.errors import VoxpopError
-from voxpop.notify.urls import check_outbound_url
+from voxpop.notify.urls import check_outbound_url, pinned_client
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item, User
@@ -83,9 +83,12 @@ def chat(settings: Settings, messages: list[dict[str, str]]) -> str:
         headers["Authorization"] = f"Bearer {key}"
     payload: dict[str, Any] = {"model": settings.llm_model, "messages": messages, "temperature": 0.3, "stream": False}
     try:
-        answer = httpx.post(
-            url, json=payload, headers=headers, timeout=settings.llm_timeout_seconds, follow_redirects=False
-        )
+        with pinned_client(
+            allow_private=settings.allow_private_urls, timeout=settings.llm_timeout_seconds, follow_redirects=False
+        ) as client:
+            answer = client.post(url, json=payload, headers=headers)
+    except VoxpopError as exc:  # the name now resolves to an address the check refuses
+        raise LlmError(f"the language model's address is not allowed: {exc}") from exc
     except httpx.TimeoutException as exc:
         raise LlmError(f"the language model did not answer within {settings.llm_timeout_seconds:g} s") from exc
     except httpx.HTTPError as exc:

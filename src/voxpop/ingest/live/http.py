@@ -19,7 +19,7 @@ import httpx
 
 from voxpop import __version__
 from voxpop.ingest.live.errors import AuthExpiredError, SourceError
-from voxpop.notify.urls import check_outbound_url
+from voxpop.notify.urls import pinned_client
 from voxpop.settings import Settings
 
 USER_AGENT = f"voxpop/{__version__} (self-hosted feedback platform; +https://github.com/voxpop)"
@@ -89,8 +89,11 @@ class LiveClient:
     def __init__(self, settings: Settings, *, timeout: float = 20.0) -> None:
         self.settings = settings
         self.timeout = timeout
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout), follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        self._client = pinned_client(  # each hop checked, and connected to the address checked
+            allow_private=settings.allow_private_urls,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
         )
 
     def __enter__(self) -> LiveClient:
@@ -125,7 +128,6 @@ class LiveClient:
             send_headers["If-Modified-Since"] = last_modified
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            check_outbound_url(current, allow_private=self.settings.allow_private_urls)
             try:
                 response = self._client.request(method, current, headers=send_headers, **kwargs)
             except httpx.TimeoutException:
