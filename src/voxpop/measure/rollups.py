@@ -254,8 +254,28 @@ def month_bounds(day: date) -> tuple[date, date]:
     return first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
+#: Response-time histogram resolution in month cells: exact minutes below ``EXACT_MINUTES``, then
+#: ``COARSE_MINUTES``-wide buckets up to a day, then hour-wide buckets. A bucket is kept under its
+#: middle minute, so a median read from month cells is within 5 minutes of the exact one up to a day and
+#: within 30 minutes past it (day cells stay exact). A month cell then holds at most ~300 keys instead
+#: of one per distinct minute (up to 2,880 for two days), which is what a year's KPIs spent their time
+#: parsing.
+EXACT_MINUTES = 120
+COARSE_MINUTES = 10
+DAY_MINUTES = 1440
+
+
+def coarse_minutes(minutes: int) -> int:
+    """The histogram key a response time is kept under in month cells (idempotent)."""
+    if minutes < EXACT_MINUTES:
+        return minutes
+    width = COARSE_MINUTES if minutes < DAY_MINUTES else 60
+    return minutes - minutes % width + width // 2
+
+
 def recompute_month(session: Session, month: date) -> None:
-    """Replace a month's cells with the sum of its day cells (SQL sums; histograms merged here)."""
+    """Replace a month's cells with the sum of its day cells (SQL sums; histograms merged here, with
+    coarser buckets past two hours: see ``coarse_minutes``)."""
     first, last = month_bounds(month)
     session.execute(delete(DailyCell).where(DailyCell.dimension.in_(MONTH_DIMENSIONS), DailyCell.day == first))
     key = (DailyCell.dimension, DailyCell.department_id, DailyCell.channel, DailyCell.value)
@@ -265,7 +285,8 @@ def recompute_month(session: Session, month: date) -> None:
     for row in session.execute(select(*key, DailyCell.response_minutes).where(*where, DailyCell.responded > 0)):
         merged = histograms.setdefault(tuple(row[:4]), {})
         for minutes, count in row[4].items():
-            merged[minutes] = merged.get(minutes, 0) + int(count)
+            kept_as = str(coarse_minutes(int(minutes)))
+            merged[kept_as] = merged.get(kept_as, 0) + int(count)
     rows = [
         {
             "dimension": MONTHLY + row[0],
