@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from voxpop.analyze.topics import MIN_ITEMS, discover_topics, week_of
@@ -86,9 +87,15 @@ def save_embeddings(session: Session, ids: Sequence[int], vectors: np.ndarray, m
         for i, v in zip(ids, vectors, strict=True)
         if int(i) in existing
     ]
-    session.execute(delete(ItemEmbedding).where(ItemEmbedding.item_id.in_([r["item_id"] for r in rows])))
-    if rows:
-        session.execute(insert(ItemEmbedding), rows)
+    if not rows:
+        return
+    # An upsert, so two workers that analyse the same item at once do not collide.
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(ItemEmbedding)
+    statement = statement.on_conflict_do_update(
+        index_elements=["item_id"], set_={"model": statement.excluded.model, "vector": statement.excluded.vector}
+    )
+    session.execute(statement, rows)
 
 
 def _default_encoder(settings: Settings) -> tuple[Encode, str]:
