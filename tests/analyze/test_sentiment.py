@@ -175,3 +175,43 @@ def test_cli_model_fit_sentiment(settings: Settings, tmp_path: Path, monkeypatch
     result = CliRunner().invoke(app, ["model", "fit", "sentiment", str(bad)])
     assert result.exit_code == 1
     assert "row 1, field 'label'" in " ".join(result.output.split())
+
+
+def test_fitted_model_keeps_the_shipped_prior(settings: Settings, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "labelled.csv", BUSINESS_ROWS * 2)
+    fit_from_csv(settings, path, text_column="comment", label_column="mood")
+    fitted = SentimentModel.load(settings)
+    shipped = SentimentModel.read(sentiment.shipped_path())
+    assert fitted.prior is not None
+    np.testing.assert_allclose(fitted.prior.coef, shipped.coef, atol=1e-6)
+    # The final layer reads [embedding, lexicon, 3 prior log-probabilities, 3 TF-IDF log-probabilities].
+    assert fitted.coef.shape[1] == shipped.coef.shape[1] + 6
+
+
+def test_final_strength_is_chosen_by_cross_validation() -> None:
+    rng = np.random.default_rng(0)
+    y = np.array(["negative", "neutral", "positive"] * 40)
+    signal = np.eye(3)[[CLASSES.index(label) for label in y]]
+    x = np.hstack([signal + rng.normal(0, 0.8, signal.shape), rng.normal(0, 1, (len(y), 40))])
+    chosen = sentiment._best_strength(x, y, None, (1e-5, 1.0))
+    # A strength so small that every prediction is the majority class cannot win.
+    assert chosen == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Parcel still not here after 3 weeks", "durations"),
+        ("Waited an hour at the counter", "durations"),
+        ("The same fault again", "persistence"),
+        ("Nobody answers the phone", "absence"),
+        ("The engineer didn't turn up", "negated_service"),
+        ("My refund hasn't arrived", "negated_service"),
+    ],
+)
+def test_problem_report_cues(text: str, cue: str) -> None:
+    from voxpop.analyze import lexicon
+
+    index = lexicon.FEATURE_NAMES.index(cue)
+    assert lexicon.features([text])[0, index] > 0
+    assert lexicon.features(["Lovely staff and a great breakfast"])[0, index] == 0

@@ -40,6 +40,29 @@ THANKS_CUES = (
     "well done", "great job", "props", "grateful", "cheers", "love", "loved", "awesome", "best",
 )  # fmt: skip
 
+#: A span of waiting: "3 hours", "two weeks", "an hour", "45 mins" (how long a failure has lasted).
+_DURATION = re.compile(
+    r"(?<![a-z0-9'])(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|"
+    r"fifty|several|few|many|couple of)\s*(?:\+\s*)?(?:mins?|minutes?|hrs?|hours?|days?|weeks?|months?)(?![a-z])"
+)
+#: Words saying a failure goes on or comes back.
+PERSISTENCE_CUES = (
+    "still", "again", "since", "yet", "anymore", "any more", "no longer", "every time", "each time",
+    "keeps", "keep", "kept", "second time", "third time", "fourth time", "once more", "as usual", "always",
+)  # fmt: skip
+#: Something expected that did not happen: nobody answered, nothing came.
+ABSENCE_CUES = (
+    "no one", "nobody", "noone", "nothing", "no response", "no reply", "no answer", "no update", "no updates",
+    "no call", "no email", "no sign", "no info", "no information", "no help", "no refund", "no explanation",
+    "never", "not received", "not arrived", "not here", "not delivered", "not working", "not fixed",
+)  # fmt: skip
+#: A negated service verb: "didn't arrive", "won't refund", "can't log in", "not answering".
+_NEGATED_SERVICE = re.compile(
+    r"(?<![a-z0-9'])(?:not|never|no|n't|cannot|didnt|doesnt|dont|wont|cant|isnt|hasnt|havent)\s+(?:\w+\s+){0,2}?"
+    r"(?:arriv|come|came|work|answer|repl|respond|call|fix|deliver|refund|show|turn|pick|get|got|help|receiv|"
+    r"load|open|connect|log|sign|accept|honou?r|process|ship|dispatch|return|contact|hear|heard)"
+)
+
 _QUESTION_START = re.compile(
     r"^(?:how|what|when|where|which|who|whom|why|is|are|am|do|does|did|can|could|will|would|should|"
     r"shall|may|has|have|any|anyone)\b"
@@ -58,6 +81,8 @@ def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
 
 _PROBLEM = _phrase_pattern(PROBLEM_CUES)
 _THANKS = _phrase_pattern(THANKS_CUES)
+_PERSISTENCE = _phrase_pattern(PERSISTENCE_CUES)
+_ABSENCE = _phrase_pattern(ABSENCE_CUES)
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +102,10 @@ FEATURE_NAMES = (
     "shouting",
     "numbers",
     "length",
+    "durations",
+    "persistence",
+    "absence",
+    "negated_service",
 )
 
 
@@ -103,5 +132,9 @@ def features(texts: Sequence[str]) -> np.ndarray:
             min(capitals, 3) / 3 if letters else 0.0,
             min(sum(1 for w in words if w.isdigit()), 3) / 3,
             min(len(words), 60) / 60,
+            min(len(_DURATION.findall(lower)), 2) / 2,
+            min(len(_PERSISTENCE.findall(lower)), 2) / 2,
+            min(len(_ABSENCE.findall(lower)), 2) / 2,
+            min(len(_NEGATED_SERVICE.findall(lower.replace("n't", " n't"))), 2) / 2,
         )
     return out

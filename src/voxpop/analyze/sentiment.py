@@ -37,12 +37,21 @@ FORMAT_VERSION = 1
 FITTED_FILE = "sentiment.npz"
 #: Rows a business needs, per class, before an adapted model is worth having.
 MIN_ROWS_PER_CLASS = 5
-#: Regularisation of an adapted model's TF-IDF head and of its final layer, chosen on a validation part
-#: of the adapted benchmark's training split (never on its test split).
+#: Regularisation of an adapted model's TF-IDF head, chosen on a validation part of the adapted
+#: benchmark's training split (never on its test split).
 TEXT_C = 2.0
-ADAPTED_C = 0.03
+#: Candidate strengths of an adapted model's final layer: :func:`train` keeps the one that
+#: cross-validation on the business's own rows scores best, since the right one depends on how many
+#: rows there are and how noisy their labels are.
+ADAPTED_CS = (0.01, 0.03, 0.1, 0.3)
 #: Folds for the out-of-fold TF-IDF probabilities the final layer learns from.
 FOLDS = 5
+#: Whether an adapted model learns from the shipped model's log-probabilities too.
+USE_PRIOR = True
+#: The arrays of a prior (shipped) model kept inside an adapted model's file.
+PRIOR_ARRAYS = ("mean", "scale", "coef", "intercept")
+#: Folds for choosing the final layer's strength.
+CV_FOLDS = 3
 LOG_FLOOR = -20.0
 
 #: TF-IDF settings of an adapted model: words and word pairs, and character 2–5-grams within words
@@ -86,6 +95,8 @@ class SentimentModel:
     vectorizers: dict[str, TfidfVectorizer] = field(default_factory=dict)
     text_coef: np.ndarray | None = None  # the TF-IDF head of an adapted model, classes in ``classes`` order
     text_intercept: np.ndarray | None = None
+    #: An adapted model's copy of the shipped linear layer, whose log-probabilities it learns from too.
+    prior: SentimentModel | None = None
     origin: str = ""
     settings: Settings | None = None
 
@@ -112,7 +123,16 @@ class SentimentModel:
                 vectorizer = TfidfVectorizer(**params, vocabulary={t: i for i, t in enumerate(terms)})
                 vectorizer.idf_ = data[f"{name}_idf"]
                 vectorizers[name] = vectorizer
+            prior = None
+            if "prior_coef" in data.files:
+                prior = cls(
+                    mean=data["prior_mean"],
+                    scale=data["prior_scale"],
+                    coef=data["prior_coef"],
+                    intercept=data["prior_intercept"],
+                )
             return cls(
+                prior=prior,
                 mean=data["mean"],
                 scale=data["scale"],
                 coef=data["coef"],
@@ -143,6 +163,8 @@ class SentimentModel:
             arrays[f"{name}_params"] = np.array(json.dumps(params))
             arrays[f"{name}_terms"] = np.array(vectorizer.get_feature_names_out().tolist(), dtype=str)
             arrays[f"{name}_idf"] = vectorizer.idf_.astype(np.float32)
+        if self.prior is not None:
+            arrays.update({f"prior_{name}": getattr(self.prior, name).astype(np.float32) for name in PRIOR_ARRAYS})
         if self.vectorizers and self.text_coef is not None and self.text_intercept is not None:
             arrays["text_coef"] = self.text_coef.astype(np.float32)
             arrays["text_intercept"] = self.text_intercept.astype(np.float32)
@@ -160,6 +182,10 @@ class SentimentModel:
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         return np.hstack([embeddings, lexicon.features(texts)])
 
+    def linear_log_probabilities(self, dense: np.ndarray) -> np.ndarray:
+        """Log-probabilities of this model's linear layer over [embedding, lexicon] (``classes`` order)."""
+        return _log_softmax(((dense - self.mean) / self.scale) @ self.coef.T + self.intercept)
+
     def text_matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
         plain = [text_of(t) for t in texts]
         return sp.hstack([v.transform(plain) for v in self.vectorizers.values()], format="csr")
@@ -171,8 +197,11 @@ class SentimentModel:
         return _log_softmax(np.asarray(self.text_matrix(texts) @ self.text_coef.T) + self.text_intercept)
 
     def features(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        """The final layer's input, standardised: [embedding, lexicon, TF-IDF head log-probabilities]."""
+        """The final layer's input, standardised: [embedding, lexicon, prior's and TF-IDF head's
+        log-probabilities] (the last two for adapted models only)."""
         dense = self.dense_features(texts, embeddings)
+        if self.prior is not None:
+            dense = np.hstack([dense, np.maximum(self.prior.linear_log_probabilities(dense), LOG_FLOOR)])
         if self.vectorizers:
             dense = np.hstack([dense, np.maximum(self.text_log_probabilities(texts), LOG_FLOOR)])
         return (dense - self.mean) / self.scale
@@ -208,17 +237,26 @@ def train(
     *,
     weights: np.ndarray | None = None,
     text_features: bool = False,
-    c: float = 1.0,
+    c: float | Sequence[float] = 1.0,
+    prior: SentimentModel | None = None,
     origin: str = "",
 ) -> SentimentModel:
     """Fit a model on labelled texts (labels in :data:`CLASSES`) and their embeddings.
 
     With ``text_features`` a TF-IDF head is fitted first; the final layer learns from its out-of-fold
-    log-probabilities, so it weighs the head as it does on texts the head has not seen.
+    log-probabilities, so it weighs the head as it does on texts the head has not seen. Given several
+    strengths ``c``, the final layer takes the one with the best cross-validated accuracy. A ``prior``
+    (the shipped model) lends its log-probabilities as features, so what it learned from the seed set
+    and the lexicon corpora is not lost when a business has few rows.
     """
     y = np.asarray(labels)
     model = SentimentModel(mean=np.zeros(0), scale=np.ones(0), coef=np.zeros(0), intercept=np.zeros(0), origin=origin)
     dense = model.dense_features(texts, embeddings)
+    if prior is not None:
+        if prior.vectorizers or prior.prior is not None:
+            raise ValueError("a prior must be a plain linear model (the shipped one)")
+        model.prior = SentimentModel(mean=prior.mean, scale=prior.scale, coef=prior.coef, intercept=prior.intercept)
+        dense = np.hstack([dense, np.maximum(model.prior.linear_log_probabilities(dense), LOG_FLOOR)])
     if text_features:
         plain = [text_of(t) for t in texts]
         model.vectorizers = {name: TfidfVectorizer(**params).fit(plain) for name, params in TEXT_VECTORIZERS.items()}
@@ -234,12 +272,28 @@ def train(
     model.mean = dense.mean(axis=0)
     model.scale = dense.std(axis=0)
     model.scale[model.scale < 1e-6] = 1.0
-    classifier = LogisticRegression(C=c, max_iter=5000)
-    classifier.fit((dense - model.mean) / model.scale, y, sample_weight=weights)
+    standard = (dense - model.mean) / model.scale
+    strength = c if isinstance(c, float | int) else _best_strength(standard, y, weights, c)
+    classifier = LogisticRegression(C=strength, max_iter=5000)
+    classifier.fit(standard, y, sample_weight=weights)
     model.classes = tuple(str(label) for label in classifier.classes_)
     model.coef = classifier.coef_.astype(np.float32)
     model.intercept = classifier.intercept_.astype(np.float32)
     return model
+
+
+def _best_strength(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, strengths: Sequence[float]) -> float:
+    """The strength whose logistic regression has the best (weighted) accuracy over CV_FOLDS folds."""
+    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=0)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    scores = []
+    for strength in strengths:
+        hits = 0.0
+        for fit, held in folds.split(x, y):
+            classifier = LogisticRegression(C=strength, max_iter=5000).fit(x[fit], y[fit], sample_weight=w[fit])
+            hits += float(w[held] @ (classifier.predict(x[held]) == y[held]))
+        scores.append(hits)
+    return float(strengths[int(np.argmax(scores))])
 
 
 def read_labelled_rows(path: Path, *, text_column: str, label_column: str) -> tuple[list[str], list[str]]:
@@ -276,7 +330,8 @@ def fit_from_csv(settings: Settings, path: Path, *, text_column: str, label_colu
         labels,
         embeddings,
         text_features=True,
-        c=ADAPTED_C,
+        prior=SentimentModel.read(shipped_path()) if USE_PRIOR else None,
+        c=ADAPTED_CS,
         origin=f"fitted on {len(texts)} rows of {Path(path).name}",
     )
     saved = model.save(fitted_path(settings))
