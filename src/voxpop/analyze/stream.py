@@ -318,12 +318,25 @@ def _moment(timestamp: float) -> datetime | None:
     return None if math.isnan(timestamp) else datetime.fromtimestamp(float(timestamp), UTC)
 
 
+#: How ``_write_batch`` writes the still-empty ``topics`` field. Inside a JSON string a quote is escaped,
+#: so these exact characters can only be a key: the first one on a line is the result's own field.
+_NO_TOPICS = '"topics":[]'
+
+
 def _rewrite_topics(target: Path, names: list[str | None]) -> None:
-    """Fill each output line's ``topics`` in one streaming pass (write a sibling file, then rename)."""
+    """Fill each output line's ``topics`` in one streaming pass (write a sibling file, then rename).
+
+    Lines with no topic are copied as they are and the others get their topic spliced in, so the pass
+    does not parse and re-serialise every result.
+    """
     staging = target.with_name(f".{target.name}.topics-pass")
     with target.open(encoding="utf-8") as lines, staging.open("w", encoding="utf-8") as out:
         for line, name in zip(lines, names, strict=True):
-            row = json.loads(line)
-            row["topics"] = [name] if name else []
-            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            if name and _NO_TOPICS in line:
+                line = line.replace(_NO_TOPICS, '"topics":' + json.dumps([name], ensure_ascii=False), 1)
+            elif name:  # a plug-in filled ``topics`` itself: replace its value
+                row = json.loads(line)
+                row["topics"] = [name]
+                line = json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+            out.write(line)
     os.replace(staging, target)
