@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.web.conftest import World, add_item, login
+from tests.web.conftest import World, add_item, csrf_of, login
 from voxpop.accounts.audit import record
 from voxpop.cli import app as cli_app
 from voxpop.loop.surveys import SurveySpec, create_survey
@@ -51,6 +51,13 @@ def test_views_downloads_and_exports_are_audited(
     query = f"date_from={(today - timedelta(days=7)).isoformat()}&date_to={today.isoformat()}"
     assert app_client.get(f"/reports/report.html?{query}").status_code == 200
     assert app_client.get(f"/surveys/{survey_id}/export.csv").status_code == 200
+    imported = app_client.post(
+        "/business/import",
+        data={"csrf_token": csrf_of(app_client.get("/business").text)},
+        files={"file": ("m.csv", b"period,churn\n2015-10,0.05\n2015-11,0.04\n", "text/csv")},
+        follow_redirects=False,
+    )
+    assert imported.status_code == 303
 
     assert _events(store, "item.view") == [
         ("item.view", "admin@example.com", "item", str(mine), {"via": "api"}),
@@ -60,6 +67,9 @@ def test_views_downloads_and_exports_are_audited(
     assert download[1] == "admin@example.com"
     assert download[3] is not None
     assert download[3].endswith(".html")
+    assert _events(store, "business.import") == [
+        ("business.import", "admin@example.com", "business_metrics", None, {"file": "m.csv", "values": 2})
+    ]
     assert _events(store, "survey_exported") == [("survey_exported", "admin@example.com", "survey", str(survey_id), {})]
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from voxpop.accounts.audit import record
 from voxpop.errors import ValidationError
 from voxpop.measure import business, competitors, events, journey, personas, trends
 from voxpop.measure.changes import METRIC_LABELS, METRICS
@@ -286,4 +287,5 @@ async def business_import(request: Request, user: PageUser, store: Annotated[Sto
     rows = business.parse_csv(text, name=upload.filename or "the file")
     with store.write() as s:
         count = business.import_rows(s, rows)
+        record(s, "business.import", user=user, object_type="business_metrics", file=upload.filename, values=count)
     return RedirectResponse(f"/business?imported={count}", status_code=303)
