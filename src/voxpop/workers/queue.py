@@ -40,8 +40,11 @@ log = logging.getLogger(__name__)
 ACTOR = "voxpop_stage"
 #: Stages sent with a delay (ms) because one run serves every batch waiting for it: the roll-up
 #: recomputes the whole days that are queued, so the batches finished during the delay share one run
-#: (and the runs after it find nothing left to do) instead of each recomputing the same days.
-STAGE_DELAY_MS = {"rollup": 2000}
+#: (and the runs after it find nothing left to do) instead of each recomputing the same days. A run's
+#: cost grows with the size of the day, not of the batch, so the delay bounds the roll-up work to about
+#: one run per delay however many batches finish. Dashboards do not wait for it: they recompute
+#: what is still queued before reading (``rollups.ensure_fresh``).
+STAGE_DELAY_MS = {"rollup": 10_000}
 
 
 def queue_name(settings: Settings) -> str:
