@@ -190,6 +190,16 @@ def _computed(db: Session, user: User, s: Slice, settings: Settings) -> tuple[Ov
     return overview, changes, _locations(db, user, s)
 
 
+def _cached(
+    db: Session, user: User, store: Store, settings: Settings, s: Slice, departments: list[Any]
+) -> tuple[Overview, list[ChangePoint], list[str]]:
+    """:func:`_computed`, kept until the roll-ups change, per viewer scope and department names."""
+    scope = None if user.sees_all_departments else tuple(sorted(user.department_ids))
+    names = tuple((d.id, d.name) for d in departments)
+    key = ("dashboard", s, settings.metrics_min_sample, scope, names)
+    return remember(store, db, key, lambda: _computed(db, user, s, settings))
+
+
 def _context(request: Request, db: Session, user: User, store: Store, settings: Settings) -> dict[str, Any]:
     params = request.query_params
     values = {name: params.get(name, "").strip() for name in FILTERS}
@@ -202,10 +212,7 @@ def _context(request: Request, db: Session, user: User, store: Store, settings: 
     ensure_fresh(store)
     db.rollback()  # end the read transaction the log-in check began, so the fresh roll-ups are seen
     choices = _choices(db, user)
-    scope = None if user.sees_all_departments else tuple(sorted(user.department_ids))
-    names = tuple((d.id, d.name) for d in choices["departments"])
-    key = ("dashboard", s, settings.metrics_min_sample, scope, names)
-    overview, changes, locations = remember(store, db, key, lambda: _computed(db, user, s, settings))
+    overview, changes, locations = _cached(db, user, store, settings, s, choices["departments"])
     context.update(choices, locations=locations)
     context.update(
         pending=pending_days(db),
@@ -247,7 +254,8 @@ def dashboard_csv(
     s = parse_slice(request.query_params, utcnow().date())
     ensure_fresh(store)
     db.rollback()
-    tables = overview_tables(build_overview(db, user, s, min_n=settings.metrics_min_sample))
+    overview = _cached(db, user, store, settings, s, _choices(db, user)["departments"])[0]
+    tables = overview_tables(overview)
     if table not in tables:
         raise ValidationError(f"no table {table!r}; tables: {', '.join(tables)}")
     header, rows = tables[table]
