@@ -62,3 +62,47 @@ def test_second_row_marks_the_current_page(app_client: TestClient, world: World)
     assert re.search(r'<nav class="mainnav".*?<a href="/surveys" aria-current="true"[^>]*>Loop</a>', html, re.S)
     assert '<nav class="subnav" aria-label="Loop">' in html
     assert re.search(r'<a href="/surveys" aria-current="page">Surveys</a>', html)
+
+
+ROLE_EMAILS = {
+    "admin": "admin@example.com",
+    "manager": "manager@example.com",
+    "agent": "agent@example.com",
+    "viewer": "viewer@example.com",
+}
+
+
+@pytest.mark.parametrize("role", ["manager", "agent", "viewer"])
+def test_a_page_the_menu_hides_from_a_role_refuses_it_by_url(app_client: TestClient, world: World, role: str) -> None:
+    """Hiding a link is not access control: every page the menu keeps from a role answers 403 to that role."""
+    from voxpop.web.navigation import MENU
+
+    login(app_client, ROLE_EMAILS[role])
+    hidden = [link.href for group in MENU for link in group.links if role not in link.roles]
+    assert hidden
+    for href in hidden:
+        assert app_client.get(href).status_code == 403, (role, href)
+
+
+def test_survey_recipients_and_export_are_for_managers(app_client: TestClient, world: World) -> None:
+    login(app_client, "manager@example.com")
+    page = app_client.get("/surveys")
+    csrf = csrf_of(page.text)
+    created = app_client.post("/surveys", data={"csrf_token": csrf, "title": "After your visit"})
+    survey_url = created.headers.get("location") or str(created.url)
+    survey_path = re.search(r"/surveys/\d+", survey_url)
+    assert survey_path, survey_url
+    html = app_client.get(survey_path.group(0)).text
+    added = app_client.post(
+        survey_path.group(0) + "/recipients",
+        data={"csrf_token": csrf_of(html), "emails": "zoe@example.org, Zoe"},
+    )
+    assert added.status_code in (200, 303)
+    assert "zoe@example.org" in app_client.get(survey_path.group(0)).text
+    assert app_client.get(survey_path.group(0) + "/export.csv").status_code == 200
+
+    app_client.post("/logout", data={"csrf_token": csrf_of(app_client.get("/inbox").text)})
+    login(app_client, "agent@example.com")
+    assert app_client.get(survey_path.group(0)).status_code == 200  # the results stay readable
+    assert "zoe@example.org" not in app_client.get(survey_path.group(0)).text
+    assert app_client.get(survey_path.group(0) + "/export.csv").status_code == 403

@@ -51,6 +51,7 @@ def _page(request: Request, db: ReadDb, *, note: str = "", error: str = "", stat
 
 @router.get("/invitations")
 def invitations_page(request: Request, user: PageUser, db: ReadDb, note: str = "") -> Response:
+    require_manager(user)
     return _page(request, db, note=note)
 
 

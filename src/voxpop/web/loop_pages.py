@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from voxpop.accounts.audit import record
+from voxpop.accounts.permissions import require_write
 from voxpop.errors import PermissionDeniedError, ValidationError
 from voxpop.loop.staff_notes import FEELINGS, NoteInput, add_note
 from voxpop.loop.survey_mail import add_recipients, send_invitations
@@ -79,7 +80,12 @@ def survey_create(
 def survey_page(request: Request, survey_id: int, user: PageUser, db: ReadDb, note: str = "") -> Response:
     survey = get_survey(db, survey_id)
     total, per_question = results(db, survey)
-    recipients = db.query(SurveyRecipient).filter(SurveyRecipient.survey_id == survey.id).order_by(SurveyRecipient.id)
+    # the recipients' addresses are the business's to manage: agents and viewers see the results only
+    recipients = (
+        db.query(SurveyRecipient).filter(SurveyRecipient.survey_id == survey.id).order_by(SurveyRecipient.id).all()
+        if user.role in (Role.admin.value, Role.manager.value)
+        else []
+    )
     base = request.app.state.settings.base_url.rstrip("/")
     return render(
         request,
@@ -91,7 +97,7 @@ def survey_page(request: Request, survey_id: int, user: PageUser, db: ReadDb, no
             "public_link": f"{base}/s/{survey.slug}",
             "total": total,
             "results": per_question,
-            "recipients": list(recipients),
+            "recipients": recipients,
             "kinds": KIND_LABELS,
             "scales": SCALES,
             "note": note,
@@ -236,6 +242,7 @@ def survey_send(survey_id: int, user: PageUser, store: Annotated[Store, Depends(
 
 @router.get("/surveys/{survey_id}/export.csv")
 def survey_export(survey_id: int, user: PageUser, store: Annotated[Store, Depends(get_store)]) -> Response:
+    require_manager(user)
     with store.write() as db:
         record(db, "survey_exported", user=user, object_type="survey", object_id=survey_id)
     session = store.read()
@@ -256,6 +263,7 @@ def survey_export(survey_id: int, user: PageUser, store: Annotated[Store, Depend
 
 @router.get("/widget-sites")
 def widget_sites_page(request: Request, user: PageUser, db: ReadDb) -> Response:
+    require_manager(user)
     base = request.app.state.settings.base_url.rstrip("/")
     return render(request, "loop/widget_sites.html", {"active": "widget", "sites": list_sites(db), "base": base})
 
@@ -277,6 +285,7 @@ def widget_site_create(
 
 @router.get("/notes/new")
 def note_form(request: Request, user: PageUser, added: int | None = None) -> Response:
+    require_write(user)
     context = {"active": "notes", "feelings": FEELINGS, "form": NoteInput(text=""), "added": added, "error": ""}
     return render(request, "loop/note_form.html", context)
 

@@ -14,6 +14,7 @@ from voxpop.store.models import Role, User
 EVERYONE = frozenset(role.value for role in Role)
 WRITERS = EVERYONE - {Role.viewer.value}
 MANAGERS = frozenset({Role.admin.value, Role.manager.value})
+ADMINS = frozenset({Role.admin.value})
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,11 @@ MENU: tuple[Group, ...] = (
     ),
     Group(
         "Admin",
-        (_link("Pipeline", "/pipeline", "pipeline", roles=MANAGERS), _link("API", "/api/docs", "api")),
+        (
+            _link("Pipeline", "/pipeline", "pipeline", roles=MANAGERS),
+            _link("Audit log", "/audit", "audit", roles=ADMINS),
+            _link("API", "/api/docs", "api"),
+        ),
     ),
 )
 
