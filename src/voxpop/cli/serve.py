@@ -40,6 +40,7 @@ def run_server(settings: Settings, *, host: str | None = None, port: int | None 
         return
     from voxpop.web.app import create_app
 
+    web_app = create_app(settings)  # migrates the store first, so the threads below find it current
     if settings.analyze_on_ingest:
         threading.Thread(target=_catch_up, args=(settings,), name="voxpop-catch-up", daemon=True).start()
     from voxpop.act.alerts.tasks import start_periodic
@@ -52,7 +53,7 @@ def run_server(settings: Settings, *, host: str | None = None, port: int | None 
         from voxpop.analyze.store_topics import start_periodic as start_topics
 
         start_topics(settings)  # store-wide topics: new items placed, a full re-cluster weekly
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
+    uvicorn.run(web_app, host=host, port=port, proxy_headers=False, server_header=False)
 
 
 @app.command("serve")

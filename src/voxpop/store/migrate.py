@@ -6,13 +6,21 @@ older shared one); ``heads`` means all of them, and a merge revision joins them 
 
 from __future__ import annotations
 
+import threading
 from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+
+# Every ``Store`` migrates when it opens, and ``voxpop serve`` opens several at once (the app, the
+# catch-up, alerts, poller and topics threads), as do workers starting beside a server on one PostgreSQL.
+# One migration at a time: a lock per process, a transaction-scoped advisory lock across PostgreSQL
+# clients, and the revisions read again once the lock is held, so the second comer finds nothing to do.
+_MIGRATING = threading.Lock()
+_PG_MIGRATION_LOCK = 0x766F78706F70  # "voxpop"
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
@@ -40,7 +48,12 @@ def upgrade(engine: Engine, revision: str = "heads") -> bool:
     if revision in ("head", "heads") and current_revisions(engine) == head_revisions():
         return False
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _MIGRATING, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        current = frozenset(MigrationContext.configure(conn).get_current_heads())
+        if revision in ("head", "heads") and current == head_revisions():
+            return False
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
     return True
