@@ -96,6 +96,32 @@ def test_encoding_and_kind_options(cli: CliRunner, store: Store, tmp_path: Path)
         assert (item.text, item.author_name, item.kind, item.channel) == ("Café froid", "Zoé", "note", "staff")
 
 
+def test_timezone_option_places_times_written_without_an_offset(cli: CliRunner, store: Store, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "till.csv",
+        ["id", "text", "date"],
+        [
+            ["a", "Cold coffee", "2024-07-01 09:30:00"],  # Madrid in summer: UTC+2
+            ["b", "Warm welcome", "2024-01-15 18:00:00"],  # in winter: UTC+1
+            ["c", "Slow queue", "2024-07-01 09:30:00+00:00"],  # an offset of its own wins
+        ],
+    )
+    result = cli.invoke(app, ["ingest", str(path), "--timezone", "Europe/Madrid", "--no-analyze"])
+    assert result.exit_code == 0, result.output
+    freshdesk = Path(__file__).parent / "fixtures" / "freshdesk_csv" / "freshdesk_tickets.csv"
+    result = cli.invoke(app, ["ingest", str(freshdesk), "--timezone", "America/New_York", "--no-analyze"])
+    assert result.exit_code == 0, result.output
+    with store.read() as session:
+        times = {i.external_id: i.created_at.replace(tzinfo=None).isoformat() for i in session.scalars(select(Item))}
+    assert (times["a"], times["b"], times["c"]) == ("2024-07-01T07:30:00", "2024-01-15T17:00:00", "2024-07-01T09:30:00")
+    assert times["1032"] == "2024-04-08T11:45:10"  # 07:45:10 in New York (EDT, UTC-4)
+
+    bad = cli.invoke(app, ["ingest", str(path), "--timezone", "Mars/Olympus"])
+    assert bad.exit_code == 1
+    assert "--timezone" in bad.output
+    assert "Mars/Olympus" in bad.output
+
+
 def test_help_documents_the_mapping(cli: CliRunner) -> None:
     result = cli.invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0

@@ -57,6 +57,13 @@ def ingest(
     rejects: Annotated[
         Path | None, typer.Option(help="Write every rejected row, with the reason, to this CSV file.")
     ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="IANA time zone of the times written without an offset, e.g. Europe/Madrid (default: UTC). "
+            "Times with an offset, and formats whose platform names the zone, are not affected."
+        ),
+    ] = None,
     analyze: Annotated[
         bool | None,
         typer.Option(
@@ -86,6 +93,7 @@ def ingest(
             encoding=encoding,
             format=fmt,
             rejects=rejects,
+            timezone=timezone,
         )
         _interrupt_on_sigterm()
         settings = load_settings()

@@ -14,7 +14,7 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +29,7 @@ from voxpop.ingest.connectors.registry import FileFormat, RowError
 from voxpop.ingest.mapping import RowMapper, resolve_mapping
 from voxpop.ingest.reader import FORMATS, DataFile, Format, Row, open_data_file
 from voxpop.ingest.records import ItemRecord
+from voxpop.ingest.timestamp import naive_times_in, zone
 from voxpop.ingest.updates import Stored, store_rows
 from voxpop.ingest.writer import KINDS, RecordError, get_or_create_source, prepare_row
 from voxpop.store import Store
@@ -53,6 +54,7 @@ class ImportOptions:
     encoding: str | None = None
     format: str | None = None  # csv, json, jsonl or a platform format's name; None: found from the file
     rejects: Path | None = None  # every rejected row is written here as CSV
+    timezone: str | None = None  # IANA zone of times written without an offset; None: UTC
 
 
 @dataclass
@@ -86,6 +88,20 @@ def import_file(
 ) -> ImportSummary:
     """Import ``path``; returns the summary. Raises ``IngestError`` for a file that cannot be imported."""
     options = options or ImportOptions()
+    if options.timezone:
+        try:
+            naive_zone = zone(options.timezone)
+        except ValueError as exc:
+            raise ValidationError(f"--timezone: {exc}") from None
+        with naive_times_in(naive_zone):
+            return import_file(
+                store,
+                path,
+                replace(options, timezone=None),
+                on_added=on_added,
+                on_progress=on_progress,
+                on_updated=on_updated,
+            )
     if options.kind not in KINDS:
         raise ValidationError(f"--kind: {options.kind!r} is not one of {', '.join(sorted(KINDS))}")
     if options.rejects is not None and not options.rejects.parent.is_dir():

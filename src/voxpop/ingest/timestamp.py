@@ -3,14 +3,19 @@
 Accepted: ISO 8601 (``2015-02-24T11:35:52Z``, ``2015-02-24``), ISO with a spaced offset as in the
 Twitter airline export (``2015-02-24 11:35:52 -0800``), RFC 2822 (``Tue, 24 Feb 2015 11:35:52 -0800``),
 Twitter's API form (``Wed Feb 25 19:13:36 +0000 2015``) and epoch seconds or milliseconds. A time
-without a zone is taken to be UTC.
+without a zone is taken to be in the import's zone (``voxpop ingest --timezone``, set with
+:func:`naive_times_in`), UTC by default.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FORMATS_HELP = "ISO 8601, '2015-02-24 11:35:52 -0800', RFC 2822 or epoch seconds/milliseconds"
 
@@ -53,8 +58,32 @@ def parse_timestamp(value: str | float | datetime) -> datetime:
     raise ValueError(f"{text[:40]!r} is not a time ({FORMATS_HELP})")
 
 
+_NAIVE_ZONE: ContextVar[tzinfo] = ContextVar("naive_zone", default=UTC)
+
+
+def zone(name: str) -> tzinfo:
+    """The IANA zone ``name`` (``Europe/Madrid``), or ``ValueError`` naming what was given."""
+    try:
+        return UTC if name.upper() == "UTC" else ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{name!r} is not a time zone (an IANA name such as Europe/Madrid or UTC)") from exc
+
+
+@contextmanager
+def naive_times_in(zone_: tzinfo) -> Iterator[None]:
+    """Within the block, times written without an offset are wall-clock times in ``zone_``."""
+    token = _NAIVE_ZONE.set(zone_)
+    try:
+        yield
+    finally:
+        _NAIVE_ZONE.reset(token)
+
+
 def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        naive_zone = _NAIVE_ZONE.get()
+        return value.replace(tzinfo=UTC) if naive_zone is UTC else value.replace(tzinfo=naive_zone).astimezone(UTC)
+    return value.astimezone(UTC)
 
 
 def _epoch(seconds: float) -> datetime:

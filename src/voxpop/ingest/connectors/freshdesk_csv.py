@@ -5,8 +5,8 @@ one row per ticket with the chosen ticket fields — ``Ticket ID``, ``Subject``,
 ``Status``, ``Priority``, ``Source``, ``Type``, ``Agent``, ``Group``, ``Created time``, ``Due by Time``,
 ``Resolved time``, ``Closed time``, ``Last update time``, ``Initial response time``, ``Tags``,
 ``Survey results`` — and contact fields (``Full name``, ``Email``, ``Contact ID``, ``Company Name``).
-Freshdesk writes the times without an offset, in the helpdesk's time zone; they are read as UTC (set
-the helpdesk to UTC before exporting, or the instants shift by its offset). The ticket id is the API's,
+Freshdesk writes the times without an offset, in the helpdesk's time zone: name it with
+``voxpop ingest --timezone`` (UTC by default, when the helpdesk is set to UTC). The ticket id is the API's,
 so a ticket exported here and read from the API stays one item.
 """
 

@@ -8,8 +8,8 @@ above the first of its columns; row 2 names each column of a question — ``Resp
 Response`` in the condensed layout, one column per answer choice (plus ``Other (please specify)``) in the
 expanded one. Open-ended answers (``Open-Ended Response``, ``Other (please specify)``) make the item's
 text; choices stay in the raw record. Dates are ``MM/DD/YYYY hh:mm:ss AM/PM`` without an offset and are
-read as UTC. The respondent id is the API's response id, so a response exported here and read from the
-API stays one item.
+read in the import's zone (``voxpop ingest --timezone``, UTC by default). The respondent id is the API's
+response id, so a response exported here and read from the API stays one item.
 
 A CSV is streamed row by row. An XLSX is read with openpyxl in read-only mode: the sheet is streamed,
 but the workbook's shared-strings table (every distinct text in it) is held in memory.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from voxpop.errors import IngestError
 from voxpop.ingest.connectors.base import CsvFormat, MappingError, text_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
+from voxpop.ingest.timestamp import parse_timestamp
 
 OPEN_ENDED = ("Open-Ended Response", "Other (please specify)")
 SEPARATOR = " | "  # between a question's text and its column's name in the joined heading
@@ -131,7 +132,7 @@ def _date(record: dict[str, Any], key: str) -> datetime | None:
         return None
     for form in DATE_FORMATS:
         try:
-            return datetime.strptime(value, form).replace(tzinfo=UTC)
+            return parse_timestamp(datetime.strptime(value, form))  # no offset: the import's zone
         except ValueError:
             continue
     raise MappingError(key, f"{value!r} is not a time (MM/DD/YYYY hh:mm:ss AM/PM)")
