@@ -560,6 +560,21 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
                 channel="survey",
                 author_name="Sam Lee",
                 author_email="sam.lee@example.org",
+                rating=3.0,  # the would-you-recommend answer, on its 0-10 scale
+                rating_min=0,
+                rating_max=10,
+            ),
+            review(
+                kind="survey",
+                text="",  # a score and a choice, nothing written: kept for the NPS
+                created_at=utc(2024, 10, 1, 9, 15),
+                edited_at=utc(2024, 10, 1, 9, 16, 30),
+                external_id="114318779901",
+                platform_key="surveymonkey:114318779901",
+                channel="survey",
+                rating=9.0,
+                rating_min=0,
+                rating_max=10,
             ),
             review(
                 kind="survey",
@@ -569,8 +584,11 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
                 external_id="114318781002",
                 platform_key="surveymonkey:114318781002",
                 channel="survey",
+                rating=6.0,
+                rating_min=0,
+                rating_max=10,
             ),
-        ],  # the second respondent chose only: nothing to store
+        ],
     ),
 }
 
@@ -636,6 +654,12 @@ def test_surveymonkey_xlsx_export_reads_as_its_csv(tmp_path: Path) -> None:
         ("zendesk_csv/zendesk_tickets.csv", 1, ("2024-05-02 09:14:03 +0200", "yesterday"), "Created at"),
         ("freshdesk_csv/freshdesk_tickets.csv", 2, ("1033,", ","), "Ticket ID"),
         ("surveymonkey_export/Data_All_241001.csv", 1, ("09/30/2024 02:01:16 PM", "30.09.2024 14:01"), "Start Date"),
+        (
+            "surveymonkey_export/Data_All_241001.csv",
+            2,
+            (",,,,,9,", ",,,,,11,"),
+            "How likely is it that you would recommend us to a friend? | Response",
+        ),
     ],
 )
 def test_a_bad_row_of_a_csv_export_is_named_by_row_and_field(

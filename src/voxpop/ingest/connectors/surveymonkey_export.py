@@ -17,6 +17,7 @@ but the workbook's shared-strings table (every distinct text in it) is held in m
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -30,6 +31,9 @@ from voxpop.ingest.records import ItemRecord, platform_key
 from voxpop.ingest.timestamp import parse_timestamp
 
 OPEN_ENDED = ("Open-Ended Response", "Other (please specify)")
+# SurveyMonkey's Net Promoter® Score question ("How likely is it that you would recommend … to a friend or
+# colleague?"), answered 0–10; in the condensed layout its one column is the question's ``Response``.
+NPS_QUESTION = re.compile(r"\blikely\b.*\brecommend", re.IGNORECASE | re.DOTALL)
 SEPARATOR = " | "  # between a question's text and its column's name in the joined heading
 DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
@@ -97,12 +101,16 @@ class SurveyMonkeyExport(CsvFormat):
             for column, value in record.items()
             if column.endswith(OPEN_ENDED) and isinstance(value, str) and value.strip()
         ]
-        if not texts:
-            return None  # only choices: nothing a person wrote
+        score = _nps_score(record)
+        if not texts and score is None:
+            return None  # only other choices: nothing a person wrote or scored
         started, ended = _date(record, "Start Date"), _date(record, "End Date")
         first, last = text_or_none(record.get("First Name")), text_or_none(record.get("Last Name"))
         return ItemRecord(
             text="\n".join(texts),
+            rating=score,
+            rating_min=0 if score is not None else None,
+            rating_max=10 if score is not None else None,
             created_at=started or ended,
             edited_at=ended if started and ended and ended != started else None,
             external_id=respondent,
@@ -111,8 +119,27 @@ class SurveyMonkeyExport(CsvFormat):
             channel=self.channel,
             author_name=" ".join(p for p in (first, last) if p) or None,
             author_email=text_or_none(record.get("Email Address")),
-            raw=record,
+            raw=(record | {"question_type": "nps"}) if score is not None else record,
         )
+
+
+def _nps_score(record: dict[str, Any]) -> float | None:
+    """The respondent's 0–10 answer to the would-you-recommend question, when the export has one."""
+    for column, value in record.items():
+        question, _, sub = column.rpartition(SEPARATOR)
+        if sub != "Response" or not NPS_QUESTION.search(question):
+            continue
+        text = text_or_none(value)
+        if text is None:
+            return None
+        try:
+            score = float(text)
+        except ValueError:
+            raise MappingError(column, f"{text!r} is not a 0–10 score") from None
+        if not (0 <= score <= 10 and score.is_integer()):
+            raise MappingError(column, f"{text!r} is not a 0–10 score")
+        return score
+    return None
 
 
 def _cell(value: Any) -> str:
