@@ -117,18 +117,19 @@ def test_at_most_one_ask_per_customer_per_period(wired: Store, smtp_server: Smtp
     assert len(smtp_server.wait_for(2)) == 2
 
 
-def test_header_injection_through_a_name_is_refused(wired: Store, smtp_server: SmtpSink) -> None:
+def test_header_injection_through_a_name_adds_no_header_or_recipient(wired: Store, smtp_server: SmtpSink) -> None:
+    """A line break in a customer's name is folded away (notify/mail.py): the ask goes to that customer
+    alone, with no Bcc, and the rest of the batch is sent too."""
     src = source(wired)
     evil = _promoter(wired, src, _customer(wired, "eve@example.com", name="Eve\r\nBcc: all@example.com"))
     fine = _promoter(wired, src, _customer(wired, "bob@example.com", name="Bob"))
 
     report = send_asks(wired, None, [evil, fine], now=NOW)
 
-    assert list(report.failed) == [evil]
-    assert "line break" in report.failed[evil]
-    [mail] = smtp_server.wait_for(1)
-    assert mail.recipients == ["bob@example.com"]
-    assert mail.message["Bcc"] is None
+    assert dict(report.failed) == {}
+    mails = smtp_server.wait_for(2)
+    assert sorted(r for mail in mails for r in mail.recipients) == ["bob@example.com", "eve@example.com"]
+    assert all(mail.message["Bcc"] is None for mail in mails)
 
 
 @pytest.fixture

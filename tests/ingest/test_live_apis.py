@@ -339,11 +339,10 @@ def test_trustpilot_failures(
 
 
 def test_replies_send_hook_posts_through_the_connector(local_store: Store, http_server: HttpSink) -> None:
-    """The replies area's ``post_reply`` hook reaches the platform for live sources that can post."""
+    """The replies area's ``post_reply`` hook reaches the platform for live sources that can post (the
+    poster is found in the connector registry: nothing to register first)."""
     from voxpop.act.replies import posting
-    from voxpop.ingest.live.replies import register_reply_posters
 
-    register_reply_posters()  # done on import by the web app's sources router
     http_server.routes[("POST", TP_REFRESH)] = Response(200, {"access_token": "at-r", "expires_in": 359999})
     http_server.routes[("GET", TP_REVIEWS)] = Response(200, payload("trustpilot_reviews.json"))
     review = "5e3de1b45fb06f0001790b51"
