@@ -49,7 +49,7 @@ class SurveyMonkeyExport(CsvFormat):
     hints = ("Start Date", "End Date", "Email Address", "Open-Ended Response", "Response")
     filenames = ("surveymonkey", "sheet_1", "data_all")
     capabilities = Capabilities(
-        reads=("survey answers",),
+        reads=("survey answers", "nps"),
         history="the whole export",
         terms="Your own surveys' responses.",
         docs_url="https://help.surveymonkey.com/en/surveymonkey/analyze/exporting-results/",
