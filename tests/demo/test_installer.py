@@ -95,6 +95,10 @@ def test_the_demo_logins_work(store: Store, settings: Settings, items: list[Demo
         assert admin.role == "admin"
         agent = authenticate(session, "delivery@voxpop.local", PASSWORD, settings=settings)
         assert [d.name for d in agent.departments] == ["Delivery"]
+        assert authenticate(session, "manager@voxpop.local", PASSWORD, settings=settings).role == "manager"
+        viewer = authenticate(session, "viewer@voxpop.local", PASSWORD, settings=settings)
+        assert viewer.role == "viewer"
+        assert viewer.departments == []
 
 
 def test_a_new_password_is_set_on_the_existing_logins(store: Store, settings: Settings, items: list[DemoItem]) -> None:

@@ -32,6 +32,8 @@ from voxpop.store import Store
 from voxpop.store.models import Department, Item, ItemStatus, Source, User
 
 ADMIN_EMAIL = "demo@voxpop.local"
+MANAGER_EMAIL = "manager@voxpop.local"
+VIEWER_EMAIL = "viewer@voxpop.local"
 LOGIN_FILE = "demo-login.txt"
 DONE_FILE = "demo-complete"
 BATCH = 500
@@ -157,8 +159,13 @@ def _departments(session: Session) -> dict[str, tuple[int, int]]:
 def _users(
     session: Session, departments: dict[str, tuple[int, int]], password: str, reset_passwords: bool
 ) -> list[Login]:
-    """The demo admin and one agent per department (``<department>@voxpop.local``)."""
-    wanted = [Login(ADMIN_EMAIL, "Demo Admin", "admin", None)]
+    """The demo admin, a manager and a viewer (so every role can be tried), and one agent per department
+    (``<department>@voxpop.local``)."""
+    wanted = [
+        Login(ADMIN_EMAIL, "Demo Admin", "admin", None),
+        Login(MANAGER_EMAIL, "Demo Manager", "manager", None),
+        Login(VIEWER_EMAIL, "Demo Viewer", "viewer", None),
+    ]
     wanted += [Login(f"{slugify(name)}@voxpop.local", f"{name} agent", "agent", name) for name in departments]
     for login in wanted:
         user = session.scalar(select(User).where(User.email == login.email))
