@@ -24,6 +24,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.login",
     "voxpop.web.pages",
     "voxpop.web.api",
+    "voxpop.web.metrics_api",  # /api/v1/metrics: CX metrics, series and change points from the roll-ups
     "voxpop.web.workflow_api",  # routing and the inbox workflow: PATCH items, notes, bulk, rules
     "voxpop.web.routing_pages",  # routing rules, the item's workflow panel, bulk actions, views, mentions
     "voxpop.web.docs",
