@@ -42,6 +42,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.alerts_api",
     "voxpop.web.ops",
     "voxpop.web.insight_pages",  # trends and why, events, journey map, competitors, personas, business
+    "voxpop.web.topics_pages",  # the store-wide topics and their items
     "voxpop.web.audit_pages",  # the audit log, for admins
 )
 

@@ -73,6 +73,7 @@ MENU: tuple[Group, ...] = (
             _link("Dashboard", "/dashboard", "dashboard"),
             _link("Reports", "/reports", "reports"),
             _link("Insight", "/trends", "trends", "events", "journey", "competitors", "personas", "business"),
+            _link("Topics", "/topics", "topics", roles=MANAGERS),
         ),
     ),
     Group(
