@@ -9,8 +9,9 @@ import pytest
 
 from tests.measure.hotels import dated_series, read_reviews
 from tests.measure.insight_store import make_source, store_rows
-from voxpop.measure.competitors import OWN, competitor_benchmark
-from voxpop.measure.observations import Observation
+from voxpop.measure.competitors import OWN, benchmark, competitor_benchmark
+from voxpop.measure.observations import Observation, load_observations
+from voxpop.measure.rollups import ensure_fresh
 from voxpop.store import Store
 
 
@@ -26,8 +27,12 @@ def test_side_by_side_and_share_of_voice_on_real_reviews(store: Store, shared_da
     assert rival
     store_rows(store, ours, make_source(store, "Our reviews"))
     store_rows(store, rival, make_source(store, "Rival on TripAdvisor", competitor="Waterville Grand"))
+    ensure_fresh(store, max_days=None)
     with store.read() as s:
         found = competitor_benchmark(s, None, start=date(2016, 1, 1), end=date(2016, 3, 31))
+        # the roll-ups give what the items give
+        assert found == benchmark(load_observations(s, None, competitors=True))
+        assert competitor_benchmark(s, None) == found  # no dates: everything the roll-ups hold
     assert [b.name for b in found.brands] == [OWN, "Waterville Grand"]
     us, them = found.brands
     assert us.items == len(ours)
@@ -41,6 +46,9 @@ def test_side_by_side_and_share_of_voice_on_real_reviews(store: Store, shared_da
         assert found.share_of_voice[OWN][i] + found.share_of_voice["Waterville Grand"][i] == pytest.approx(1)
     top = found.aspects[0]
     assert us.aspects[top].mentions == sum(top in r.aspects for r in ours)
+    positive = sum(r.sentiment == "positive" for r in ours)
+    negative = sum(r.sentiment == "negative" for r in ours)
+    assert us.sentiment == pytest.approx(100 * (positive - negative) / sum(r.sentiment is not None for r in ours))
 
 
 def test_no_competitors_means_only_our_own_column(store: Store) -> None:

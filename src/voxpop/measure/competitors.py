@@ -3,6 +3,12 @@
 A competitor's reviews and mentions come in through sources marked ``is_competitor`` with the
 competitor's name in ``competitor`` (the source's name when that is empty). Our own items are the
 brand ``OWN``. Share of voice is each brand's share of all the items of a month.
+
+:func:`competitor_benchmark` reads the brands' items, ratings, sentiment and monthly volumes from the
+roll-ups' per-source cells (``measure.series``), like the dashboard: a year costs a few thousand cell rows,
+not a scan of the items. The aspect rows are the exception — the roll-ups do not split aspects by source —
+so they read the items' aspects (two columns, no joins). :func:`benchmark` computes the same from
+observations (tests, the library).
 """
 
 from __future__ import annotations
@@ -10,12 +16,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from voxpop.measure.observations import Observation, load_observations
-from voxpop.store.models import User
+from voxpop.act.inbox import visible_to
+from voxpop.measure.metrics import Totals
+from voxpop.measure.observations import NEGATIVE, Observation, day_start
+from voxpop.measure.series import MAX_DAYS, Slice, breakdown, series_by
+from voxpop.store.models import Item, Source, User
+from voxpop.store.models.measure import DailyCell
 
 OWN = "us"
 TOP_ASPECTS = 8
@@ -37,9 +48,8 @@ class Brand:
     items: int = 0
     rated: int = 0
     rating_sum: float = 0.0
-    scored: int = 0
-    score_sum: float = 0.0
     with_sentiment: int = 0
+    positive: int = 0
     negative: int = 0
     aspects: dict[str, AspectSide] = field(default_factory=lambda: defaultdict(AspectSide))
 
@@ -50,7 +60,8 @@ class Brand:
 
     @property
     def sentiment(self) -> float | None:
-        return self.score_sum / self.scored if self.scored else None
+        """The sentiment index, −100…100 (share positive minus share negative), as on the dashboard."""
+        return 100 * (self.positive - self.negative) / self.with_sentiment if self.with_sentiment else None
 
     @property
     def negative_share(self) -> float | None:
@@ -59,6 +70,14 @@ class Brand:
     def aspect_share(self, aspect: str) -> float | None:
         side = self.aspects.get(aspect)
         return side.mentions / self.items if side and self.items else None
+
+    def add(self, totals: Totals) -> None:
+        self.items += totals.volume
+        self.rated += totals.rated
+        self.rating_sum += totals.rating_sum
+        self.with_sentiment += totals.analysed
+        self.positive += totals.positive
+        self.negative += totals.negative
 
 
 @dataclass
@@ -74,31 +93,18 @@ def _brand_of(row: Observation) -> str:
     return row.brand or OWN
 
 
-def benchmark(rows: Sequence[Observation], *, top_aspects: int = TOP_ASPECTS) -> Benchmark:
-    brands: dict[str, Brand] = {}
-    by_month: dict[date, Counter[str]] = defaultdict(Counter)
-    mentions: Counter[str] = Counter()
-    for row in rows:
-        name = _brand_of(row)
-        brand = brands.setdefault(name, Brand(name))
-        brand.items += 1
-        if row.rating is not None:
-            brand.rated += 1
-            brand.rating_sum += row.rating
-        if row.score is not None:
-            brand.scored += 1
-            brand.score_sum += row.score
-        if row.sentiment:
-            brand.with_sentiment += 1
-            brand.negative += row.is_negative
-        for mention in row.mentions:
-            side = brand.aspects[mention.name]
-            side.mentions += 1
-            side.negative += (mention.sentiment or row.sentiment) == "negative"
-            mentions[mention.name] += 1
-        by_month[row.day.replace(day=1)][name] += 1
+def _count_mention(brand: Brand, name: str, sentiment: str | None, mentions: Counter[str]) -> None:
+    side = brand.aspects[name]
+    side.mentions += 1
+    side.negative += sentiment == NEGATIVE
+    mentions[name] += 1
+
+
+def _assemble(
+    brands: dict[str, Brand], by_month: dict[date, Counter[str]], mentions: Counter[str], top_aspects: int
+) -> Benchmark:
     order = sorted(brands, key=lambda n: (n != OWN, -brands[n].items, n))
-    months = sorted(by_month)
+    months = sorted(m for m, counts in by_month.items() if sum(counts.values()))
     share = {n: [by_month[m][n] / sum(by_month[m].values()) for m in months] for n in order}
     volume = {n: [by_month[m][n] for m in months] for n in order}
     return Benchmark(
@@ -110,8 +116,97 @@ def benchmark(rows: Sequence[Observation], *, top_aspects: int = TOP_ASPECTS) ->
     )
 
 
+def benchmark(rows: Sequence[Observation], *, top_aspects: int = TOP_ASPECTS) -> Benchmark:
+    """The benchmark of these observations (what :func:`competitor_benchmark` reads from the roll-ups)."""
+    brands: dict[str, Brand] = {}
+    by_month: dict[date, Counter[str]] = defaultdict(Counter)
+    mentions: Counter[str] = Counter()
+    for row in rows:
+        name = _brand_of(row)
+        brand = brands.setdefault(name, Brand(name))
+        brand.items += 1
+        if row.rating is not None:
+            brand.rated += 1
+            brand.rating_sum += row.rating
+        if row.sentiment in ("positive", "neutral", "negative"):
+            brand.with_sentiment += 1
+            brand.positive += row.sentiment == "positive"
+            brand.negative += row.is_negative
+        for mention in row.mentions:
+            _count_mention(brand, mention.name, mention.sentiment or row.sentiment, mentions)
+        by_month[row.day.replace(day=1)][name] += 1
+    return _assemble(brands, by_month, mentions, top_aspects)
+
+
+def _span(session: Session, viewer: User | None, start: date | None, end: date | None) -> tuple[date, date] | None:
+    """``[start, end]`` with a missing end taken from the first / last day the roll-ups hold."""
+    if start is not None and end is not None:
+        return (start, end) if start <= end else None
+    query = select(func.min(DailyCell.day), func.max(DailyCell.day)).where(DailyCell.dimension == "all")
+    if viewer is not None and not viewer.sees_all_departments:
+        query = query.where(DailyCell.department_id.in_(viewer.department_ids))
+    first, last = session.execute(query).one()
+    if first is None:
+        return None
+    first, last = start or first, end or last
+    if first > last:
+        return None
+    return max(first, last - timedelta(days=MAX_DAYS)), last
+
+
+def _brands(session: Session) -> dict[str, str]:
+    """Source id (as the roll-ups key it) → brand."""
+    return {
+        str(row.id): (row.competitor or row.name) if row.is_competitor else OWN
+        for row in session.execute(select(Source.id, Source.name, Source.is_competitor, Source.competitor))
+    }
+
+
+def _aspects(
+    session: Session, viewer: User | None, s: Slice, brand_of: dict[str, str], brands: dict[str, Brand]
+) -> Counter[str]:
+    """Aspect mentions per brand, from the items (the roll-ups do not split aspects by source)."""
+    mentions: Counter[str] = Counter()
+    query = select(Item.source_id, Item.sentiment, Item.aspects).where(
+        Item.created_at >= day_start(s.date_from),
+        Item.created_at < day_start(s.date_to) + timedelta(days=1),
+        Item.aspects.is_not(None),
+    )
+    if viewer is not None and (scope := visible_to(viewer)) is not None:
+        query = query.where(scope)
+    for source_id, sentiment, raw in session.execute(query):
+        brand = brands.get(brand_of.get(str(source_id), OWN))
+        if brand is None:
+            continue
+        for hit in raw if isinstance(raw, list) else []:
+            if isinstance(hit, dict) and hit.get("name"):
+                _count_mention(brand, str(hit["name"]), hit.get("sentiment") or sentiment, mentions)
+    return mentions
+
+
 def competitor_benchmark(
-    session: Session, viewer: User | None, *, start: date | None = None, end: date | None = None
+    session: Session,
+    viewer: User | None,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    top_aspects: int = TOP_ASPECTS,
 ) -> Benchmark:
-    """Our items and every competitor's over ``[start, end]``, side by side."""
-    return benchmark(load_observations(session, viewer, start=start, end=end, competitors=True))
+    """Our items and every competitor's over ``[start, end]`` (default: all the roll-ups hold), side by
+    side, scoped to the viewer's departments. Call ``rollups.ensure_fresh`` first for the latest items."""
+    span = _span(session, viewer, start, end)
+    if span is None:
+        return Benchmark([], [], [], {}, {})
+    s = Slice(*span)
+    brand_of = _brands(session)
+    brands: dict[str, Brand] = {}
+    for source_id, metrics in breakdown(session, viewer, s, "source").items():
+        name = brand_of.get(source_id, OWN)
+        brands.setdefault(name, Brand(name)).add(metrics.totals)
+    by_month: dict[date, Counter[str]] = defaultdict(Counter)
+    for source_id, points in series_by(session, viewer, s, "source", grain="month").items():
+        name = brand_of.get(source_id, OWN)
+        for point in points:
+            by_month[point.start][name] += point.metrics.volume
+    mentions = _aspects(session, viewer, s, brand_of, brands)
+    return _assemble(brands, by_month, mentions, top_aspects)

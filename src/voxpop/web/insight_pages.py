@@ -13,12 +13,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from voxpop.accounts.audit import record
 from voxpop.errors import ValidationError
 from voxpop.measure import business, competitors, events, journey, personas, trends
 from voxpop.measure.changes import METRIC_LABELS, METRICS
+from voxpop.measure.rollups import ensure_fresh
 from voxpop.store import Store
 from voxpop.store.models import Role
 from voxpop.web.auth import PageUser, ReadDb, get_store
@@ -219,10 +221,20 @@ async def save_journey_map(request: Request, user: PageUser, store: Annotated[St
     return RedirectResponse("/journey?saved=1", status_code=303)
 
 
+def _fresh(store: Store, db: Session) -> None:
+    """Bring the roll-ups up to date, then end the read transaction so that they are seen (the dashboard's rule)."""
+    ensure_fresh(store)
+    db.rollback()
+
+
 @router.get("/competitors")
-def competitors_page(request: Request, user: PageUser, db: ReadDb) -> Response:
+def competitors_page(
+    request: Request, user: PageUser, db: ReadDb, store: Annotated[Store, Depends(get_store)]
+) -> Response:
     params = request.query_params
-    found = competitors.competitor_benchmark(db, user, start=_date(params, "date_from"), end=_date(params, "date_to"))
+    start, end = _date(params, "date_from"), _date(params, "date_to")
+    _fresh(store, db)
+    found = competitors.competitor_benchmark(db, user, start=start, end=end)
     return render(
         request,
         "insight/competitors.html",
