@@ -39,12 +39,29 @@ def worker(
         "--worker-shutdown-timeout",
         str(settings.task_time_limit_seconds * 1000),
     ]
-    if not settings.analysis_threads:
-        # N processes on a machine share its cores instead of each spinning up one thread per core.
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        os.environ["VOXPOP_ANALYSIS_THREADS"] = str(max(1, cores // processes))
+    os.environ.update(thread_caps(settings.analysis_threads, processes, dict(os.environ)))
     sys.stdout.flush()
     os.execv(sys.executable, argv)  # noqa: S606 — replace this process, so signals reach Dramatiq directly
+
+
+#: The native thread pools a worker process may start besides ONNX Runtime's: OpenBLAS (numpy, scipy),
+#: OpenMP (scikit-learn) and MKL. Each sizes itself to the machine's cores by default, and their idle
+#: threads spin: two single-thread workers on two cores then ran at 0.80x their solo speed each.
+NATIVE_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def thread_caps(analysis_threads: int, processes: int, environ: dict[str, str]) -> dict[str, str]:
+    """The environment that keeps ``processes`` worker processes within the machine's cores: each gets
+    ``analysis_threads`` (or its share of the cores) for the model and for every native thread pool. A
+    variable the operator set is left as it is."""
+    threads = analysis_threads
+    if not threads:
+        # N processes on a machine share its cores instead of each spinning up one thread per core.
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        threads = max(1, cores // processes)
+    caps = {"VOXPOP_ANALYSIS_THREADS": str(threads)}
+    caps.update({name: str(threads) for name in NATIVE_THREAD_VARIABLES if name not in environ})
+    return caps
 
 
 @app.command("status")
