@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -79,6 +80,58 @@ def environment(home: Path, database_url: str, broker_url: str = "", namespace: 
     return env
 
 
+def _ticks(pid: str) -> tuple[str, int]:
+    """(command line, CPU ticks used so far) of a process, from /proc."""
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    fields = raw[raw.rindex(")") + 2 :].split()
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    return command, int(fields[11]) + int(fields[12])
+
+
+class ServerCpu:
+    """CPU seconds the PostgreSQL backends of the benchmark's database and the Redis server spend.
+
+    Other work on the machine may use the same servers, so only backends whose process title names the
+    benchmark's database count; the server's shared background processes (WAL writer, checkpointer,
+    autovacuum) are reported apart. A backend that exits takes its ticks with it, so each process is
+    sampled while the run goes on and its last sample kept."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, int]] = {}
+        self.last: dict[str, tuple[str, int]] = {}
+        self.sample(first=True)
+
+    def sample(self, *, first: bool = False) -> None:
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                command, ticks = _ticks(pid)
+            except (OSError, ValueError):
+                continue
+            if first:
+                self.first[pid] = (command, ticks)
+            self.last[pid] = (command, ticks)
+
+    def seconds(self) -> dict[str, float]:
+        hz = os.sysconf("SC_CLK_TCK")
+        totals = {"postgres": 0, "postgres_background": 0, "redis": 0}
+        for pid, (command, ticks) in self.last.items():
+            spent = ticks - self.first.get(pid, ("", 0))[1]
+            if command.startswith("postgres:") and PG_DB in command:
+                totals["postgres"] += spent
+            elif command.startswith("postgres:") and (
+                "writer" in command or "autovacuum" in command or "checkpointer" in command
+            ):
+                totals["postgres_background"] += spent
+            elif command.startswith("redis-server") or "redis-server" in command.split(" ")[0]:
+                totals["redis"] += spent
+        return {kind: ticks / hz for kind, ticks in totals.items()}
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def analysed(database_url: str) -> int:
     from voxpop.store.models import Item
 
@@ -125,16 +178,36 @@ def run(mode: str, csv_path: Path, count: int, work: Path) -> dict[str, object]:
             )
         )
         time.sleep(8)  # let the workers load their models before the clock starts
+    servers, children_before = ServerCpu(), children_cpu()
     started = time.perf_counter()
     command = [*VOXPOP, "ingest", str(csv_path), "--source", "bench", "--map", "id=id,text=text", "--analyze"]
-    subprocess.run(command, env=env, check=True, capture_output=True)
+    errors = (work / f"ingest-{mode}.log").open("w+b")
+    importer = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+    while importer.poll() is None:
+        servers.sample()
+        time.sleep(0.25)
+    if importer.returncode:
+        errors.seek(0)
+        raise SystemExit(f"voxpop ingest failed: {errors.read().decode(errors='replace')}")
     ingested = time.perf_counter() - started
+    importer_cpu = children_cpu() - children_before
+    servers.sample()
     while analysed(database_url) < count:
+        servers.sample()
         time.sleep(0.5)
     elapsed = time.perf_counter() - started
+    servers.sample()
     for worker in workers:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=120)
+    server_seconds = servers.seconds()
+    # CPU milliseconds per item by who spent them: steadier than wall time on a shared machine, and what
+    # bounds the speed-up — two single-thread workers on two cores leave no core for the rest.
+    cpu_ms = {
+        "importer": importer_cpu,
+        "workers": children_cpu() - children_before - importer_cpu,
+        **server_seconds,
+    }
     return {
         "mode": mode,
         "items": count,
@@ -142,6 +215,7 @@ def run(mode: str, csv_path: Path, count: int, work: Path) -> dict[str, object]:
         "items_per_s": round(count / elapsed, 1),
         "import_returned_after_s": round(ingested, 1),
         "stage_items_per_s_of_work": stage_rates(database_url),
+        "cpu_ms_per_item": {who: round(1000 * seconds / count, 3) for who, seconds in cpu_ms.items()},
     }
 
 
