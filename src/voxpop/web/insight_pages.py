@@ -53,13 +53,20 @@ def _is_manager(user: Any) -> bool:
     return bool(user.role in (Role.admin.value, Role.manager.value))
 
 
+def _fresh(store: Store, db: Session) -> None:
+    """Bring the roll-ups up to date, then end the read transaction so that they are seen (the dashboard's rule)."""
+    ensure_fresh(store)
+    db.rollback()
+
+
 @router.get("/trends")
-def trends_page(request: Request, user: PageUser, db: ReadDb) -> Response:
+def trends_page(request: Request, user: PageUser, db: ReadDb, store: Annotated[Store, Depends(get_store)]) -> Response:
     params = request.query_params
     metric = _text(params, "metric") or "negative_share"
     if metric not in METRICS:
         raise ValidationError(f"metric: '{metric}' is not one of {', '.join(METRICS)}")
     location, channel = _text(params, "location"), _text(params, "channel")
+    _fresh(store, db)
     report = trends.trend_report(
         db,
         user,
@@ -219,12 +226,6 @@ async def save_journey_map(request: Request, user: PageUser, store: Annotated[St
     with store.write() as s:
         journey.save_map(s, s.merge(user), journey.parse_map(text if isinstance(text, str) else ""))
     return RedirectResponse("/journey?saved=1", status_code=303)
-
-
-def _fresh(store: Store, db: Session) -> None:
-    """Bring the roll-ups up to date, then end the read transaction so that they are seen (the dashboard's rule)."""
-    ensure_fresh(store)
-    db.rollback()
 
 
 @router.get("/competitors")
