@@ -89,7 +89,8 @@ def _ticks(pid: str) -> tuple[str, int]:
 
 
 class ServerCpu:
-    """CPU seconds the PostgreSQL backends of the benchmark's database and the Redis server spend.
+    """CPU seconds spent from the clock's start by the worker processes, the PostgreSQL backends of the
+    benchmark's database and Redis.
 
     Other work on the machine may use the same servers, so only backends whose process title names the
     benchmark's database count; the server's shared background processes (WAL writer, checkpointer,
@@ -113,10 +114,12 @@ class ServerCpu:
 
     def seconds(self) -> dict[str, float]:
         hz = os.sysconf("SC_CLK_TCK")
-        totals = {"postgres": 0, "postgres_background": 0, "redis": 0}
+        totals = {"workers": 0, "postgres": 0, "postgres_background": 0, "redis": 0}
         for pid, (command, ticks) in self.last.items():
             spent = ticks - self.first.get(pid, ("", 0))[1]
-            if command.startswith("postgres:") and PG_DB in command:
+            if "voxpop.workers.dramatiq_app" in command:
+                totals["workers"] += spent
+            elif command.startswith("postgres:") and PG_DB in command:
                 totals["postgres"] += spent
             elif command.startswith("postgres:") and (
                 "writer" in command or "autovacuum" in command or "checkpointer" in command
@@ -205,7 +208,6 @@ def run(mode: str, csv_path: Path, count: int, work: Path) -> dict[str, object]:
     # bounds the speed-up — two single-thread workers on two cores leave no core for the rest.
     cpu_ms = {
         "importer": importer_cpu,
-        "workers": children_cpu() - children_before - importer_cpu,
         **server_seconds,
     }
     return {
