@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select, update
 from voxpop.accounts.users import create_user
 from voxpop.act.departments import create_department
 from voxpop.measure import rollups
-from voxpop.measure.series import Slice, breakdown, series, summary
+from voxpop.measure.metrics import Metrics
+from voxpop.measure.series import Slice, breakdown, cube, series, summary
 from voxpop.store import Store
 from voxpop.store.models import Item, Source, User
 from voxpop.store.models.measure import DailyCell, DirtyDay
@@ -373,3 +374,105 @@ def test_lazy_refresh_is_capped_newest_first(store: Store) -> None:
     assert rollups.process_pending(store, now=NOW) == 69
     with store.read() as s:
         assert rollups.pending_days(s) == 0
+
+
+def _cell_histograms(store: Store, dimension: str, first: date, last: date) -> dict[int, dict[int, int]]:
+    """The cells' response-time histograms merged per department in Python (the reference the SQL
+    merge is checked against)."""
+    merged: dict[int, dict[int, int]] = {}
+    with store.read() as s:
+        for cell in s.scalars(
+            select(DailyCell).where(DailyCell.dimension == dimension, DailyCell.day >= first, DailyCell.day <= last)
+        ):
+            hist = merged.setdefault(cell.department_id, {})
+            for minutes, count in cell.response_minutes.items():
+                hist[int(minutes)] = hist.get(int(minutes), 0) + count
+    return {d: h for d, h in merged.items() if h}
+
+
+def test_one_scan_overview_and_month_series_equal_the_items(store: Store) -> None:
+    """The dashboard reads the KPIs, platforms and departments from one grouped scan (``cube``), merges the
+    response-time histograms in SQL, and draws a long trend from the month cells: all equal the items."""
+    rng = random.Random(23)
+    source = _source(store)
+    start = datetime(2025, 1, 20, tzinfo=UTC)
+    with store.write() as s:
+        departments = [create_department(s, name=n).id for n in ("Billing", "Delivery")]
+        items = []
+        for i in range(400):
+            created = start + timedelta(hours=rng.randrange(24 * 150), minutes=rng.randrange(60))
+            minutes = rng.randrange(1, 3000) if rng.random() < 0.5 else None
+            items.append(
+                _item(
+                    source,
+                    i,
+                    created_at=created,
+                    channel=rng.choice(["google", "twitter", "email"]),
+                    department_id=rng.choice([None, *departments]),
+                    sentiment=rng.choice(["positive", "negative", "neutral"]),
+                    rating=rng.choice([None, 0.0, 0.5, 1.0]),
+                    responded_at=created + timedelta(minutes=minutes) if minutes else None,
+                    status="responded" if minutes else "new",
+                )
+            )
+        s.add_all(items)
+        rows = [(i.created_at.date(), i.channel, i.department_id or 0, i.sentiment, i.responded_at) for i in items]
+    rollups.process_pending(store, now=NOW)
+    whole = Slice(date(2025, 2, 1), date(2025, 5, 31))  # whole months: month cells only
+    ragged = Slice(date(2025, 1, 25), date(2025, 6, 10))  # days, then months, then days
+    with store.read() as s:
+        for sl in (whole, ragged):
+            inside = [r for r in rows if sl.date_from <= r[0] <= sl.date_to]
+            got = cube(s, None, sl)
+            total = got.total()
+            assert total.volume == len(inside)
+            assert total.negative == sum(r[3] == "negative" for r in inside)
+            assert total.responded == sum(r[4] is not None for r in inside)
+            assert {c: t.volume for c, t in got.by_channel().items()} == {
+                c: sum(r[1] == c for r in inside) for c in {r[1] for r in inside}
+            }
+            # the same numbers as the per-dimension breakdowns, medians included
+            per_department = got.by_department()
+            expected = breakdown(s, None, sl, "department", min_n=1, medians=True)
+            assert set(per_department) == set(expected)
+            for department, m in expected.items():
+                assert per_department[department].volume == m.volume
+                assert per_department[department].response_minutes == m.totals.response_minutes
+            assert Metrics(total).median_response_minutes == summary(s, None, sl).median_response_minutes
+        # the SQL merge of the histograms equals merging the cells' JSON one by one
+        assert cube(s, None, whole).histograms == _cell_histograms(store, "m:all", whole.date_from, whole.date_to)
+        # a month trend read from month cells has every month, with the items' counts
+        months = series(s, None, ragged, grain="month")
+        assert [p.start for p in months] == [date(2025, m, 1) for m in range(1, 7)]
+        assert [p.metrics.volume for p in months] == [
+            sum(ragged.date_from <= r[0] <= ragged.date_to and r[0].month == m for r in rows) for m in range(1, 7)
+        ]
+        weeks = series(s, None, ragged, grain="week")
+        assert sum(p.metrics.volume for p in weeks) == sum(p.metrics.volume for p in months)
+
+
+def test_month_cells_follow_reanalysis_and_erasure(store: Store) -> None:
+    """Re-analysis that changes sentiment, and deleting a customer's items, move the month cells (and so the
+    long periods read from them) exactly as the day cells."""
+    source = _source(store)
+    with store.write() as s:
+        s.add_all([_item(source, i, sentiment="negative", created_at=T0 + timedelta(days=i)) for i in range(20)])
+    rollups.process_pending(store, now=NOW)
+    may = Slice(date(2025, 5, 1), date(2025, 5, 31))
+    with store.read() as s:
+        assert summary(s, None, may).totals.negative == 20
+        first_ids = list(s.scalars(select(Item.id).order_by(Item.id).limit(5)))
+    with store.write() as s:  # a re-analysis finds five of them positive
+        s.execute(update(Item).where(Item.id.in_(first_ids)).values(sentiment="positive"))
+    rollups.ensure_fresh(store, now=NOW)
+    with store.read() as s:
+        m = summary(s, None, may)
+        assert (m.totals.positive, m.totals.negative) == (5, 15)
+        assert series(s, None, may, grain="month")[0].metrics.totals.positive == 5
+    with store.write() as s:  # erasure
+        s.execute(delete(Item).where(Item.id.in_(first_ids[:3])))
+    rollups.ensure_fresh(store, now=NOW)
+    with store.read() as s:
+        assert cube(s, None, may).total().volume == 17
+        month = s.scalars(select(DailyCell).where(DailyCell.dimension == "m:all")).one()
+        assert (month.volume, month.positive) == (17, 2)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from voxpop.act.departments import list_departments
 from voxpop.errors import ValidationError
 from voxpop.measure.metrics import Estimate, Metrics, format_minutes
-from voxpop.measure.series import Point, Slice, breakdown, series, summary
+from voxpop.measure.series import Point, Slice, breakdown, cube, series, summary
 from voxpop.store.models import User
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
@@ -294,7 +294,9 @@ class Overview:
 def build_overview(session: Session, viewer: User | None, s: Slice, *, min_n: int = 10) -> Overview:
     """Every number of the dashboard for this slice, from the roll-ups, scoped to ``viewer``."""
     before = s.previous()
-    now_metrics = summary(session, viewer, s, min_n=min_n)
+    # One scan per part of the period gives the KPIs, the platforms and the departments tables.
+    now_cube = cube(session, viewer, s)
+    now_metrics = Metrics(now_cube.total(), min_n)
     before_metrics = summary(session, viewer, before, min_n=min_n)
     grain = grain_for(s)
     trend = series(session, viewer, s, grain=grain, min_n=min_n)
@@ -321,12 +323,13 @@ def build_overview(session: Session, viewer: User | None, s: Slice, *, min_n: in
             )
     ranked = drivers(s, aspects_now, aspects_before, min_n)
     platforms = sorted(
-        breakdown(session, viewer, s, "channel", min_n=min_n).items(), key=lambda kv: -kv[1].totals.rated
+        ((channel, Metrics(totals, min_n)) for channel, totals in now_cube.by_channel().items()),
+        key=lambda kv: (-kv[1].totals.rated, -kv[1].volume, kv[0]),
     )
     names = {d.id: d.name for d in list_departments(session)}
     departments = [
-        (dep_id, names.get(dep_id, "No department"), m)
-        for dep_id, m in breakdown(session, viewer, s, "department", min_n=min_n, medians=True).items()
+        (dep_id, names.get(dep_id, "No department"), Metrics(totals, min_n))
+        for dep_id, totals in sorted(now_cube.by_department().items(), key=lambda kv: (-kv[1].volume, kv[0]))
     ]
     return Overview(
         slice=s,

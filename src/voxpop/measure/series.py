@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Integer, Select, cast, false, func, select, true
 from sqlalchemy.orm import Session
 
 from voxpop.errors import ValidationError
@@ -148,11 +149,86 @@ SENTIMENT_COUNTERS = ("volume", "analysed", "positive", "neutral", "negative")
 
 
 def _sums(group: Sequence[Any], counters: Sequence[str]) -> list[Any]:
-    return [*group, *(func.coalesce(func.sum(getattr(DailyCell, name)), 0).label(name) for name in counters)]
+    return [*group, *_sum_columns(tuple(counters))]
+
+
+@lru_cache(maxsize=16)
+def _sum_columns(counters: tuple[str, ...]) -> tuple[Any, ...]:
+    """``SUM(counter)`` columns, built once: constructing ~20 SQL expressions per query was a visible
+    share of a dashboard view's CPU time (the expressions are immutable, so sharing them is safe)."""
+    return tuple(func.coalesce(func.sum(getattr(DailyCell, name)), 0).label(name) for name in counters)
 
 
 def _totals(row: Any, counters: Sequence[str]) -> Totals:
     return Totals(**{name: getattr(row, name) for name in counters})
+
+
+def _histograms(
+    session: Session, group: Sequence[Any], where: Sequence[ColumnElement[bool]]
+) -> list[tuple[tuple[Any, ...], int, int]]:
+    """The response-time histograms of the cells, merged per group by the database: rows of
+    ``(group key, minutes, items)``. The cells' JSON is expanded and summed in SQL (``json_each`` /
+    ``jsonb_each_text``), so a long period's thousands of histogram keys are never decoded in Python."""
+    if session.get_bind().dialect.name == "postgresql":
+        entries = func.jsonb_each_text(DailyCell.response_minutes).table_valued("key", "value").alias("h")
+        count: Any = func.sum(cast(entries.c.value, Integer))
+    else:
+        entries = func.json_each(DailyCell.response_minutes).table_valued("key", "value").alias("h")
+        count = func.sum(entries.c.value)
+    minutes = entries.c.key
+    query = (
+        select(*group, minutes, count)
+        .select_from(DailyCell)
+        .join(entries, true())
+        .where(*where, DailyCell.responded > 0)
+        .group_by(*group, minutes)
+    )
+    width = len(group)
+    return [(tuple(row[:width]), int(row[width]), int(row[width + 1])) for row in session.execute(query)]
+
+
+def _wheres(
+    viewer: User | None, s: Slice, dimension: str, value: str | None, *, months: bool
+) -> list[list[ColumnElement[bool]]]:
+    """The WHERE clauses that together cover the slice: whole months from the month cells when
+    ``months`` (a month cell's day is its month's first), the other days from the day cells."""
+    parts = _parts(s) if months else [("", (s.date_from, s.date_to))]
+    return [_where(viewer, s, prefix + dimension, value, days) for prefix, days in parts]
+
+
+def _summed(
+    session: Session, wheres: Sequence[Sequence[ColumnElement[bool]]], group: Sequence[Any], counters: Sequence[str]
+) -> dict[tuple[Any, ...], Totals]:
+    """SUM the counters per group over the cells that match any of ``wheres``."""
+    found: dict[tuple[Any, ...], Totals] = {}
+    for where in wheres:
+        query: Select[Any] = select(*_sums(group, counters)).where(*where)
+        if group:
+            query = query.group_by(*group)
+        for row in session.execute(query):
+            key = tuple(row[: len(group)])
+            total = _totals(row, counters)
+            if key in found:
+                found[key].add(total)
+            else:
+                found[key] = total
+    return found
+
+
+def _merge_histograms(
+    session: Session,
+    wheres: Sequence[Sequence[ColumnElement[bool]]],
+    group: Sequence[Any],
+    into: dict[tuple[Any, ...], Totals],
+) -> None:
+    """Add the cells' merged response-time histograms to ``into[group key]`` (created when missing)."""
+    for where in wheres:
+        for key, minutes, count in _histograms(session, group, where):
+            totals = into.get(key)
+            if totals is None:
+                totals = into[key] = Totals()
+            hist = totals.response_minutes = totals.response_minutes or {}
+            hist[minutes] = hist.get(minutes, 0) + count
 
 
 def _grouped(
@@ -165,32 +241,69 @@ def _grouped(
     *,
     medians: bool,
     counters: Sequence[str] = COUNTERS,
+    months: bool | None = None,
 ) -> dict[tuple[Any, ...], Totals]:
     """SUM the counters per group over the slice (whole months from the month cells unless the group
-    is by day); merge the response-time histograms in Python when asked."""
-    by_day = any(column is DailyCell.day for column in group)
-    parts = [("", (s.date_from, s.date_to))] if by_day else _parts(s)
-    found: dict[tuple[Any, ...], Totals] = {}
-    for prefix, days in parts:
-        where = _where(viewer, s, prefix + dimension, value, days)
-        query: Select[Any] = select(*_sums(group, counters)).where(*where)
-        if group:
-            query = query.group_by(*group)
-        for row in session.execute(query):
-            key = tuple(row[: len(group)])
-            total = _totals(row, counters)
-            if key in found:
-                found[key].add(total)
-            else:
-                found[key] = total
-        if medians:
-            histograms = select(*group, DailyCell.response_minutes).where(*where, DailyCell.responded > 0)
-            for row in session.execute(histograms):
-                key = tuple(row[: len(group)])
-                hist = found[key].response_minutes = found[key].response_minutes or {}
-                for minutes, count in row[-1].items():
-                    hist[int(minutes)] = hist.get(int(minutes), 0) + int(count)
+    is by day and ``months`` is not set); merge the response-time histograms too when asked."""
+    if months is None:
+        months = not any(column is DailyCell.day for column in group)
+    wheres = _wheres(viewer, s, dimension, value, months=months)
+    found = _summed(session, wheres, group, counters)
+    if medians:
+        _merge_histograms(session, wheres, group, found)
     return found
+
+
+@dataclass
+class Cube:
+    """A slice's totals per (department id, channel), with the response-time histograms per
+    department: the KPIs, the platforms and the departments tables from one scan of the cells."""
+
+    cells: dict[tuple[int, str], Totals]
+    histograms: dict[int, dict[int, int]]
+
+    def total(self) -> Totals:
+        found = Totals()
+        for totals in self.cells.values():
+            found.add(totals)
+        found.response_minutes = _merged(self.histograms.values())
+        return found
+
+    def by_channel(self) -> dict[str, Totals]:
+        found: dict[str, Totals] = {}
+        for (_, channel), totals in self.cells.items():
+            found.setdefault(channel, Totals()).add(totals)
+        return found
+
+    def by_department(self) -> dict[int, Totals]:
+        found: dict[int, Totals] = {}
+        for (department, _), totals in self.cells.items():
+            found.setdefault(department, Totals()).add(totals)
+        for department, histogram in self.histograms.items():
+            found.setdefault(department, Totals()).response_minutes = dict(histogram)
+        return found
+
+
+def _merged(histograms: Any) -> dict[int, int] | None:
+    merged: dict[int, int] = {}
+    for histogram in histograms:
+        for minutes, count in histogram.items():
+            merged[minutes] = merged.get(minutes, 0) + count
+    return merged or None
+
+
+def cube(session: Session, viewer: User | None, s: Slice, *, medians: bool = True) -> Cube:
+    """The slice's :class:`Cube` (two queries per part of the period: the sums, the histograms)."""
+    dimension, value = s.base()
+    wheres = _wheres(viewer, s, dimension, value, months=True)
+    cells = _summed(session, wheres, (DailyCell.department_id, DailyCell.channel), COUNTERS)
+    histograms: dict[tuple[Any, ...], Totals] = {}
+    if medians:
+        _merge_histograms(session, wheres, (DailyCell.department_id,), histograms)
+    return Cube(
+        cells={(int(d), str(c)): t for (d, c), t in cells.items()},
+        histograms={int(d): t.response_minutes or {} for (d,), t in histograms.items()},
+    )
 
 
 def summary(session: Session, viewer: User | None, s: Slice, *, min_n: int = 10, medians: bool = True) -> Metrics:
@@ -290,12 +403,28 @@ def _check_grain(grain: str) -> Grain:
 
 
 def series(
-    session: Session, viewer: User | None, s: Slice, *, grain: str = "day", min_n: int = 10, medians: bool = False
+    session: Session,
+    viewer: User | None,
+    s: Slice,
+    *,
+    grain: str = "day",
+    min_n: int = 10,
+    medians: bool = False,
 ) -> list[Point]:
-    """The slice's metrics per day, week or month, empty periods included."""
+    """The slice's metrics per day, week or month, empty periods included (by month: whole months
+    from the month cells)."""
     step = _check_grain(grain)
     dimension, value = s.base()
-    found = _grouped(session, viewer, s, dimension, value, (DailyCell.day,), medians=medians)
+    found = _grouped(
+        session,
+        viewer,
+        s,
+        dimension,
+        value,
+        (DailyCell.day,),
+        medians=medians,
+        months=step == "month",
+    )
     merged: dict[date, Totals] = {start: Totals() for start in buckets(s, step)}
     for (day,), totals in found.items():
         merged[bucket(day, step)].add(totals)
@@ -316,7 +445,9 @@ def series_by(
     """A series per value of ``by`` (only ``values`` when given), each with every period of the slice."""
     step = _check_grain(grain)
     dimension, value, column, how = _split(s, by)
-    found = _grouped(session, viewer, s, dimension, value, (column, DailyCell.day), medians=medians)
+    found = _grouped(
+        session, viewer, s, dimension, value, (column, DailyCell.day), medians=medians, months=step == "month"
+    )
     starts = buckets(s, step)
     result: dict[Any, dict[date, Totals]] = {}
     for (raw, day), totals in found.items():
