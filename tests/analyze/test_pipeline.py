@@ -168,7 +168,7 @@ def test_analyze_a_batch_end_to_end(analyzer: Analyzer) -> None:
     assert empty["language"] is None
     assert emoji["language"] is None
     assert spanish["language"] == "es"
-    assert spanish["evidence"]["sentiment"]["decided_by"] == "rating"
+    assert spanish["evidence"]["sentiment"]["decided_by"] == "lexicon+rating"  # the words and the 1 star agree
     assert spanish["sentiment"] == "negative"
     assert all(isinstance(r["aspects"], list) for r in rows)
     assert all({"name", "sentiment", "score"} <= set(a) for r in rows for a in r["aspects"])

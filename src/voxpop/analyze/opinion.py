@@ -5,6 +5,12 @@ enrichers and their output is shaped into result fields. Sentiment runs after la
 because voxpop's sentiment model reads English: for an item detected in another language, the
 confidence is halved and the evidence says why, and when the item carries a star rating that rating
 decides the label instead (a 1-star review in French is negative whatever an English model thinks).
+
+For the languages with a voxpop lexicon (es, fr, de, it, pt, nl; :mod:`voxpop.analyze.multilingual`),
+the lexicon's verdict replaces the English model's when it found at least one of its words: with a
+rating, the two are combined, and the rating wins when they point opposite ways. The evidence lists the
+words that decided. An item with no lexicon word keeps the behaviour above; English items (and items of
+unknown language) never reach the lexicon.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from voxpop.analyze.multilingual import LANGUAGES as LEXICON_LANGUAGES
+from voxpop.analyze.multilingual import MAX_CONFIDENCE, LexiconVerdict, score_text
 from voxpop.analyze.registry import AnalysisContext, Batch, register
 
 #: Confidence multiplier for an item outside the sentiment model's language.
@@ -20,6 +28,10 @@ FOREIGN_CONFIDENCE = 0.5
 RATING_NEGATIVE_BELOW = 0.4
 RATING_POSITIVE_ABOVE = 0.7
 MODEL_LANGUAGE = "en"
+#: Below this absolute combined score (lexicon and a middling rating), an item is neutral.
+COMBINED_NEUTRAL_BAND = 0.25
+#: Confidence added when the lexicon and the rating agree (capped at the lexicon's maximum).
+AGREEMENT_BONUS = 0.1
 
 
 def _rating_label(rating: float) -> tuple[str, float]:
@@ -28,6 +40,32 @@ def _rating_label(rating: float) -> tuple[str, float]:
     if rating > RATING_POSITIVE_ABOVE:
         return "positive", rating
     return "neutral", 0.0
+
+
+def _with_lexicon(
+    verdict: LexiconVerdict, rating: float | None, model_confidence: float
+) -> tuple[str, float, float, str]:
+    """Label, score, confidence and what decided, from a lexicon verdict with hits and an optional rating.
+
+    Without a rating the lexicon decides. With one, a lexicon verdict and a rating of opposite polarity
+    (praise words on a 1-star review: often sarcasm or a mis-read) leave the rating in charge, with the
+    halved model confidence as today; agreeing ones reinforce each other; a middling rating (3 of 5) and
+    the lexicon are averaged on the score scale.
+    """
+    assert verdict.label is not None
+    if rating is None or math.isnan(rating):
+        return verdict.label, verdict.score, verdict.confidence, "lexicon"
+    rating_label, rating_score = _rating_label(rating)
+    if {rating_label, verdict.label} == {"negative", "positive"}:
+        return rating_label, rating_score, model_confidence * FOREIGN_CONFIDENCE, "rating"
+    if rating_label == verdict.label:
+        confidence = min(MAX_CONFIDENCE, verdict.confidence + AGREEMENT_BONUS)
+        return rating_label, (verdict.score + rating_score) / 2, confidence, "lexicon+rating"
+    if rating_label != "neutral":  # the lexicon's words balance out; the rating says which way
+        return rating_label, (verdict.score + rating_score) / 2, verdict.confidence, "lexicon+rating"
+    combined = (verdict.score + (2.0 * rating - 1.0)) / 2
+    label = "neutral" if abs(combined) < COMBINED_NEUTRAL_BAND else ("positive" if combined > 0 else "negative")
+    return label, combined, verdict.confidence, "lexicon+rating"
 
 
 @register
@@ -41,6 +79,8 @@ class SentimentEnricher:
 
     def __init__(self, context: AnalysisContext) -> None:
         self.model = context.sentiment
+        #: Languages scored with voxpop's lexicons (a benchmark empties it to measure the old rule).
+        self.lexicon_languages: frozenset[str] = frozenset(LEXICON_LANGUAGES)
 
     def enrich(self, batch: Batch) -> None:
         predictions = self.model.predict(batch.texts, embeddings=batch.embeddings)
@@ -59,10 +99,21 @@ class SentimentEnricher:
                     "model_label": label,
                     "confidence_factor": FOREIGN_CONFIDENCE,
                 }
-                confidence *= FOREIGN_CONFIDENCE
-                if record.rating is not None and not math.isnan(record.rating):
-                    label, score = _rating_label(record.rating)
-                    note["decided_by"] = "rating"
+                verdict = score_text(record.text, language) if language in self.lexicon_languages else None
+                if verdict is not None and verdict.label is not None:
+                    label, score, confidence, decided = _with_lexicon(verdict, record.rating, confidence)
+                    note.update(
+                        decided_by=decided,
+                        lexicon_label=verdict.label,
+                        lexicon_score=round(verdict.score, 4),
+                        words=verdict.deciding(),
+                    )
+                    del note["confidence_factor"]
+                else:
+                    confidence *= FOREIGN_CONFIDENCE
+                    if record.rating is not None and not math.isnan(record.rating):
+                        label, score = _rating_label(record.rating)
+                        note["decided_by"] = "rating"
                 evidence["sentiment"] = note
             result.update(sentiment=label, sentiment_score=score, confidence=confidence)
 
