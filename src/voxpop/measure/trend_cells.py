@@ -44,7 +44,7 @@ from voxpop.measure.changes import (
 from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import day_start
 from voxpop.measure.rollups import is_pending
-from voxpop.measure.series import Point, Slice, breakdown, series, series_by, summary
+from voxpop.measure.series import Point, Slice, breakdown, series, summary
 from voxpop.store.models import Item, Source, User
 from voxpop.store.models.measure import DailyCell
 
@@ -124,12 +124,15 @@ def detect_segments(
     groups: dict[tuple[str, str], list[Point]] = {}
     for dimension in dimensions:
         try:
-            per = series_by(session, viewer, s, dimension, grain="day")
+            sizes = breakdown(session, viewer, s, dimension, min_n=1, sentiment_only=True)
         except ValidationError:  # e.g. aspects of one location on one channel: not in the cells
             continue
-        for segment, points in per.items():
-            if sum(p.metrics.volume for p in points) >= MIN_SEGMENT_SERIES_ITEMS:
-                groups[(dimension, str(segment))] = points
+        for segment, metrics in sizes.items():
+            inside = _sub(s, dimension, str(segment)) if metrics.volume >= MIN_SEGMENT_SERIES_ITEMS else None
+            if inside is not None:
+                # One query per segment big enough to test: cheaper than ``series_by``, which builds every
+                # segment's empty days once per cell row.
+                groups[(dimension, str(segment))] = series(session, viewer, inside, grain="day")
     found: list[Change] = []
     for (dimension, segment), points in sorted(groups.items()):
         one = daily(points, metric, s.date_from)

@@ -52,12 +52,14 @@ def trend_report(
     segments: bool = True,
     location: str | None = None,
     channel: str | None = None,
+    rollups: bool = True,
 ) -> TrendReport:
     """The metric over ``[start, end]`` (default: the whole span of the items the viewer sees, at most the
-    last ``DEFAULT_DAYS`` days), its significant changes with their drivers, and each segment's changes."""
+    last ``DEFAULT_DAYS`` days), its significant changes with their drivers, and each segment's changes.
+    ``rollups=False`` reads the items even when the cells could stand in (benchmarks, checks)."""
     if metric not in METRICS:
         raise ValidationError(f"unknown metric '{metric}' (choose from {', '.join(METRICS)})")
-    if trend_cells.usable(session, metric):
+    if rollups and trend_cells.usable(session, metric):
         return _from_rollups(session, viewer, metric, start, end, segments, location, channel)
     rows: list[Observation] = load_observations(
         session, viewer, start=start, end=end, location=location, channel=channel
