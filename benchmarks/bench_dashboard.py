@@ -4,7 +4,9 @@
     .venv/bin/python benchmarks/bench_dashboard.py --postgres    # the local PostgreSQL, database
                                                                  # voxpop_bench_dashboard, built once and kept
     VOXPOP_DATABASE_URL=postgresql+psycopg://… .venv/bin/python benchmarks/bench_dashboard.py
-    options: --items N (default 1,000,000), --runs R (default 15), --rebuild
+    options: --items N (default 1,000,000), --runs R (default 15), --rebuild, --cases TEXT (only the cases
+    whose name contains TEXT), --no-incremental (skip the roll-up stage after 100 new items), --explain (the
+    database's own time per first view and, on PostgreSQL, the roll-up cells its scans read)
 
 Each case is timed twice: *first view* — the roll-ups' version is bumped before every request, so the
 cached overview (``measure.cache``) is thrown away and everything is computed from the roll-up cells, as
@@ -31,9 +33,10 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -212,12 +215,61 @@ def incremental(store: Store, runs: int = 5) -> list[float]:
     return samples
 
 
+def _scan_rows(plan: dict[str, Any]) -> int:
+    """Rows that the plan's scans of ``measure_daily`` produced (summed over loops)."""
+    own = 0
+    if plan.get("Relation Name") == "measure_daily":
+        own = int(plan.get("Actual Rows", 0)) * int(plan.get("Actual Loops", 1))
+    return own + sum(_scan_rows(child) for child in plan.get("Plans", []))
+
+
+def explain(store: Store, client: TestClient, page: str) -> tuple[int, float, int]:
+    """(statements, database time ms, roll-up cells read) of one first view of ``page``.
+
+    PostgreSQL: every SELECT the view ran, re-run under ``EXPLAIN (ANALYZE, BUFFERS)`` — the server's
+    execution time and the rows its scans of ``measure_daily`` returned. SQLite: every SELECT re-run on a
+    connection of its own, timed by this process's CPU clock (cells read are not counted there)."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "measure_daily" in statement:
+            statements.append((statement, parameters))
+
+    forget(store)
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        timed(client, page)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    total_ms, cells = 0.0, 0
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for statement, parameters in statements:
+            if store.dialect == "postgresql":
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters)
+                report = cursor.fetchone()[0][0]
+                total_ms += float(report["Execution Time"])
+                cells += _scan_rows(report["Plan"])
+            else:
+                cpu = time.process_time()
+                cursor.execute(statement, parameters)
+                cursor.fetchall()
+                total_ms += (time.process_time() - cpu) * 1000
+    finally:
+        raw.close()
+    return len(statements), total_ms, cells
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--rebuild", action="store_true", help="time a full roll-up rebuild even when fresh")
     parser.add_argument("--postgres", action="store_true", help=f"use the local PostgreSQL database {PG_DATABASE}")
+    parser.add_argument("--cases", default="", help="only the cases whose name contains this text")
+    parser.add_argument("--explain", action="store_true", help="also the database time and cells read per first view")
+    parser.add_argument("--no-incremental", action="store_true", help="skip the roll-up stage measurement")
     args = parser.parse_args()
 
     url = postgres_url() if args.postgres else os.environ.get("VOXPOP_DATABASE_URL", "")
@@ -254,6 +306,8 @@ def main() -> None:
     first: dict[str, list[tuple[float, float]]] = {}
     repeat: dict[str, list[tuple[float, float]]] = {}
     for name, who, query in cases(store):
+        if args.cases not in name:
+            continue
         page = f"/dashboard?{query}"
         timed(clients[who], page)  # warm the connection pool and the templates
         first[name] = []
@@ -261,12 +315,21 @@ def main() -> None:
             forget(store)
             first[name].append(timed(clients[who], page))
         repeat[name] = [timed(clients[who], page) for _ in range(args.runs)]
+    if args.explain:
+        print("\nDatabase work of one first view (the dashboard's SELECTs on the roll-up cells, re-run alone)")
+        print(f"{'case':<32}  {'queries':>7}  {'db ms':>8}  {'cells read':>10}")
+        for name, who, query in cases(store):
+            if args.cases in name:
+                count, db_ms, cells_read = explain(store, clients[who], f"/dashboard?{query}")
+                shown = f"{cells_read:,}" if store.dialect == "postgresql" else "–"
+                print(f"{name:<32}  {count:7d}  {db_ms:8.1f}  {shown:>10}")
     figures = {
         "first_view": table("First view (after a roll-up change: computed from the cells)", first),
         "repeat_view": table("Repeat view (roll-ups unchanged: the cached overview)", repeat),
     }
-    inc = incremental(store)
-    print(f"\nrollup stage after 100 new items: p50 {statistics.median(inc):.0f} ms, max {max(inc):.0f} ms")
+    inc = [0.0] if args.no_incremental else incremental(store)
+    if not args.no_incremental:
+        print(f"\nrollup stage after 100 new items: p50 {statistics.median(inc):.0f} ms, max {max(inc):.0f} ms")
     print(
         json.dumps(
             {

@@ -11,6 +11,7 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.web.conftest import PASSWORD, World, add_item, login
 from voxpop.accounts.users import create_user
@@ -291,3 +292,30 @@ def test_cached_overview_follows_every_change_of_the_rollups(
     with store.write() as s:
         s.get(Department, world.billing).name = "Accounts"
     assert "Accounts" in app_client.get("/dashboard?period=30d").text
+
+
+def test_csv_export_keeps_every_metric_the_page_does_not_sum(
+    store: Store, world: World, app_client: TestClient
+) -> None:
+    """The page sums only the counters it shows (trend: volume, sentiment, rating, NPS; aspects: sentiment);
+    the trend and aspect CSVs still carry response rates and SLA breaches, after the page was viewed."""
+    _seed(store, world)
+    with store.write() as s:  # one of Billing's answered reviews breached its deadline
+        item = s.scalars(select(Item).where(Item.external_id == "b0")).one()
+        item.due_at = item.created_at + timedelta(minutes=30)
+    login(app_client, "admin@example.com")
+    assert app_client.get("/dashboard?period=30d").status_code == 200
+
+    def table(name: str) -> list[dict[str, str]]:
+        response = app_client.get(f"/dashboard/export/{name}.csv?period=30d")
+        assert response.status_code == 200
+        return list(csv.DictReader(io.StringIO(response.text)))
+
+    trend = table("trend")
+    assert sum(int(row["volume"]) for row in trend) == 17
+    assert sum(int(row["SLA breaches"]) for row in trend) == 1
+    assert any(row["response rate %"] for row in trend)
+    aspects = {row["aspect"]: row for row in table("aspects")}
+    assert aspects["staff"]["volume"] == "12"
+    assert aspects["staff"]["response rate %"] == "50.0"  # 6 of Billing's 12 reviews answered
+    assert aspects["staff"]["SLA breaches"] == "1"

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from voxpop.act.departments import list_departments
 from voxpop.errors import ValidationError
-from voxpop.measure.metrics import Estimate, Metrics, format_minutes
-from voxpop.measure.series import Point, Slice, breakdown, cube, series, summary
+from voxpop.measure.metrics import COUNTERS, Estimate, Metrics, format_minutes
+from voxpop.measure.series import TREND_COUNTERS, Point, Slice, breakdown, cube, series, summary
 from voxpop.store.models import User
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
@@ -291,15 +291,23 @@ class Overview:
         return min(end, self.slice.date_to)
 
 
-def build_overview(session: Session, viewer: User | None, s: Slice, *, min_n: int = 10) -> Overview:
-    """Every number of the dashboard for this slice, from the roll-ups, scoped to ``viewer``."""
+def build_overview(
+    session: Session, viewer: User | None, s: Slice, *, min_n: int = 10, shown_only: bool = False
+) -> Overview:
+    """Every number of the dashboard for this slice, from the roll-ups, scoped to ``viewer``.
+
+    ``shown_only`` sums only the counters the dashboard page shows: the trend's volume, sentiment,
+    rating and NPS (``series.TREND_COUNTERS``) and the aspects' sentiment (the drivers). The other
+    metrics of the trend points and of ``aspects`` then read as empty, so the CSV export, the reports and
+    the CLI build the full overview. Each summed column costs a step per cell read, and the aspects and
+    the trend are the largest reads of a long period."""
     before = s.previous()
     # One scan per part of the period gives the KPIs, the platforms and the departments tables.
     now_cube = cube(session, viewer, s)
     now_metrics = Metrics(now_cube.total(), min_n)
     before_metrics = summary(session, viewer, before, min_n=min_n)
     grain = grain_for(s)
-    trend = series(session, viewer, s, grain=grain, min_n=min_n)
+    trend = series(session, viewer, s, grain=grain, min_n=min_n, counters=TREND_COUNTERS if shown_only else COUNTERS)
 
     aspects_now: dict[str, Metrics] = {}
     aspects_before: dict[str, Metrics] = {}
@@ -307,7 +315,7 @@ def build_overview(session: Session, viewer: User | None, s: Slice, *, min_n: in
     # Aspects × locations are kept over all channels (see rollups): with a channel filter, aspects are
     # shown for the whole slice only when no location is chosen, and the heat map not at all.
     if not s.dimension and not s.aspect and not (s.location and s.channel):
-        aspects_now = breakdown(session, viewer, s, "aspect", min_n=min_n)
+        aspects_now = breakdown(session, viewer, s, "aspect", min_n=min_n, sentiment_only=shown_only)
         aspects_before = breakdown(session, viewer, before, "aspect", min_n=min_n, sentiment_only=True)
         if not s.location and not s.channel:
             pairs = breakdown(session, viewer, s, "aspect_location", min_n=min_n, sentiment_only=True)

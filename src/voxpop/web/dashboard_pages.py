@@ -183,8 +183,9 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 
 def _computed(db: Session, user: User, s: Slice, settings: Settings) -> tuple[Overview, list[ChangePoint], list[str]]:
-    """What the dashboard reads from the roll-ups for this slice (cached while they are unchanged)."""
-    overview = build_overview(db, user, s, min_n=settings.metrics_min_sample)
+    """What the dashboard page reads from the roll-ups for this slice (cached while they are unchanged):
+    only the counters it shows (see ``build_overview``)."""
+    overview = build_overview(db, user, s, min_n=settings.metrics_min_sample, shown_only=True)
     daily = overview.trend if overview.grain == "day" else None
     changes = change_points(db, user, s, daily) if 2 * MIN_CHANGE_DAYS <= s.days <= MAX_CHANGE_DAYS else []
     return overview, changes, _locations(db, user, s)
@@ -254,7 +255,11 @@ def dashboard_csv(
     s = parse_slice(request.query_params, utcnow().date())
     ensure_fresh(store)
     db.rollback()
-    overview = _cached(db, user, store, settings, s, _choices(db, user)["departments"])[0]
+    # Every metric of every table: the full overview, not the page's (which sums only what it shows).
+    departments = _choices(db, user)["departments"]
+    scope = None if user.sees_all_departments else tuple(sorted(user.department_ids))
+    key = ("dashboard-export", s, settings.metrics_min_sample, scope, tuple((d.id, d.name) for d in departments))
+    overview = remember(store, db, key, lambda: build_overview(db, user, s, min_n=settings.metrics_min_sample))
     tables = overview_tables(overview)
     if table not in tables:
         raise ValidationError(f"no table {table!r}; tables: {', '.join(tables)}")
