@@ -17,7 +17,7 @@ from tests.web.conftest import World, app_client, login, world  # noqa: F401
 from voxpop.accounts.users import create_user
 from voxpop.act.departments import create_department
 from voxpop.measure.attribution import explain
-from voxpop.measure.changes import detect_changes
+from voxpop.measure.changes import detect_changes, detect_segment_changes
 from voxpop.measure.observations import Observation, load_observations
 from voxpop.measure.rollups import ensure_fresh
 from voxpop.measure.trends import trend_report
@@ -67,6 +67,23 @@ def test_cells_give_the_items_series_and_changes(stocked: Store, metric: str) ->
             want = [(d.segment, d.mix, d.rate) for d in theirs.drivers if d.dimension == dimension]
             assert [g[0] for g in got] == [w[0] for w in want]
             assert [x for g in got for x in g[1:]] == pytest.approx([x for w in want for x in w[1:]])
+
+
+def test_cells_give_the_items_segment_changes(stocked: Store) -> None:
+    ensure_fresh(stocked, max_days=None)
+    with stocked.read() as s:
+        report = trend_report(s, None, "negative_share", start=START, end=END)
+        rows = load_observations(s, None, start=START, end=END)
+    assert report.source == "rollups"
+    # locations and channels hold the same items either way (an aspect's cells count its clause's sentiment)
+    want = [
+        (c.dimension, c.segment, c.day, c.p_value)
+        for c in detect_segment_changes(rows, "negative_share", START, END)
+        if c.dimension != "aspect"
+    ]
+    got = [(c.dimension, c.segment, c.day, c.p_value) for c in report.segment_changes if c.dimension != "aspect"]
+    assert got == want
+    assert any(segment == LONG_BEACH for _, segment, _, _ in got)
 
 
 def test_the_injected_change_its_drivers_and_evidence(stocked: Store) -> None:

@@ -4,6 +4,9 @@ Thin shells over ``measure.series`` (the roll-ups, scoped to the caller's depart
 is) and ``measure.overview.change_points``. Every number carries its 95 % interval, its sample size, the
 "too few answers" flag the pages show (then no value) and the ``/inbox`` link listing the items behind it.
 A token needs the ``metrics:read`` scope.
+
+The numbers are the roll-ups', so they count what the dashboard counts: every source's items, a
+competitor's source included (``source_id=`` picks one source).
 """
 
 from __future__ import annotations
