@@ -14,6 +14,7 @@ from voxpop.analyze.multilingual import (
     MAX_CONFIDENCE,
     fold,
     load_lexicon,
+    opinion_word_count,
     parse_lexicon,
     score_text,
 )
@@ -223,3 +224,9 @@ def test_english_and_unknown_language_items_are_untouched(enricher: SentimentEnr
             float(prediction.confidence),
         )
         assert "sentiment" not in evidence
+
+
+def test_opinion_words_count_as_evidence_of_their_language() -> None:
+    words = ["Servizio", "pessimo", "cibo", "freddo", "e", "personale", "scortese"]
+    assert opinion_word_count(words, "it") == 3
+    assert opinion_word_count(["the", "and", "was"], "it") == 0

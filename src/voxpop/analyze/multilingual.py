@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -287,3 +288,13 @@ def _verdict(total: float, hits: tuple[Hit, ...]) -> LexiconVerdict:
     # A neutral verdict (words that cancel out, or faint ones) is the least certain kind.
     confidence = MIN_CONFIDENCE + (MAX_CONFIDENCE - MIN_CONFIDENCE) * (0.0 if label == "neutral" else strength)
     return LexiconVerdict(label, score, confidence, total, hits)
+
+
+def opinion_word_count(words: Sequence[str], language: str) -> int:
+    """How many of ``words`` are one-word opinion entries of ``language``'s lexicon ("pessimo", "kalt").
+
+    Evidence of the language for a short review that has too few function words for the language
+    detector ("Servizio pessimo, cibo freddo e personale scortese." has one).
+    """
+    polar = load_lexicon(language).polar
+    return sum((word_key(fold(word).strip(), language),) in polar for word in words)
