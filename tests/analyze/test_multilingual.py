@@ -6,6 +6,7 @@ The sentences here are written for the tests; none comes from ``benchmarks/data/
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -17,6 +18,7 @@ from voxpop.analyze.multilingual import (
     opinion_word_count,
     parse_lexicon,
     score_text,
+    word_key,
 )
 from voxpop.analyze.opinion import FOREIGN_CONFIDENCE, SentimentEnricher
 from voxpop.analyze.registry import AnalysisContext, Batch, Record
@@ -230,3 +232,23 @@ def test_opinion_words_count_as_evidence_of_their_language() -> None:
     words = ["Servizio", "pessimo", "cibo", "freddo", "e", "personale", "scortese"]
     assert opinion_word_count(words, "it") == 3
     assert opinion_word_count(["the", "and", "was"], "it") == 0
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_two_shipped_entries_collide_after_inflection_is_removed(language: str) -> None:
+    # "sino" (contrast) and "sin" (negator) reduce to one key in Spanish; a later line silently replaces
+    # an earlier one, so two entries of different kinds or opposite polarity on one key are a bug.
+    from importlib import resources
+
+    text = resources.files("voxpop.analyze").joinpath("resources", "lexicons", f"{language}.tsv").read_text("utf-8")
+    seen: dict[tuple[str, ...], tuple[str, str, float]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        term, kind, weight = line.split("\t")
+        key = tuple(word_key(word, language) for word in re.findall(r"[^\W\d_]+", fold(term)))
+        if key in seen:
+            other, other_kind, other_weight = seen[key]
+            assert other_kind == kind, (term, other)
+            assert other_weight * float(weight) >= 0, (term, other)
+        seen[key] = (term, kind, float(weight))
