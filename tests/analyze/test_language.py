@@ -37,6 +37,29 @@ def test_short_english_is_not_called_german_or_dutch(text: str) -> None:
     assert detect_languages([text], LANGUAGES)[0] in {"en", None}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Servizio pessimo, cibo freddo e personale scortese.", "it"),
+        ("Wunderbarer Aufenthalt, sehr freundliches Personal.", "de"),
+        ("Superbe séjour, chambre propre et personnel adorable.", "fr"),
+        ("Entrega rápida e produto impecável, recomendo.", "pt"),
+        ("Heerlijk gegeten, vriendelijk personeel en gezellige sfeer.", "nl"),
+    ],
+)
+def test_short_reviews_are_detected_by_their_opinion_words(text: str, expected: str) -> None:
+    # One function word or none: the words of voxpop's sentiment lexicon of that language count too.
+    assert detect_languages([text], LANGUAGES) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Horrible service, terrible food.", "Super fast, top service, perfect!", "Excellent, fantastic, ideal."],
+)
+def test_english_opinion_words_shared_with_other_lexicons_stay_english(text: str) -> None:
+    assert detect_languages([text], LANGUAGES)[0] in {"en", None}
+
+
 def test_only_configured_languages_are_chosen() -> None:
     found = detect_languages(["La habitación estaba sucia y el personal fue muy grosero."], ("en", "fr"))
     assert found[0] in {"en", "fr", None}

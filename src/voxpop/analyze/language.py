@@ -6,8 +6,12 @@ fixes that but costs about 175 MB and seconds of loading. Instead, a verdict for
 the first configured one (the business's main language) must be backed by that language's own function
 words: at least two of them ("el", "que", "muy"; "der", "und", "nicht"…) and more than the main
 language's. A text without them is given the main language when it has that language's function words,
-else ``None``. Handles, links and hashtags are removed first (they are not language), and a text with
-fewer than ``MIN_LETTERS`` letters — "ok", "👍👍", "!!!" — gets ``None`` rather than a guess.
+else ``None``. A short review often has fewer function words than that ("Servizio pessimo, cibo freddo e
+personale scortese." has one), so for a language with a voxpop sentiment lexicon
+(:mod:`voxpop.analyze.multilingual`) its opinion words ("pessimo", "freddo", "scortese") count as that
+language's evidence too, once at least one of its function words is there. Handles, links and hashtags
+are removed first (they are not language), and a text with fewer than ``MIN_LETTERS`` letters — "ok",
+"👍👍", "!!!" — gets ``None`` rather than a guess.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from functools import lru_cache
 
 from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
+from voxpop.analyze.multilingual import LANGUAGES as LEXICON_LANGUAGES
+from voxpop.analyze.multilingual import opinion_word_count
 from voxpop.analyze.registry import AnalysisContext, Batch, register
 
 MIN_LETTERS = 4
@@ -83,6 +89,12 @@ def _confirmed(code: str, primary: str, cleaned: str) -> str | None:
     main = sum(w in ours for w in words)
     if own >= MIN_FUNCTION_WORDS and own > main:
         return code
+    if own >= 1 and code in LEXICON_LANGUAGES:
+        # At least one function word must agree: English opinion words share stems with the lexicons'
+        # ("fantastic", "ideal", "horrible"), and "Excellent, fantastic, ideal." is not Spanish.
+        evidence = own + opinion_word_count(words, code)
+        if evidence >= MIN_FUNCTION_WORDS and evidence > main:
+            return code
     return primary if main else None
 
 
