@@ -476,3 +476,56 @@ def test_month_cells_follow_reanalysis_and_erasure(store: Store) -> None:
         assert cube(s, None, may).total().volume == 17
         month = s.scalars(select(DailyCell).where(DailyCell.dimension == "m:all")).one()
         assert (month.volume, month.positive) == (17, 2)
+
+
+def _all_channel_cells(store: Store) -> list[tuple[Any, ...]]:
+    return [row[1:] for row in _snapshot(store) if row[0] == rollups.ALL_CHANNELS]
+
+
+def test_month_cells_over_all_channels_follow_the_items_and_the_migration_fills_them(store: Store) -> None:
+    """The month × department cells over every channel equal the month's per-channel cells summed, through
+    inserts, a re-analysis, a move to another department and an erasure; migration 0019 writes the same
+    cells for months rolled up before they existed."""
+    from voxpop.store.migrate import downgrade, upgrade
+
+    rng = random.Random(31)
+    source = _source(store)
+    with store.write() as s:
+        departments = [create_department(s, name=n).id for n in ("Billing", "Delivery")]
+        s.add_all(_random_items(source, departments, rng, 0, 120))
+    rollups.process_pending(store, now=NOW)
+
+    def expected() -> dict[tuple[Any, int], tuple[int, int, dict[str, int]]]:
+        found: dict[tuple[Any, int], tuple[int, int, dict[str, int]]] = {}
+        with store.read() as s:
+            for cell in s.scalars(select(DailyCell).where(DailyCell.dimension == "m:all")):
+                volume, negative, hist = found.get((cell.day, cell.department_id), (0, 0, {}))
+                hist = dict(hist)
+                for minutes, count in cell.response_minutes.items():
+                    hist[minutes] = hist.get(minutes, 0) + count
+                found[(cell.day, cell.department_id)] = (volume + cell.volume, negative + cell.negative, hist)
+        return found
+
+    def collapsed() -> dict[tuple[Any, int], tuple[int, int, dict[str, int]]]:
+        with store.read() as s:
+            return {
+                (c.day, c.department_id): (c.volume, c.negative, dict(c.response_minutes))
+                for c in s.scalars(select(DailyCell).where(DailyCell.dimension == rollups.ALL_CHANNELS))
+            }
+
+    assert collapsed() == expected()
+    with store.write() as s:
+        ids = list(s.scalars(select(Item.id).order_by(Item.id).limit(6)))
+        s.execute(update(Item).where(Item.id.in_(ids[:3])).values(sentiment="negative"))  # re-analysis
+        s.execute(update(Item).where(Item.id == ids[3]).values(department_id=departments[1]))
+        s.execute(delete(Item).where(Item.id.in_(ids[4:])))  # erasure
+    rollups.ensure_fresh(store, now=NOW)
+    assert collapsed() == expected()
+    with store.read() as s:
+        assert sum(v for v, _, _ in collapsed().values()) == s.scalar(select(func.count()).select_from(Item))
+    before = _all_channel_cells(store)
+
+    downgrade(store.engine, "0018")
+    assert collapsed() == {}
+    upgrade(store.engine)
+    assert _all_channel_cells(store) == before

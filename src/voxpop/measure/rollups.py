@@ -50,7 +50,11 @@ DIMENSIONS = ("all", "source", "location", "kind", "product", "segment", "aspect
 #: Month cells: the same counts summed over a calendar month, under dimension ``"m:" + dimension`` and
 #: ``day`` = the month's first day, so a year is read as 12 rows per key instead of 365.
 MONTHLY = "m:"
-MONTH_DIMENSIONS = tuple(MONTHLY + d for d in DIMENSIONS)
+#: Month × department cells over every channel (channel and value ""): a long period's totals and
+#: response-time medians for the whole store merge one cell per department and month instead of one per
+#: department × channel (migration 0019 added them to the months rolled up before).
+ALL_CHANNELS = MONTHLY + "all_channels"
+MONTH_DIMENSIONS = (*(MONTHLY + d for d in DIMENSIONS), ALL_CHANNELS)
 #: Separates the aspect from the location in an ``aspect_location`` value.
 PAIR = "\x1f"
 ANSWERABLE_KINDS = frozenset({"review", "mention", "ticket", "feedback"})
@@ -299,9 +303,34 @@ def recompute_month(session: Session, month: date) -> None:
         }
         for row in session.execute(select(*key, *sums).where(*where).group_by(*key))
     ]
+    rows.extend(collapse_channels(rows))
     if rows:
         session.execute(insert(DailyCell), rows)
     bump(session)
+
+
+def collapse_channels(month_rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The :data:`ALL_CHANNELS` cells of a month: its ``m:all`` cells summed per department."""
+    collapsed: dict[int, dict[str, Any]] = {}
+    for row in month_rows:
+        if row["dimension"] != MONTHLY + "all":
+            continue
+        into = collapsed.get(row["department_id"])
+        if into is None:
+            collapsed[row["department_id"]] = {
+                **row,
+                "dimension": ALL_CHANNELS,
+                "channel": "",
+                "value": "",
+                "response_minutes": dict(row["response_minutes"]),
+            }
+            continue
+        for name in COUNTERS:
+            into[name] += row[name]
+        histogram = into["response_minutes"]
+        for minutes, count in row["response_minutes"].items():
+            histogram[minutes] = histogram.get(minutes, 0) + count
+    return list(collapsed.values())
 
 
 def _recompute_days(session: Session, days: Iterable[date], now: datetime) -> int:

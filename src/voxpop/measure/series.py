@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from voxpop.errors import ValidationError
 from voxpop.measure.metrics import COUNTERS, Metrics, Totals
-from voxpop.measure.rollups import MONTHLY, PAIR, month_bounds
+from voxpop.measure.rollups import ALL_CHANNELS, MONTHLY, PAIR, month_bounds
 from voxpop.store.models import User
 from voxpop.store.models.measure import DailyCell
 
@@ -188,12 +188,18 @@ def _histograms(
 
 
 def _wheres(
-    viewer: User | None, s: Slice, dimension: str, value: str | None, *, months: bool
+    viewer: User | None, s: Slice, dimension: str, value: str | None, *, months: bool, group: Sequence[Any] = ()
 ) -> list[list[ColumnElement[bool]]]:
     """The WHERE clauses that together cover the slice: whole months from the month cells when
-    ``months`` (a month cell's day is its month's first), the other days from the day cells."""
+    ``months`` (a month cell's day is its month's first), the other days from the day cells. The whole
+    store's months come from the cells over all channels (``rollups.ALL_CHANNELS``, one per department)
+    when neither the slice nor the ``group`` is about a channel."""
     parts = _parts(s) if months else [("", (s.date_from, s.date_to))]
-    return [_where(viewer, s, prefix + dimension, value, days) for prefix, days in parts]
+    collapsed = dimension == "all" and not s.channel and not any(column is DailyCell.channel for column in group)
+    return [
+        _where(viewer, s, ALL_CHANNELS if collapsed and prefix == MONTHLY else prefix + dimension, value, days)
+        for prefix, days in parts
+    ]
 
 
 def _summed(
@@ -247,7 +253,7 @@ def _grouped(
     is by day and ``months`` is not set); merge the response-time histograms too when asked."""
     if months is None:
         months = not any(column is DailyCell.day for column in group)
-    wheres = _wheres(viewer, s, dimension, value, months=months)
+    wheres = _wheres(viewer, s, dimension, value, months=months, group=group)
     found = _summed(session, wheres, group, counters)
     if medians:
         _merge_histograms(session, wheres, group, found)
@@ -295,10 +301,11 @@ def _merged(histograms: Any) -> dict[int, int] | None:
 def cube(session: Session, viewer: User | None, s: Slice, *, medians: bool = True) -> Cube:
     """The slice's :class:`Cube` (two queries per part of the period: the sums, the histograms)."""
     dimension, value = s.base()
-    wheres = _wheres(viewer, s, dimension, value, months=True)
-    cells = _summed(session, wheres, (DailyCell.department_id, DailyCell.channel), COUNTERS)
+    by_channel = (DailyCell.department_id, DailyCell.channel)
+    cells = _summed(session, _wheres(viewer, s, dimension, value, months=True, group=by_channel), by_channel, COUNTERS)
     histograms: dict[tuple[Any, ...], Totals] = {}
     if medians:
+        wheres = _wheres(viewer, s, dimension, value, months=True, group=(DailyCell.department_id,))
         _merge_histograms(session, wheres, (DailyCell.department_id,), histograms)
     return Cube(
         cells={(int(d), str(c)): t for (d, c), t in cells.items()},
