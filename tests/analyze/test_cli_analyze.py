@@ -178,3 +178,82 @@ def test_topics_of_a_file_larger_than_the_fitting_sample(tmp_path: Path, monkeyp
     named = [r["topics"][0] for r in results if r["topics"]]
     assert len(named) >= 60
     assert sum(sum(t.volume_by_week.values()) for t in summary.topics) == len(named)
+
+
+class _BatchSizes:
+    """Records the size of every batch it sees, and numbers each item within the run."""
+
+    name = "batch_sizes"
+    requires: tuple[str, ...] = ()
+    scope = "item"
+    needs_embeddings = False
+
+    def __init__(self, context: object) -> None:
+        self.sizes: list[int] = []
+
+    def enrich(self, batch: object) -> None:
+        from voxpop.analyze.registry import Batch
+
+        assert isinstance(batch, Batch)
+        for result in batch.results:
+            result["seen_in_batch"] = len(self.sizes)
+        self.sizes.append(len(batch))
+
+
+@pytest.mark.parametrize("window", [1, 40, 10_000])
+def test_the_embedding_window_leaves_the_enrichers_batches_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    # Rows are prepared (embedded) a window at a time, but enrichers still see batches of 8, then
+    # ``batch_size`` — so batch-level evidence is the same whatever the window.
+    from voxpop.analyze import stream
+    from voxpop.analyze.pipeline import Analyzer
+    from voxpop.analyze.registry import Registry
+    from voxpop.settings import Settings
+
+    monkeypatch.setattr(stream, "EMBED_WINDOW", window)
+    registry = Registry()
+    registry.register(_BatchSizes)
+    analyzer = Analyzer(Settings(home=tmp_path / "home"), registry=registry)
+    prepared: list[int] = []
+    prepare = analyzer.prepare
+
+    def counting_prepare(records: list[object]) -> object:
+        prepared.append(len(records))
+        return prepare(records)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyzer, "prepare", counting_prepare)
+    rows = [{"id": f"r{n}", "text": f"Row number {n}."} for n in range(120)]
+    out = tmp_path / "out.jsonl"
+    stream.analyze_file(_write_csv(tmp_path / "rows.csv", rows), out, analyzer, batch_size=16)
+    enricher = analyzer._enricher("batch_sizes")
+    assert isinstance(enricher, _BatchSizes)
+    assert enricher.sizes == [8] + [16] * 7
+    results = _read(out)
+    assert [r["id"] for r in results] == [row["id"] for row in rows]
+    assert [r["seen_in_batch"] for r in results] == [0] * 8 + [b for b in range(1, 8) for _ in range(16)]
+    assert sum(prepared) == 120
+    expected = {1: [8, 16, 16] + [16] * 5, 40: [8, 16, 16, 32, 32, 16], 10_000: [8, 16, 16, 80]}[window]
+    assert prepared == expected
+
+
+def test_result_lines_are_written_as_the_plain_json_of_the_result() -> None:
+    import datetime as dt
+
+    import numpy as np
+
+    from voxpop.analyze.pipeline import _jsonable
+    from voxpop.analyze.stream import _dumps
+
+    row = {
+        "id": 7,
+        "sentiment_score": np.float64(-0.123456789),
+        "confidence": np.float32(0.7),
+        "is_question": np.bool_(True),
+        "aspects": [{"name": "délai", "score": np.float32(0.25)}],
+        "evidence": {"urgency": {"reach": np.int64(3), "terms": ("bbb", "sue")}, "at": dt.datetime(2026, 1, 2)},
+        "topics": [],
+    }
+    assert _dumps(row) == json.dumps(_jsonable(row), ensure_ascii=False, separators=(",", ":"))
+    odd = {"evidence": {1: "a", np.int64(2): "b"}}  # keys that are not strings take the careful path
+    assert _dumps(odd) == json.dumps(_jsonable(odd), ensure_ascii=False, separators=(",", ":"))
