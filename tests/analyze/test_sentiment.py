@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from voxpop.analyze import sentiment
+from voxpop.analyze import embeddings, lexicon, sentiment
 from voxpop.analyze.embeddings import get_embedder
 from voxpop.analyze.sentiment import CLASSES, SentimentModel, SentimentResult, fit_from_csv
 from voxpop.cli import app
@@ -177,15 +177,24 @@ def test_cli_model_fit_sentiment(settings: Settings, tmp_path: Path, monkeypatch
     assert "row 1, field 'label'" in " ".join(result.output.split())
 
 
-def test_fitted_model_keeps_the_shipped_prior(settings: Settings, tmp_path: Path) -> None:
+def test_fitted_model_stacks_its_own_text_head_only(settings: Settings, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "labelled.csv", BUSINESS_ROWS * 2)
     fit_from_csv(settings, path, text_column="comment", label_column="mood")
     fitted = SentimentModel.load(settings)
+    assert fitted.prior is None
+    # The final layer reads [embedding, lexicon, 3 TF-IDF log-probabilities].
+    assert fitted.coef.shape[1] == embeddings.DIM + len(lexicon.FEATURE_NAMES) + 3
+
+
+def test_a_model_fitted_with_the_shipped_prior_still_loads(tmp_path: Path) -> None:
     shipped = SentimentModel.read(sentiment.shipped_path())
-    assert fitted.prior is not None
-    np.testing.assert_allclose(fitted.prior.coef, shipped.coef, atol=1e-6)
-    # The final layer reads [embedding, lexicon, 3 prior log-probabilities, 3 TF-IDF log-probabilities].
-    assert fitted.coef.shape[1] == shipped.coef.shape[1] + 6
+    texts = [text for text, _ in BUSINESS_ROWS] * 2
+    labels = [label for _, label in BUSINESS_ROWS] * 2
+    vectors = np.random.default_rng(0).normal(size=(len(texts), embeddings.DIM)).astype(np.float32)
+    model = sentiment.train(texts, labels, vectors, prior=shipped, c=0.1)
+    read = SentimentModel.read(model.save(tmp_path / "with-prior.npz"))
+    assert read.prior is not None
+    np.testing.assert_allclose(read.probabilities(texts, vectors), model.probabilities(texts, vectors), atol=1e-4)
 
 
 def test_final_strength_is_chosen_by_cross_validation() -> None:
