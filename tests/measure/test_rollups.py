@@ -13,6 +13,7 @@ from voxpop.accounts.users import create_user
 from voxpop.act.departments import create_department
 from voxpop.measure import rollups
 from voxpop.measure.metrics import Metrics
+from voxpop.measure.overview import regroup
 from voxpop.measure.series import Slice, breakdown, cube, series, summary
 from voxpop.store import Store
 from voxpop.store.models import Item, Source, User
@@ -449,6 +450,16 @@ def test_one_scan_overview_and_month_series_equal_the_items(store: Store) -> Non
         ]
         weeks = series(s, None, ragged, grain="week")
         assert sum(p.metrics.volume for p in weeks) == sum(p.metrics.volume for p in months)
+        # the dashboard sums its weeks from the day series the change-point test reads
+        regrouped = regroup(ragged, series(s, None, ragged, grain="day"), "week", 10)
+
+        def shown(points: list[Any]) -> list[tuple[Any, ...]]:
+            return [
+                (p.start, p.metrics.volume, p.metrics.totals.negative, round(p.metrics.totals.rating_sum, 9))
+                for p in points
+            ]
+
+        assert shown(regrouped) == shown(weeks)
 
 
 def test_month_cells_follow_reanalysis_and_erasure(store: Store) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from voxpop.act.departments import list_departments
 from voxpop.errors import ValidationError
-from voxpop.measure.metrics import COUNTERS, Estimate, Metrics, format_minutes
-from voxpop.measure.series import TREND_COUNTERS, Point, Slice, breakdown, cube, series, summary
+from voxpop.measure.metrics import COUNTERS, Estimate, Metrics, Totals, format_minutes
+from voxpop.measure.series import TREND_COUNTERS, Grain, Point, Slice, breakdown, bucket, buckets, cube, series, summary
 from voxpop.store.models import User
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
@@ -292,7 +292,13 @@ class Overview:
 
 
 def build_overview(
-    session: Session, viewer: User | None, s: Slice, *, min_n: int = 10, shown_only: bool = False
+    session: Session,
+    viewer: User | None,
+    s: Slice,
+    *,
+    min_n: int = 10,
+    shown_only: bool = False,
+    daily: list[Point] | None = None,
 ) -> Overview:
     """Every number of the dashboard for this slice, from the roll-ups, scoped to ``viewer``.
 
@@ -300,14 +306,19 @@ def build_overview(
     rating and NPS (``series.TREND_COUNTERS``) and the aspects' sentiment (the drivers). The other
     metrics of the trend points and of ``aspects`` then read as empty, so the CSV export, the reports and
     the CLI build the full overview. Each summed column costs a step per cell read, and the aspects and
-    the trend are the largest reads of a long period."""
+    the trend are the largest reads of a long period. ``daily`` — the slice's day series, when the caller
+    already has it (the change-point test reads it) — gives the trend without reading the cells again."""
     before = s.previous()
     # One scan per part of the period gives the KPIs, the platforms and the departments tables.
     now_cube = cube(session, viewer, s)
     now_metrics = Metrics(now_cube.total(), min_n)
     before_metrics = summary(session, viewer, before, min_n=min_n)
     grain = grain_for(s)
-    trend = series(session, viewer, s, grain=grain, min_n=min_n, counters=TREND_COUNTERS if shown_only else COUNTERS)
+    if daily is not None:
+        trend = regroup(s, daily, grain, min_n)
+    else:
+        counters = TREND_COUNTERS if shown_only else COUNTERS
+        trend = series(session, viewer, s, grain=grain, min_n=min_n, counters=counters)
 
     aspects_now: dict[str, Metrics] = {}
     aspects_before: dict[str, Metrics] = {}
@@ -354,6 +365,15 @@ def build_overview(
         aspects=aspects_now,
         min_n=min_n,
     )
+
+
+def regroup(s: Slice, daily: list[Point], grain: str, min_n: int) -> list[Point]:
+    """The slice's day series summed into ``grain`` buckets (every bucket of the period, empty ones too)."""
+    step: Grain = "week" if grain == "week" else "month" if grain == "month" else "day"
+    merged: dict[date, Totals] = {start: Totals() for start in buckets(s, step)}
+    for point in daily:
+        merged[bucket(point.start, step)].add(point.metrics.totals)
+    return [Point(start, Metrics(totals, min_n)) for start, totals in merged.items()]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from voxpop.measure.reports import (
     render_pdf,
 )
 from voxpop.measure.rollups import MONTHLY, ensure_fresh, pending_days
-from voxpop.measure.series import Slice
+from voxpop.measure.series import TREND_COUNTERS, Slice, series
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Role, Source, User
@@ -185,10 +185,13 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 def _computed(db: Session, user: User, s: Slice, settings: Settings) -> tuple[Overview, list[ChangePoint], list[str]]:
     """What the dashboard page reads from the roll-ups for this slice (cached while they are unchanged):
     only the counters it shows (see ``build_overview``)."""
-    overview = build_overview(db, user, s, min_n=settings.metrics_min_sample, shown_only=True)
-    daily = overview.trend if overview.grain == "day" else None
-    changes = change_points(db, user, s, daily) if 2 * MIN_CHANGE_DAYS <= s.days <= MAX_CHANGE_DAYS else []
-    return overview, changes, _locations(db, user, s)
+    min_n = settings.metrics_min_sample
+    if not 2 * MIN_CHANGE_DAYS <= s.days <= MAX_CHANGE_DAYS:
+        return build_overview(db, user, s, min_n=min_n, shown_only=True), [], _locations(db, user, s)
+    # The change-point test needs the day series: read it once, and sum the trend's weeks from it.
+    daily = series(db, user, s, grain="day", min_n=min_n, counters=TREND_COUNTERS)
+    overview = build_overview(db, user, s, min_n=min_n, shown_only=True, daily=daily)
+    return overview, change_points(db, user, s, daily), _locations(db, user, s)
 
 
 def _cached(
