@@ -12,7 +12,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from voxpop.analyze.aspect_head import HEAD_FORMAT, decode_head, encode_head
+from voxpop.analyze.aspect_head import HEAD_FORMAT, STACKED_HEAD_FORMAT, AspectHead, decode_head, encode_head
+from voxpop.analyze.aspect_training import _decide, _joint_thresholds, _micro_f1
 from voxpop.analyze.embeddings import Embedder, get_embedder
 from voxpop.analyze.taxonomy import (
     Aspect,
@@ -205,7 +206,8 @@ def test_fitted_head_travels_inside_the_yaml(fitted: Taxonomy, embedder: Embedde
     path = tmp_path / "shop.yaml"
     save_taxonomy(fitted, path)
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert doc["head"]["format"] == HEAD_FORMAT
+    assert fitted.head is not None
+    assert doc["head"]["format"] == (STACKED_HEAD_FORMAT if fitted.head.stacked else HEAD_FORMAT)
     loaded = load_taxonomy(path)
     assert loaded.head is not None
     assert fitted.head is not None
@@ -231,6 +233,60 @@ def test_a_head_saved_before_the_ngram_ranges_were_recorded_still_loads(fitted: 
     assert (old.word_ngrams, old.char_ngrams) == ((1, 2), (2, 5))
     assert old._chars.ngram_range == (2, 5)
     assert old.labels == fitted.head.labels
+
+
+def _with_stack(head: AspectHead) -> AspectHead:
+    """``head`` plus a second level that reproduces its own blend (TF-IDF weight ``blend``)."""
+    n = len(head.labels)
+    coef = np.hstack([np.diag(head.blend), np.diag(1 - head.blend)]).astype(np.float32)
+    fmt, data = encode_head(head)
+    copy = decode_head(fmt, data)
+    copy.stack_coef, copy.stack_intercept = coef, np.zeros(n, dtype=np.float32)
+    return copy
+
+
+def test_a_stacked_head_travels_as_format_2_and_a_plain_one_as_format_1(fitted: Taxonomy, embedder: Embedder) -> None:
+    assert fitted.head is not None
+    plain = decode_head(*encode_head(fitted.head))
+    plain.stack_coef = plain.stack_intercept = None
+    stacked = _with_stack(plain)
+    texts = ["Parcel never came", "Refund the double charge please", "Nice weather today"]
+    vectors = embedder.encode(texts)
+    # The second level sees both models' log-odds of every aspect; this one re-creates the blend.
+    np.testing.assert_allclose(stacked.logits(texts, vectors), plain.logits(texts, vectors), atol=1e-3)
+    assert encode_head(plain)[0] == HEAD_FORMAT
+    fmt, data = encode_head(stacked)
+    assert fmt == STACKED_HEAD_FORMAT
+    loaded = decode_head(fmt, data)
+    assert loaded.stacked
+    assert loaded.predict(texts, vectors) == stacked.predict(texts, vectors)
+    # The stack only counts under format 2: an older voxpop refuses such a file instead of ignoring it.
+    with pytest.raises(ValueError, match="unknown head format"):
+        decode_head("voxpop-aspect-head/3+npz+base64", data)
+
+
+def test_a_stack_that_does_not_match_the_labels_is_refused(fitted: Taxonomy) -> None:
+    assert fitted.head is not None
+    broken = _with_stack(fitted.head)
+    broken.stack_coef = np.zeros((len(broken.labels), len(broken.labels)), dtype=np.float32)
+    with pytest.raises(ValueError, match="stack does not match"):
+        decode_head(*encode_head(broken))
+
+
+def test_thresholds_are_tuned_for_the_rule_the_head_applies() -> None:
+    """Each row has a label; the best per-aspect thresholds leave rows empty, and the top-aspect rule fills
+    them. Tuned together under that rule, micro-F1 is never lower than where the tuning started."""
+    rng = np.random.default_rng(0)
+    y = np.zeros((300, 3), dtype=bool)
+    y[np.arange(300), rng.integers(0, 3, 300)] = True
+    y[rng.random(300) < 0.2, 0] = True
+    z = np.where(y, 1.0, -1.0) + rng.normal(0.0, 1.5, y.shape)
+    start = np.full(3, 2.0)  # strict: many rows pass nothing
+    chosen = _decide(z, start, at_least_one=True)
+    assert chosen.any(axis=1).all()  # the rule names an aspect for every row
+    assert not _decide(z, start, at_least_one=False).any(axis=1).all()
+    tuned = _joint_thresholds(z, y, start, at_least_one=True)
+    assert _micro_f1(y, _decide(z, tuned, True)) > _micro_f1(y, chosen)
 
 
 def test_exclusive_labels_give_an_exclusive_head(embedder: Embedder) -> None:

@@ -7,7 +7,10 @@ Two linear models, stacked:
 - **meaning**: the 384-d sentence embedding, which generalises to phrasings never seen in training.
 
 Their log-odds are mixed with a weight and compared with per-aspect thresholds (several labels per text),
-or the top aspect is taken (exactly one label per text). Training lives in
+or the top aspect is taken (exactly one label per text). When several labels per text are allowed and
+cross-validation says it helps, a small second-level model (a *stack*) replaces the fixed mix: per aspect,
+a logistic regression over both models' log-odds for *every* aspect, so that what co-occurs (or excludes
+each other: "anecdotes" is rarely "food") is learned too. Training lives in
 :mod:`voxpop.analyze.aspect_training`.
 
 Everything is plain arrays, so a head is saved as an ``.npz`` (base64 inside the taxonomy's YAML) and
@@ -28,6 +31,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 HEAD_FORMAT = "voxpop-aspect-head/1+npz+base64"
+#: Written for heads with a stack, so that an older voxpop refuses them instead of ignoring the stack.
+STACKED_HEAD_FORMAT = "voxpop-aspect-head/2+npz+base64"
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 
@@ -63,6 +68,11 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
+def stack_logits(text_z: np.ndarray, embedding_z: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """The second level's log-odds from both first-level models' log-odds, ``(n, labels)``."""
+    return np.asarray(np.hstack([text_z, embedding_z]) @ coef.T + intercept)
+
+
 def log_softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     return np.asarray(z - np.log(np.exp(z).sum(axis=1, keepdims=True)))
@@ -92,6 +102,10 @@ class AspectHead:
     # The n-gram ranges the vocabularies were built with; files written before they were saved used these.
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
+    # Multi-label only, optional: the second level, ``(labels, 2 * labels)`` over the TF-IDF then the
+    # embedding log-odds of all aspects; when set it replaces ``blend``.
+    stack_coef: np.ndarray | None = None
+    stack_intercept: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         words, chars = new_vectorizers(1, self.word_ngrams, self.char_ngrams)
@@ -102,6 +116,10 @@ class AspectHead:
     def uses_embeddings(self) -> bool:
         return self.embedding_coef is not None
 
+    @property
+    def stacked(self) -> bool:
+        return self.stack_coef is not None and self.stack_intercept is not None
+
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         texts = [text or "" for text in texts]
         return sparse.hstack([self._words.transform(texts), self._chars.transform(texts)]).tocsr()
@@ -109,11 +127,18 @@ class AspectHead:
     def logits(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """Blended per-aspect log-odds (multi-label) or log-probabilities (exclusive), ``(n, labels)``."""
         text_z = np.asarray(self.features(texts) @ self.text_coef.T) + self.text_intercept
-        if self.embedding_coef is None or self.embedding_intercept is None or bool(np.all(self.blend >= 1.0)):
+        stacked = self.stacked and not self.exclusive
+        if (
+            self.embedding_coef is None
+            or self.embedding_intercept is None
+            or (bool(np.all(self.blend >= 1.0)) and not stacked)
+        ):
             return log_softmax(text_z) if self.exclusive else text_z
         if embeddings is None:
             raise ValueError("this head was fitted with embeddings: pass the texts' embeddings")
         embedding_z = embeddings @ self.embedding_coef.T + self.embedding_intercept
+        if stacked and self.stack_coef is not None and self.stack_intercept is not None:
+            return stack_logits(text_z, embedding_z, self.stack_coef, self.stack_intercept)
         if self.exclusive:
             weight = float(self.blend[0])
             return weight * log_softmax(text_z) + (1 - weight) * log_softmax(embedding_z)
@@ -195,9 +220,14 @@ def encode_head(head: AspectHead) -> tuple[str, str]:
     if head.embedding_coef is not None and head.embedding_intercept is not None:
         arrays["embedding_coef"] = head.embedding_coef.astype(np.float32)
         arrays["embedding_intercept"] = head.embedding_intercept.astype(np.float32)
+    fmt = HEAD_FORMAT
+    if head.stack_coef is not None and head.stack_intercept is not None:
+        arrays["stack_coef"] = head.stack_coef.astype(np.float32)
+        arrays["stack_intercept"] = head.stack_intercept.astype(np.float32)
+        fmt = STACKED_HEAD_FORMAT
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
-    return HEAD_FORMAT, base64.b64encode(buffer.getvalue()).decode("ascii")
+    return fmt, base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _ngram_range(value: object) -> tuple[int, int]:
@@ -209,8 +239,8 @@ def _ngram_range(value: object) -> tuple[int, int]:
 
 def decode_head(fmt: str, data: str) -> AspectHead:
     """The inverse of :func:`encode_head`; raises ``ValueError`` with a short reason on a bad block."""
-    if fmt != HEAD_FORMAT:
-        raise ValueError(f"unknown head format {fmt!r} (expected {HEAD_FORMAT!r})")
+    if fmt not in (HEAD_FORMAT, STACKED_HEAD_FORMAT):
+        raise ValueError(f"unknown head format {fmt!r} (expected {HEAD_FORMAT!r} or {STACKED_HEAD_FORMAT!r})")
     try:
         raw = base64.b64decode(data.encode("ascii"), validate=True)
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
@@ -235,10 +265,20 @@ def decode_head(fmt: str, data: str) -> AspectHead:
             offsets=arrays["offsets"],
             word_ngrams=_ngram_range(meta.get("word_ngrams", (1, 2))),
             char_ngrams=_ngram_range(meta.get("char_ngrams", (2, 5))),
+            stack_coef=arrays.get("stack_coef") if fmt == STACKED_HEAD_FORMAT else None,
+            stack_intercept=arrays.get("stack_intercept") if fmt == STACKED_HEAD_FORMAT else None,
         )
     except (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"the learned head is damaged ({type(exc).__name__}: {exc})") from exc
     features = len(head.word_vocabulary) + len(head.char_vocabulary)
     if head.text_coef.shape != (len(labels), features) or {head.offsets.shape, head.blend.shape} != {(len(labels),)}:
         raise ValueError("the learned head's arrays do not match its labels and vocabulary")
+    if fmt == STACKED_HEAD_FORMAT and (
+        head.stack_coef is None
+        or head.stack_intercept is None
+        or head.embedding_coef is None
+        or head.stack_coef.shape != (len(labels), 2 * len(labels))
+        or head.stack_intercept.shape != (len(labels),)
+    ):
+        raise ValueError("the learned head's stack does not match its labels")
     return head
