@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.measure.hotels import LONG_BEACH, Review, complaints, dated_series, inject, read_reviews
@@ -111,6 +113,53 @@ def test_shift_share_adds_up_and_separates_mix_from_rate() -> None:
     assert by_name["B"].rate == pytest.approx(0.0)
     assert by_name["B"].kind == "mix"
     assert sum(d.total for d in found) == pytest.approx(7 / 12 - 5 / 12)
+
+
+def _weekly(
+    rng: np.random.Generator, *, rate: float, bump: tuple[int, int, float] | None = None, days: int = 180
+) -> list[Observation]:
+    """Synthetic items with a weekly cycle, as real customers write: twice the volume and a higher share
+    negative at weekends (0.25 against 0.15), at three locations; ``bump`` adds ``+share`` negative over
+    days ``[from, to)``."""
+    rows: list[Observation] = []
+    for day in range(days):
+        when = datetime(2025, 1, 6, 12, tzinfo=UTC) + timedelta(days=day)  # a Monday
+        weekend = when.weekday() >= 5
+        share = 0.25 if weekend else 0.15
+        if bump is not None and bump[0] <= day < bump[1]:
+            share += bump[2]
+        for _ in range(int(rng.poisson(rate * (2 if weekend else 1)))):
+            negative = bool(rng.random() < share)
+            location = "ABC"[int(rng.integers(3))]
+            rows.append(_obs(len(rows) + 1, 0, "negative" if negative else "positive", location))
+            rows[-1] = replace(rows[-1], created_at=when)
+    return rows
+
+
+def test_a_shift_that_starts_and_ends_inside_the_window_is_found_at_both_edges() -> None:
+    # A month of +0.25 share negative in the middle of half a year, at about 8 items a day.
+    rows = _weekly(np.random.default_rng(0), rate=6.0, bump=(60, 90, 0.25))
+    first = date(2025, 1, 6)
+    _, found = detect_changes(rows, "negative_share", first, first + timedelta(days=179))
+    starts = [c for c in found if c.delta > 0.15 and abs((c.day - first).days - 60) <= 7]
+    ends = [c for c in found if c.delta < -0.15 and abs((c.day - first).days - 90) <= 7]
+    assert starts, [(c.day, c.delta, c.p_value) for c in found]
+    assert ends, [(c.day, c.delta, c.p_value) for c in found]
+    assert starts[0].p_value <= 0.01
+    assert ends[0].p_value <= 0.01
+    # The stretch after the bump is compared with the bump, not with the whole rest of the period.
+    assert ends[0].before_from == starts[0].day
+
+
+@pytest.mark.parametrize("rate", [3.0, 12.0, 50.0])
+def test_noise_with_a_weekly_cycle_reports_nothing(rate: float) -> None:
+    rows = _weekly(np.random.default_rng(int(rate)), rate=rate)
+    first = date(2025, 1, 6)
+    last = first + timedelta(days=179)
+    for metric in ("negative_share", "sentiment", "volume"):
+        _, found = detect_changes(rows, metric, first, last)
+        assert found == [], (metric, [(c.day, c.delta, c.p_value) for c in found])
+    assert detect_segment_changes(rows, "negative_share", first, last, dimensions=("location",)) == []
 
 
 def test_bad_metric_and_period_are_refused() -> None:

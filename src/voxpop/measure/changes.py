@@ -1,20 +1,29 @@
 """Change points in a metric's daily series, kept only when they are significant.
 
-Two steps, so that noise is not reported:
+Three steps, so that noise is not reported and a month-long bump is found as a bump:
 
-1. **Candidates.** ``ruptures``' binary segmentation over the daily series with a cost that fits the
-   metric: a shift in the mean of the items' values (negative share, sentiment score, rating), every
-   item weighing the same whatever its day's volume, or a shift in a Poisson rate (volume per day).
-2. **Significance.** Each candidate is tested inside the stretch between its neighbours with a
-   permutation scan test: the largest split statistic over every day of that stretch, against the same
-   maximum over the stretch with its days shuffled (``PERMUTATIONS`` times). Taking the maximum over all
-   split days makes the test honest about having looked everywhere; shuffling whole days keeps their
-   real day-to-day spread (no binomial or Poisson assumption about it). Candidates whose p-value is
-   above ``alpha`` (or whose effect is below ``min_effect``) are dropped, the weakest first, and the rest
-   re-tested with their new neighbours, until every change left is significant.
+1. **Candidates.** ``ruptures``' PELT over the daily series with a cost that fits the metric: a shift in
+   the mean of the items' values (negative share, sentiment score, rating), every item weighing the same
+   whatever its day's volume, or a shift in a Poisson rate (volume per day). The penalty is low, so PELT
+   proposes every plausible change; the tests decide.
+2. **Did anything change?** One permutation test over the whole period (``anything_changed_p_value``:
+   the largest "this stretch differs from the rest" statistic over every stretch, against day shuffles).
+   A series that fails it (at ``WHOLE_PERIOD_ALPHA``) reports nothing: this is the guard against testing
+   many candidates, and it bounds the chance that a series of noise reports anything by that level.
+3. **Which candidates?** Each candidate is tested inside the stretch between its neighbours as a step
+   (``scan_p_value``: one change somewhere in that stretch) and, with a neighbour, as an edge of a bump
+   (``bump_p_value``: the segment between the two against the rest of their stretch, so a shift that
+   starts and ends inside the window is judged against the days before it *and* after it; only when the
+   segment sits above or below both sides and the two sides are alike). A candidate
+   whose best p-value is above ``alpha`` (or whose effect is below ``min_effect``) is not significant;
+   of those, the one that separates the most alike neighbouring segments is dropped first (bottom-up
+   merging), and the rest are re-tested with their new neighbours until every change left is
+   significant. Each change left is then moved to the best split between its neighbours (PELT placed it
+   among candidates since dropped), and the tests are run again on the moved changes.
 
 ``detect_changes`` is pure (observations in, changes out) so the benchmark runs it without a store;
-``measure.attribution`` then explains each change by its segments.
+``measure.attribution`` then explains each change by its segments. The tests themselves are in
+``measure.significance``.
 """
 
 from __future__ import annotations
@@ -31,6 +40,28 @@ from scipy.stats import chi2
 
 from voxpop.errors import ValidationError
 from voxpop.measure.observations import NEGATIVE, Observation
+from voxpop.measure.significance import (
+    PERMUTATIONS,
+    anything_changed_p_value,
+    bonferroni_p_value,
+    bump_p_value,
+    item_variance,
+    scan_p_value,
+    split_stats,
+)
+
+__all__ = [
+    "Change",
+    "DailySeries",
+    "bonferroni_p_value",
+    "candidates",
+    "daily_series",
+    "detect_changes",
+    "detect_segment_changes",
+    "item_variance",
+    "scan_p_value",
+    "significant_changes",
+]
 
 METRICS = ("negative_share", "sentiment", "rating", "volume")
 METRIC_LABELS = {
@@ -43,12 +74,16 @@ METRIC_LABELS = {
 MIN_EFFECT = {"negative_share": 0.03, "sentiment": 0.05, "rating": 0.03, "volume": 0.2}
 MIN_DAYS = 7
 # ruptures' penalty per change, times log(days): low enough to propose every plausible change, since
-# the significance test — not the penalty — decides what is reported.
+# the significance tests — not the penalty — decide what is reported.
 PENALTY_PER_LOG_DAY = 1.0
-MIN_SIDE_ITEMS = 10  # a split with fewer items on one side is not looked at (too few to judge)
-PERMUTATIONS = 499
 ALPHA = 0.01
-TEST_NAME = f"permutation scan test ({PERMUTATIONS} day shuffles)"
+# The whole-period test's level. It looks at every stretch of the period at once, so it is less sensitive
+# than the tests of single candidates that follow it (at ``alpha``); at 5 % it still bounds how often a
+# series of noise reports anything by 5 %, and it lets through a month-long shift in a sparse series.
+WHOLE_PERIOD_ALPHA = 0.05
+ALIKE = 0.05  # two stretches a plain two-sample test cannot tell apart at this level are alike
+REFINE_ROUNDS = 3
+TEST_NAME = f"permutation tests ({PERMUTATIONS} day shuffles): whole period, then step or bump"
 
 
 def metric_value(row: Observation, metric: str) -> float | None:
@@ -116,69 +151,6 @@ def daily_series(rows: Sequence[Observation], metric: str, start: date, end: dat
     return DailySeries(metric=metric, start=start, n=n, total=total, squares=squares)
 
 
-# --- split statistics, vectorised over many shuffles at once (rows = shuffles, columns = days) ---
-
-
-def _mean_shift_stats(n: np.ndarray, s: np.ndarray, min_days: int) -> np.ndarray:
-    """Between-groups sum of squares of a split after each day (the pooled variance is a constant)."""
-    cn, cs = np.cumsum(n, axis=-1), np.cumsum(s, axis=-1)
-    big_n, big_s = cn[..., -1:], cs[..., -1:]
-    left_n, left_s = cn[..., min_days - 1 : -min_days], cs[..., min_days - 1 : -min_days]
-    right_n, right_s = big_n - left_n, big_s - left_s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = left_s**2 / left_n + right_s**2 / right_n - big_s**2 / big_n
-    return np.where((left_n >= MIN_SIDE_ITEMS) & (right_n >= MIN_SIDE_ITEMS), stat, 0.0)
-
-
-def _xlogx_rate(count: np.ndarray, days: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(count > 0, count * np.log(count / days), 0.0)
-
-
-def _poisson_stats(n: np.ndarray, min_days: int) -> np.ndarray:
-    """Log-likelihood ratio of two Poisson rates against one, for a split after each day."""
-    cn = np.cumsum(n, axis=-1)
-    length = n.shape[-1]
-    left = cn[..., min_days - 1 : -min_days]
-    right = cn[..., -1:] - left
-    left_days = np.arange(min_days, length - min_days + 1, dtype=float)
-    right_days = length - left_days
-    whole = _xlogx_rate(cn[..., -1:], np.array([float(length)]))
-    return 2 * (_xlogx_rate(left, left_days) + _xlogx_rate(right, right_days) - whole)
-
-
-def _scan(series: DailySeries, lo: int, hi: int, min_days: int, shuffles: np.ndarray | None = None) -> np.ndarray:
-    n, s = series.n[lo:hi], series.total[lo:hi]
-    if shuffles is not None:
-        n, s = n[shuffles], s[shuffles]
-    if series.metric == "volume":
-        return _poisson_stats(n, min_days)
-    return _mean_shift_stats(n, s, min_days)
-
-
-def scan_p_value(series: DailySeries, lo: int, hi: int, *, min_days: int, rng: np.random.Generator) -> float:
-    """P-value of "one change somewhere in ``[lo, hi)``" against "no change" (permutation scan test)."""
-    if hi - lo < 2 * min_days:
-        return 1.0
-    observed = float(_scan(series, lo, hi, min_days).max())
-    if observed <= 0:
-        return 1.0
-    shuffles = np.argsort(rng.random((PERMUTATIONS, hi - lo)), axis=1)
-    maxima = _scan(series, lo, hi, min_days, shuffles).max(axis=1)
-    return float((1 + np.count_nonzero(maxima >= observed * (1 - 1e-9))) / (PERMUTATIONS + 1))
-
-
-def bonferroni_p_value(series: DailySeries, lo: int, hi: int, *, min_days: int) -> float:
-    """The best split's chi-square p-value times the number of split days looked at (conservative)."""
-    if hi - lo < 2 * min_days:
-        return 1.0
-    stats = _scan(series, lo, hi, min_days)
-    best = float(stats.max())
-    if series.metric != "volume":
-        best /= item_variance(series, lo, hi)
-    return float(min(1.0, chi2.sf(max(best, 0.0), 1) * stats.shape[-1]))
-
-
 # --- candidates with ruptures ---
 
 
@@ -217,16 +189,6 @@ class _PoissonCost(BaseCost):
     def error(self, start: int, end: int) -> float:
         count = self.cn[end] - self.cn[start]
         return float(-2 * count * np.log(count / (end - start))) if count > 0 else 0.0
-
-
-def item_variance(series: DailySeries, lo: int = 0, hi: int | None = None) -> float:
-    """The variance of the items' values over days ``[lo, hi)`` (1 when there is nothing to measure)."""
-    count = float(series.n[lo:hi].sum())
-    if count < 2:
-        return 1.0
-    mean = float(series.total[lo:hi].sum()) / count
-    variance = float(series.squares[lo:hi].sum()) / count - mean * mean
-    return variance if variance > 1e-12 else 1.0
 
 
 def candidates(series: DailySeries, *, min_days: int = MIN_DAYS, penalty: float | None = None) -> list[int]:
@@ -293,38 +255,31 @@ def significant_changes(
     seed: int = 0,
     tests: int = 1,
 ) -> list[Change]:
-    """Keep the candidate ``points`` that pass the scan test and the effect floor (see module doc).
+    """Keep the candidate ``points`` that pass the tests and the effect floor (see module doc).
 
     ``tests`` > 1 when this series is one of many looked at together (every location's, say): then a
-    change must also pass a Bonferroni bound over every split day of every series looked at.
+    change must also pass a Bonferroni bound over every split or segment of every series looked at.
     """
     floor = MIN_EFFECT[series.metric] if min_effect is None else min_effect
-
-    def p_value(lo: int, hi: int, point: int) -> float:
-        p = scan_p_value(series, lo, hi, min_days=min_days, rng=np.random.default_rng(seed + point))
-        if tests > 1:
-            p = max(p, min(1.0, bonferroni_p_value(series, lo, hi, min_days=min_days) * tests))
-        return p
-
     kept = sorted(set(points))
-    while kept:
-        bounds = [0, *kept, series.days]
-        results: list[tuple[float, int]] = []
-        for i, point in enumerate(kept):
-            lo, hi = bounds[i], bounds[i + 2]
-            p = p_value(lo, hi, point)
-            before, after = series.level(lo, point), series.level(point, hi)
-            worst = p if _effect_ok(series, before, after, floor) else 2.0
-            results.append((worst, point))
-        weakest, point = max(results)
-        if weakest <= alpha:
+    if not kept:
+        return []
+    gate = anything_changed_p_value(series, min_days=min_days, rng=np.random.default_rng([seed, 0]), tests=tests)
+    if gate > max(alpha, WHOLE_PERIOD_ALPHA):
+        return []
+    tester = _Tester(series, floor=floor, alpha=alpha, min_days=min_days, seed=seed, tests=tests)
+    for round_ in range(REFINE_ROUNDS + 1):
+        kept = tester.eliminate(kept)
+        if round_ == REFINE_ROUNDS:
             break
-        kept.remove(point)
+        moved = _refine(series, kept, min_days)
+        if moved == kept:
+            break
+        kept = moved
     bounds = [0, *kept, series.days]
     changes = []
-    for i, point in enumerate(kept):
+    for i, (point, p) in enumerate(zip(kept, tester.p_values(kept), strict=True)):
         lo, hi = bounds[i], bounds[i + 2]
-        p = p_value(lo, hi, point)
         changes.append(
             Change(
                 metric=series.metric,
@@ -340,6 +295,145 @@ def significant_changes(
             )
         )
     return changes
+
+
+class _Tester:
+    """The step and bump tests of a series' candidates, each window's p-value computed once."""
+
+    def __init__(self, series: DailySeries, *, floor: float, alpha: float, min_days: int, seed: int, tests: int):
+        self.series, self.floor, self.alpha, self.min_days = series, floor, alpha, min_days
+        self.seed, self.tests = seed, tests
+        self.cache: dict[tuple[int, ...], float] = {}
+
+    def step(self, lo: int, hi: int, point: int) -> float:
+        """One change in ``[lo, hi)`` (2 when the effect at ``point`` is below the floor)."""
+        series = self.series
+        if not _effect_ok(series, series.level(lo, point), series.level(point, hi), self.floor):
+            return 2.0
+        key = (lo, hi)
+        if key not in self.cache:
+            rng = np.random.default_rng([self.seed, lo, hi])
+            p = scan_p_value(series, lo, hi, min_days=self.min_days, rng=rng)
+            if self.tests > 1:
+                p = max(p, min(1.0, bonferroni_p_value(series, lo, hi, min_days=self.min_days) * self.tests))
+            self.cache[key] = p
+        return self.cache[key]
+
+    def bump(self, lo: int, hi: int, start: int, end: int) -> float:
+        """Days ``[start, end)`` against the rest of ``[lo, hi)`` (2 when the effect is below the floor)."""
+        series = self.series
+        if not _effect_ok(series, _rest_level(series, lo, hi, start, end), series.level(start, end), self.floor):
+            return 2.0
+        key = (lo, hi, start, end)
+        if key not in self.cache:
+            rng = np.random.default_rng([self.seed, lo, hi, start, end])
+            self.cache[key] = bump_p_value(
+                series, lo, hi, start, end, min_days=self.min_days, rng=rng, alpha=self.alpha, tests=self.tests
+            )
+        return self.cache[key]
+
+    def is_bump(self, lo: int, start: int, end: int, hi: int) -> bool:
+        """Whether ``[start, end)`` sits above (or below) both its neighbours ``[lo, start)`` and
+        ``[end, hi)``, and those two are alike (a plain two-sample test does not tell them apart at
+        ``ALIKE``): only then is the rest of the window one baseline the segment can be tested against.
+        Otherwise a short strong stretch would vouch for an edge on its far side that separates two
+        alike parts of one longer shift."""
+        series = self.series
+        left, inside, right = series.level(lo, start), series.level(start, end), series.level(end, hi)
+        if not (inside - left) * (inside - right) > 0:
+            return False
+        return _two_sample_p(series, lo, start, end, hi) > ALIKE
+
+    def p_values(self, kept: list[int]) -> list[float]:
+        """Per candidate, its best p-value: as a step between its neighbours, or as either edge of a bump."""
+        bounds = [0, *kept, self.series.days]
+        found = []
+        for i, point in enumerate(kept):
+            ps = [self.step(bounds[i], bounds[i + 2], point)]
+            if i > 0 and self.is_bump(bounds[i - 1], bounds[i], point, bounds[i + 2]):
+                ps.append(self.bump(bounds[i - 1], bounds[i + 2], bounds[i], point))
+            if i + 1 < len(kept) and self.is_bump(bounds[i], point, bounds[i + 2], bounds[i + 3]):
+                ps.append(self.bump(bounds[i], bounds[i + 3], point, bounds[i + 2]))
+            found.append(min(ps))
+        return found
+
+    def eliminate(self, kept: list[int]) -> list[int]:
+        """Drop candidates that are not significant, the one between the most alike segments first."""
+        kept = list(kept)
+        while kept:
+            ps = self.p_values(kept)
+            weak = [i for i in range(len(kept)) if ps[i] > self.alpha]
+            if not weak:
+                break
+            contrast = _contrasts(self.series, kept)
+            kept.pop(min(weak, key=lambda i: contrast[i]))
+        return kept
+
+
+def _two_sample_p(series: DailySeries, lo: int, start: int, end: int, hi: int) -> float:
+    """Plain chi-square p-value of "``[lo, start)`` and ``[end, hi)`` have the same level"."""
+    left_n, right_n = float(series.n[lo:start].sum()), float(series.n[end:hi].sum())
+    if series.metric == "volume":
+        left_days, right_days = start - lo, hi - end
+        whole = (left_n + right_n) / (left_days + right_days)
+        stat = 2 * sum(
+            count * np.log(count / (days * whole))
+            for count, days in ((left_n, left_days), (right_n, right_days))
+            if count > 0
+        )
+    else:
+        if min(left_n, right_n) < 1:
+            return 1.0
+        left_s, right_s = float(series.total[lo:start].sum()), float(series.total[end:hi].sum())
+        big_n, big_s = left_n + right_n, left_s + right_s
+        between = left_s**2 / left_n + right_s**2 / right_n - big_s**2 / big_n
+        outside = np.r_[lo:start, end:hi]
+        count = float(series.n[outside].sum())
+        mean = big_s / count
+        variance = float(series.squares[outside].sum()) / count - mean * mean
+        stat = between / (variance if variance > 1e-12 else 1.0)
+    return float(chi2.sf(max(stat, 0.0), 1))
+
+
+def _rest_level(series: DailySeries, lo: int, hi: int, start: int, end: int) -> float:
+    """The metric over ``[lo, hi)`` without ``[start, end)``."""
+    count = float(series.n[lo:start].sum() + series.n[end:hi].sum())
+    if series.metric == "volume":
+        return count / max(hi - lo - (end - start), 1)
+    total = float(series.total[lo:start].sum() + series.total[end:hi].sum())
+    return total / count if count else float("nan")
+
+
+def _contrasts(series: DailySeries, kept: list[int]) -> list[float]:
+    """Per candidate, the split statistic between its two neighbouring segments in chi-square units:
+    how unlike the segments it separates are (0 when one side has too few items to judge)."""
+    bounds = [0, *kept, series.days]
+    found = []
+    for i, point in enumerate(kept):
+        lo, hi = bounds[i], bounds[i + 2]
+        stat = float(split_stats(series, lo, hi, 1)[point - lo - 1])
+        found.append(stat if series.metric == "volume" else stat / item_variance(series, lo, hi))
+    return found
+
+
+def _refine(series: DailySeries, kept: list[int], min_days: int) -> list[int]:
+    """Each change moved to the best split between its neighbours, until nothing moves: PELT placed it
+    among candidates that have since been dropped, which can leave it at the edge of a stronger part
+    of a shift rather than at the shift's start."""
+    kept = list(kept)
+    for _ in range(5):
+        before = list(kept)
+        for i in range(len(kept)):
+            lo = kept[i - 1] if i > 0 else 0
+            hi = kept[i + 1] if i + 1 < len(kept) else series.days
+            if hi - lo < 2 * min_days:
+                continue
+            stats = split_stats(series, lo, hi, min_days)
+            if stats.size and float(stats.max()) > 0:
+                kept[i] = lo + min_days + int(np.argmax(stats))
+        if kept == before:
+            break
+    return kept
 
 
 def detect_changes(
