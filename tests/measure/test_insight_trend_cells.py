@@ -126,13 +126,17 @@ def test_agents_and_competitor_sources(store: Store, shifted: list[Observation])
     assert hidden.source == "rollups"
     assert hidden.items == 0
     assert hidden.changes == []
-    # a competitor's items are in the cells with ours: the report then reads the items, which tell them apart
+    # a competitor's items count only in their source's cells: the report still reads the cells, ours alone
     store_rows(store, shifted[400:500], make_source(store, "Rival", competitor="Rival Hotel"))
     ensure_fresh(store, max_days=None)
     with store.read() as s:
         report = trend_report(s, None, "volume", start=START, end=END)
-    assert report.source == "items"
-    assert report.items == 400
+        from_items = trend_report(s, None, "volume", start=START, end=END, rollups=False)
+    assert report.source == "rollups"
+    assert report.items == from_items.items == 400
+    assert report.series is not None
+    assert from_items.series is not None
+    assert report.series.n.tolist() == from_items.series.n.tolist()
 
 
 def test_the_page_reads_the_cells_and_drills_down(app_client: TestClient, world: World, stocked: Store) -> None:  # noqa: F811

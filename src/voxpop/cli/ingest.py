@@ -17,6 +17,7 @@ from voxpop.ingest.connectors.detect import file_formats
 from voxpop.ingest.mapping import MAP_HELP, parse_map, parse_scale
 from voxpop.ingest.reader import FORMATS
 from voxpop.ingest.service import ImportOptions, ImportSummary, import_file
+from voxpop.store import Store
 
 SHOWN_ERRORS = 10
 
@@ -62,6 +63,13 @@ def ingest(
         typer.Option(
             help="IANA time zone of the times written without an offset, e.g. Europe/Madrid (default: UTC). "
             "Times with an offset, and formats whose platform names the zone, are not affected."
+        ),
+    ] = None,
+    competitor: Annotated[
+        str | None,
+        typer.Option(
+            help="The items are a competitor's (e.g. its reviews): the competitor's name. They count only in "
+            "the competitor benchmark, never in your own metrics."
         ),
     ] = None,
     analyze: Annotated[
@@ -124,6 +132,8 @@ def ingest(
                     )
                     raise typer.Exit(130) from None
             _print_summary(summary)
+            if competitor is not None:
+                _mark_competitor(store, summary.source, competitor)
             if added and analyse_after:
                 try:
                     analyze_with_progress(store, added)
@@ -143,6 +153,19 @@ def formats() -> None:
         if caps.docs_url:
             console.print(f"    format: {caps.docs_url}", markup=False, highlight=False, soft_wrap=True)
     console.print("Any other CSV, JSON or JSON Lines file: `voxpop ingest FILE --map text=COLUMN,…`.", markup=False)
+
+
+def _mark_competitor(store: Store, source_name: str, brand: str) -> None:
+    from sqlalchemy import select
+
+    from voxpop.measure.competitors import set_competitor
+    from voxpop.store.models import Source
+
+    with store.write() as session:
+        source_id = session.scalar(select(Source.id).where(Source.name == source_name))
+        if source_id is not None:
+            set_competitor(session, None, source_id, brand)
+            console.print(f"source '{source_name}' is {brand}'s: benchmarked, not counted as yours", markup=False)
 
 
 def _progress() -> Progress:

@@ -93,6 +93,34 @@ def add(
             console.print(f"signing secret (shown once): {hook_secret}")
 
 
+@sources_app.command("competitor")
+def competitor(
+    source: str = typer.Argument(..., help="Source name or id."),
+    brand: str = typer.Option("", "--brand", help="The competitor's name (default: the source's name)."),
+    ours: bool = typer.Option(False, "--ours", help="The source is ours again, not a competitor's."),
+) -> None:
+    """Mark a source (an import or a live source) as a competitor's: its items count only in the
+    competitor benchmark and share of voice, never in your own metrics."""
+    from sqlalchemy import or_, select
+
+    from voxpop.errors import NotFoundError
+    from voxpop.measure.competitors import set_competitor
+    from voxpop.store.models import Source
+
+    with user_errors(), open_store() as store, store.write() as session:
+        match = Source.name == source
+        if source.isdigit():
+            match = or_(match, Source.id == int(source))
+        found = session.scalars(select(Source).where(match)).first()
+        if found is None:
+            raise NotFoundError(f"no source named or numbered {source!r} (voxpop sources list)")
+        set_competitor(session, None, found.id, None if ours else (brand or found.name))
+        console.print(
+            f"source '{found.name}' is ours" if ours else f"source '{found.name}' is {found.competitor}'s",
+            markup=False,
+        )
+
+
 @sources_app.command("list")
 def list_sources() -> None:
     """Every live source with its health, last success and last error."""

@@ -8,7 +8,8 @@ brand ``OWN``. Share of voice is each brand's share of all the items of a month.
 roll-ups' per-source cells (``measure.series``), like the dashboard: a year costs a few thousand cell rows,
 not a scan of the items. The aspect rows are the exception — the roll-ups do not split aspects by source —
 so they read the items' aspects (two columns, no joins). :func:`benchmark` computes the same from
-observations (tests, the library).
+observations (tests, the library). :func:`set_competitor` marks a source as a competitor's (``voxpop
+ingest --competitor``, ``voxpop sources competitor``, the page's form).
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from voxpop.accounts.audit import record
 from voxpop.act.inbox import visible_to
+from voxpop.errors import NotFoundError, PermissionDeniedError, ValidationError
 from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import NEGATIVE, Observation, day_start
 from voxpop.measure.series import MAX_DAYS, Slice, breakdown, series_by
-from voxpop.store.models import Item, Source, User
-from voxpop.store.models.measure import DailyCell
+from voxpop.store.models import Item, Role, Source, User
+from voxpop.store.models.measure import DailyCell, DirtyDay
 
 OWN = "us"
 TOP_ASPECTS = 8
@@ -142,7 +145,7 @@ def _span(session: Session, viewer: User | None, start: date | None, end: date |
     """``[start, end]`` with a missing end taken from the first / last day the roll-ups hold."""
     if start is not None and end is not None:
         return (start, end) if start <= end else None
-    query = select(func.min(DailyCell.day), func.max(DailyCell.day)).where(DailyCell.dimension == "all")
+    query = select(func.min(DailyCell.day), func.max(DailyCell.day)).where(DailyCell.dimension == "source")
     if viewer is not None and not viewer.sees_all_departments:
         query = query.where(DailyCell.department_id.in_(viewer.department_ids))
     first, last = session.execute(query).one()
@@ -210,3 +213,40 @@ def competitor_benchmark(
             by_month[point.start][name] += point.metrics.volume
     mentions = _aspects(session, viewer, s, brand_of, brands)
     return _assemble(brands, by_month, mentions, top_aspects)
+
+
+def set_competitor(session: Session, user: User | None, source_id: int, brand: str | None) -> Source:
+    """Mark a source as a competitor's (``brand`` is the competitor's name), or as ours again (None).
+
+    Its items' days are queued for the roll-ups: a competitor's items count only in their source's cells
+    (the benchmark), never in our totals, so every day they fall on is recomputed."""
+    if user is not None and user.role not in (Role.admin.value, Role.manager.value):
+        raise PermissionDeniedError("only a manager or an admin can mark a competitor's source")
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFoundError(f"no source with id {source_id}")
+    name = (brand or "").strip()[:200] or None
+    if brand is not None and name is None:
+        raise ValidationError("competitor: the competitor's name is empty")
+    if source.is_competitor == (name is not None) and source.competitor == name:
+        return source
+    source.is_competitor, source.competitor = name is not None, name
+    session.flush()
+    queue_source_days(session, source_id)
+    record(session, "source.competitor", user=user, object_type="source", object_id=source_id, competitor=name)
+    return source
+
+
+def queue_source_days(session: Session, source_id: int) -> None:
+    """Queue every day holding an item of the source for the roll-ups to recompute."""
+    day = (
+        func.date(Item.created_at)
+        if session.get_bind().dialect.name == "sqlite"
+        else func.date(func.timezone("UTC", Item.created_at))
+    )
+    session.execute(insert(DirtyDay).from_select(["day"], select(day).where(Item.source_id == source_id).distinct()))
+
+
+def sources_for_marking(session: Session) -> list[Source]:
+    """Every source, ours first, for the page's form."""
+    return list(session.scalars(select(Source).order_by(Source.is_competitor, Source.name)))

@@ -1,5 +1,10 @@
 """Daily roll-ups: the dashboard's numbers kept up to date as items arrive and change.
 
+What the cells count: our own customers' voice. An item marked spam is in no cell, and a competitor's
+item (its source is marked ``is_competitor``) only in its source's cells — the competitor benchmark reads
+those — so every total over sources, channels, locations or aspects is ours alone, as the item-level
+reports (``measure.observations``) count it.
+
 The unit of work is a day (UTC): a day is always recomputed whole from ``items`` and its cells replaced,
 never incremented, so a redelivered task, a crash half-way or two workers at once cannot double count.
 Which days to recompute comes from ``measure_dirty``, which triggers on ``items`` append to on every
@@ -38,7 +43,7 @@ from voxpop.measure.metrics import (
     to_scale,
 )
 from voxpop.store import Store
-from voxpop.store.models import Customer, Item
+from voxpop.store.models import Customer, Item, Source
 from voxpop.store.models.measure import DailyCell, DirtyDay, RollupDay
 from voxpop.store.types import utcnow
 from voxpop.workers.tasks import task
@@ -132,9 +137,11 @@ def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKe
             Item.responded_at,
             Item.due_at,
             Customer.attributes,
+            Source.is_competitor,
         )
+        .join(Source, Source.id == Item.source_id)
         .outerjoin(Customer, Customer.id == Item.customer_id)
-        .where(Item.created_at >= start, Item.created_at < end)
+        .where(Item.created_at >= start, Item.created_at < end, Item.status != "spam")
     ).all()
     survey_raw: dict[int, dict[str, Any]] = dict(
         session.execute(
@@ -178,6 +185,9 @@ def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKe
 
         department = row.department_id or 0
         channel = row.channel or ""
+        if row.is_competitor:
+            _add(cells, ("source", department, channel, str(row.source_id)), base, None)
+            continue
         plain = [("all", ""), ("source", str(row.source_id)), ("kind", row.kind or "")]
         if row.location:
             plain.append(("location", row.location))

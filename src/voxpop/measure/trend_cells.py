@@ -1,9 +1,8 @@
 """The trends report read from the roll-up cells instead of every item of the period.
 
 ``measure.trends`` uses this when the cells can stand in for the items: the metric is one the cells
-count (share negative, average rating, volume — not the mean sentiment score), no roll-up day is waiting
-for recomputation, and the store has no competitor source (the cells count a competitor's items with
-ours; only the per-source cells keep them apart). Then:
+count (share negative, average rating, volume — not the mean sentiment score) and no roll-up day is
+waiting for recomputation. Then:
 
 - the daily series and each segment's (location, channel, aspect) are sums of day cells, and the same
   change detection runs on them (``changes.candidates`` / ``significant_changes``);
@@ -13,7 +12,7 @@ ours; only the per-source cells keep them apart). Then:
   own clause (a rating is the item's), so an aspect's share negative is the clause-level one;
 - the evidence (a few items per driver) comes from one bounded query each.
 
-Spam is counted as the dashboard counts it (the cells keep every item); the item-level path leaves it out.
+Both paths count our own items without spam (the cells keep a competitor's items only per source).
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import day_start
 from voxpop.measure.rollups import is_pending
 from voxpop.measure.series import Point, Slice, breakdown, series, summary
-from voxpop.store.models import Item, Source, User
+from voxpop.store.models import Item, User
 from voxpop.store.models.measure import DailyCell
 
 #: metric → how a day's totals give (n, sum, sum of squares) of the items' values
@@ -61,8 +60,6 @@ EVIDENCE_SCAN = 500  # rows looked at to find an aspect's evidence
 def usable(session: Session, metric: str) -> bool:
     """Whether the cells can stand in for the items for this metric now (see the module doc)."""
     if metric not in READ:
-        return False
-    if session.scalar(select(Source.id).where(Source.is_competitor.is_(True)).limit(1)) is not None:
         return False
     return not is_pending(session)
 

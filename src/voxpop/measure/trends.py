@@ -2,7 +2,7 @@
 
 A thin composition of ``observations`` (the scoped rows), ``changes`` (what changed, significantly) and
 ``attribution`` (which segments drove it, with the items as evidence). When the roll-ups can stand in for
-the items (``trend_cells.usable``: share negative, rating or volume, nothing pending, no competitor source)
+the items (``trend_cells.usable``: share negative, rating or volume, nothing pending)
 the series, the changes and their drivers are read from the cells instead (``measure.trend_cells``), and
 only the emerging topics read items — those of their last ten weeks.
 """

@@ -243,9 +243,24 @@ def competitors_page(
             "active": "competitors",
             "bench": found,
             "own": competitors.OWN,
+            "sources": competitors.sources_for_marking(db) if user.role in ("admin", "manager") else [],
             "values": {k: params.get(k, "") for k in ("date_from", "date_to")},
         },
     )
+
+
+@router.post("/competitors/sources")
+async def mark_competitor(request: Request, user: PageUser, store: Annotated[Store, Depends(get_store)]) -> Response:
+    """Mark a source as a competitor's (``brand`` given) or as ours again (``brand`` empty)."""
+    form = await request.form()
+    source_id, brand = form.get("source_id"), form.get("brand")
+    if not isinstance(source_id, str) or not source_id.isdigit():
+        raise ValidationError("source_id: choose a source")
+    with store.write() as s:
+        competitors.set_competitor(
+            s, s.merge(user), int(source_id), brand.strip() if isinstance(brand, str) and brand.strip() else None
+        )
+    return RedirectResponse("/competitors", status_code=303)
 
 
 @router.get("/personas")

@@ -5,8 +5,8 @@ is) and ``measure.overview.change_points``. Every number carries its 95 % interv
 "too few answers" flag the pages show (then no value) and the ``/inbox`` link listing the items behind it.
 A token needs the ``metrics:read`` scope.
 
-The numbers are the roll-ups', so they count what the dashboard counts: every source's items, a
-competitor's source included (``source_id=`` picks one source).
+The numbers are the roll-ups', so they count what the dashboard counts: our own items without spam; a
+competitor's items only when its source is asked for (``source_id=``).
 """
 
 from __future__ import annotations
