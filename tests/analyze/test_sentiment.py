@@ -186,12 +186,13 @@ def test_fitted_model_stacks_its_own_text_head_only(settings: Settings, tmp_path
     assert fitted.coef.shape[1] == embeddings.DIM + len(lexicon.FEATURE_NAMES) + 3
 
 
-def test_a_model_fitted_with_the_shipped_prior_still_loads(tmp_path: Path) -> None:
-    shipped = SentimentModel.read(sentiment.shipped_path())
+def test_a_model_fitted_with_a_prior_still_loads(tmp_path: Path) -> None:
+    """Files fitted before the prior was dropped (2026-12-06) carry its arrays; they must still load."""
     texts = [text for text, _ in BUSINESS_ROWS] * 2
     labels = [label for _, label in BUSINESS_ROWS] * 2
     vectors = np.random.default_rng(0).normal(size=(len(texts), embeddings.DIM)).astype(np.float32)
-    model = sentiment.train(texts, labels, vectors, prior=shipped, c=0.1)
+    plain = sentiment.train(texts, labels, vectors, c=0.1)
+    model = sentiment.train(texts, labels, vectors, prior=plain, c=0.1)
     read = SentimentModel.read(model.save(tmp_path / "with-prior.npz"))
     assert read.prior is not None
     np.testing.assert_allclose(read.probabilities(texts, vectors), model.probabilities(texts, vectors), atol=1e-4)
@@ -224,3 +225,24 @@ def test_problem_report_cues(text: str, cue: str) -> None:
     index = lexicon.FEATURE_NAMES.index(cue)
     assert lexicon.features([text])[0, index] > 0
     assert lexicon.features(["Lovely staff and a great breakfast"])[0, index] == 0
+
+
+def test_shipped_model_reads_word_ngrams_only() -> None:
+    """Character n-grams cost about 0.2 ms more per item; the shipped model does without them."""
+    shipped = SentimentModel.read(sentiment.shipped_path())
+    assert list(shipped.vectorizers) == ["word"]
+    assert shipped.prior is None
+
+
+def test_text_head_learns_the_row_weights() -> None:
+    texts = ["the parcel came today"] * 10 + ["refund please", "love it", "hate it"] * 5
+    labels = ["neutral"] * 5 + ["positive"] * 5 + ["negative", "positive", "negative"] * 5
+    vectors = np.random.default_rng(0).normal(size=(len(texts), embeddings.DIM)).astype(np.float32)
+    lean = {}
+    for favoured in ("neutral", "positive"):
+        weights = np.array([5.0 if label == favoured and i < 10 else 1.0 for i, label in enumerate(labels)])
+        model = sentiment.train(texts, labels, vectors, weights=weights, text_features=("word",), c=0.1)
+        lean[favoured] = model.text_log_probabilities(["the parcel came today"])[0]
+    neutral, positive = model.classes.index("neutral"), model.classes.index("positive")
+    assert lean["neutral"][neutral] > lean["positive"][neutral]
+    assert lean["positive"][positive] > lean["neutral"][positive]

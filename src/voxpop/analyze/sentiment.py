@@ -1,10 +1,10 @@
 """Sentiment: negative / neutral / positive, a score in [-1, 1] and a calibrated confidence.
 
-The model is a multinomial logistic regression over the MiniLM embedding of the text and the lexicon
-features of :mod:`voxpop.analyze.lexicon`. A model adapted to a business's own labelled rows
-(:func:`fit_from_csv`) is a stack: a first logistic regression over TF-IDF word and character n-grams of
-their text, whose log-probabilities (out of fold while training) join the dense features of the second
-one. Weights are kept in a
+The model is a stack: a first logistic regression over TF-IDF n-grams of the text, whose
+log-probabilities (out of fold while training) join the MiniLM embedding and the lexicon features of
+:mod:`voxpop.analyze.lexicon` in a second, multinomial one. The shipped model's first layer reads word
+1–2-grams only (cheap to compute); a model adapted to a business's own labelled rows
+(:func:`fit_from_csv`) reads word and character n-grams. Weights are kept in a
 ``.npz`` file of plain arrays (loaded with ``allow_pickle=False``), so loading a model never runs code.
 
 The shipped weights (``resources/sentiment.npz``) are written by ``scripts/train_sentiment.py`` from
@@ -236,15 +236,18 @@ def train(
     embeddings: np.ndarray,
     *,
     weights: np.ndarray | None = None,
-    text_features: bool = False,
+    text_features: bool | Sequence[str] = False,
+    text_c: float = TEXT_C,
     c: float | Sequence[float] = 1.0,
     prior: SentimentModel | None = None,
     origin: str = "",
 ) -> SentimentModel:
     """Fit a model on labelled texts (labels in :data:`CLASSES`) and their embeddings.
 
-    With ``text_features`` a TF-IDF head is fitted first; the final layer learns from its out-of-fold
-    log-probabilities, so it weighs the head as it does on texts the head has not seen. Given several
+    With ``text_features`` (``True`` for every vectorizer of :data:`TEXT_VECTORIZERS`, or the names of
+    some) a TF-IDF head of strength ``text_c``, weighted as the rows are, is fitted first; the final
+    layer learns from its out-of-fold log-probabilities, so it weighs the head as it does on texts the
+    head has not seen. Given several
     strengths ``c``, the final layer takes the one with the best cross-validated accuracy. A ``prior``
     (the shipped model) lends its log-probabilities as features, so what it learned from the seed set
     and the lexicon corpora is not lost when a business has few rows.
@@ -259,12 +262,14 @@ def train(
         dense = np.hstack([dense, np.maximum(model.prior.linear_log_probabilities(dense), LOG_FLOOR)])
     if text_features:
         plain = [text_of(t) for t in texts]
-        model.vectorizers = {name: TfidfVectorizer(**params).fit(plain) for name, params in TEXT_VECTORIZERS.items()}
+        names = list(TEXT_VECTORIZERS) if text_features is True else list(text_features)
+        model.vectorizers = {name: TfidfVectorizer(**TEXT_VECTORIZERS[name]).fit(plain) for name in names}
         matrix = model.text_matrix(texts)
-        head = LogisticRegression(C=TEXT_C, max_iter=5000)
+        head = LogisticRegression(C=text_c, max_iter=5000)
         folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
-        out_of_fold = cross_val_predict(head, matrix, y, cv=folds, method="predict_log_proba")
-        head.fit(matrix, y)
+        fit_params = {} if weights is None else {"sample_weight": weights}
+        out_of_fold = cross_val_predict(head, matrix, y, cv=folds, method="predict_log_proba", params=fit_params)
+        head.fit(matrix, y, **fit_params)
         if tuple(head.classes_) != CLASSES:
             raise ValidationError(f"training labels must cover {', '.join(CLASSES)}")
         model.text_coef, model.text_intercept = head.coef_, head.intercept_
