@@ -118,7 +118,7 @@ def features(texts: Sequence[str]) -> np.ndarray:
         lower = text.lower()
         scores = analyzer.polarity_scores(text)
         words = _WORD.findall(lower)
-        letters = [c for c in text if c.isalpha()]
+        # An all-capitals word has letters, so a text without letters scores 0 here as it should.
         capitals = sum(1 for w in text.split() if len(w) > 2 and w.isupper())
         out[row] = (
             scores["compound"],
@@ -129,7 +129,7 @@ def features(texts: Sequence[str]) -> np.ndarray:
             min(len(_THANKS.findall(lower)), 2) / 2,
             1.0 if "?" in text or _QUESTION_START.match(lower) else 0.0,
             min(text.count("!"), 3) / 3,
-            min(capitals, 3) / 3 if letters else 0.0,
+            min(capitals, 3) / 3,
             min(sum(1 for w in words if w.isdigit()), 3) / 3,
             min(len(words), 60) / 60,
             min(len(_DURATION.findall(lower)), 2) / 2,
