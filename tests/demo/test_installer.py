@@ -37,9 +37,9 @@ def test_install_writes_everything_once(store: Store, settings: Settings, items:
         sources = {s.name: s.channel for s in session.scalars(select(Source))}
         assert sources == {c.source: c.key for c in biz.CHANNELS}
         users = list(session.scalars(select(User)))
-        assert len(users) == 1 + len(biz.DEPARTMENTS)
+        assert len(users) == 3 + len(biz.DEPARTMENTS)  # admin, manager, viewer and an agent each
         roles = Counter(u.role for u in users)
-        assert roles == {"admin": 1, "agent": len(biz.DEPARTMENTS)}
+        assert roles == {"admin": 1, "manager": 1, "viewer": 1, "agent": len(biz.DEPARTMENTS)}
         assert all(len(u.departments) == 1 for u in users if u.role == "agent")
         assert session.scalar(select(func.count(Item.id))) == 400
         assert session.scalar(select(func.count(Customer.id))) > 50  # tickets and surveys carry e-mails
@@ -48,7 +48,7 @@ def test_install_writes_everything_once(store: Store, settings: Settings, items:
     assert (second.added, second.duplicates) == (0, 400)
     with store.read() as session:
         assert session.scalar(select(func.count(Item.id))) == 400
-        assert session.scalar(select(func.count(User.id))) == 1 + len(biz.DEPARTMENTS)
+        assert session.scalar(select(func.count(User.id))) == 3 + len(biz.DEPARTMENTS)
         assert session.scalar(select(func.count(Department.id))) == len(biz.DEPARTMENTS)
 
 
