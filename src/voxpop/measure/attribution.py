@@ -137,8 +137,7 @@ def _driver(dimension: str, segment: str, metric: str, before: _Side, after: _Si
         else:
             overall = [v for v in (_mean(before.values), _mean(after.values)) if v is not None]
             baseline = _mean(overall) or 0.0
-        mix = (w1 - w0) * ((value_before + value_after) / 2 - baseline)
-        rate = (w0 + w1) / 2 * (value_after - value_before)
+        mix, rate = shift_share(w0, w1, value_before, value_after, baseline)
     rows = after.rows_by_segment.get(segment, [])
     return Driver(
         dimension=dimension,
@@ -219,3 +218,15 @@ def ranked(drivers: Iterable[Driver], upward: bool) -> list[Driver]:
     """Drivers of every dimension in one list, by the size of their contribution."""
     sign = 1.0 if upward else -1.0
     return sorted(drivers, key=lambda d: sign * d.total, reverse=True)
+
+
+def shift_share(
+    share_before: float, share_after: float, value_before: float, value_after: float, baseline: float
+) -> tuple[float, float]:
+    """A segment's part of a change, split into *mix* (its share of the items moved, weighted by how far
+    its value sits from the baseline: "more people complain about X") and *rate* (its value moved, weighted
+    by its mean share: "X got worse")."""
+    mix = (share_after - share_before) * ((value_before + value_after) / 2 - baseline)
+    rate = (share_before + share_after) / 2 * (value_after - value_before)
+    return mix, rate
+

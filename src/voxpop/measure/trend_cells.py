@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from voxpop.act.inbox import visible_to
 from voxpop.errors import ValidationError
-from voxpop.measure.attribution import DIMENSIONS, EVIDENCE, MIN_SEGMENT_ITEMS, Driver
+from voxpop.measure.attribution import DIMENSIONS, EVIDENCE, MIN_SEGMENT_ITEMS, Driver, shift_share
 from voxpop.measure.changes import (
     MIN_SEGMENT_ITEMS as MIN_SEGMENT_SERIES_ITEMS,
 )
@@ -202,8 +202,7 @@ def _driver(dimension: str, segment: str, metric: str, before: _Side, after: _Si
             baseline = _mean([r for r in (before.rest(segment), after.rest(segment)) if r is not None]) or 0.0
         else:
             baseline = _mean([v for v in (before.mean(), after.mean()) if v is not None]) or 0.0
-        mix = (w1 - w0) * ((value_before + value_after) / 2 - baseline)
-        rate = (w0 + w1) / 2 * (value_after - value_before)
+        mix, rate = shift_share(w0, w1, value_before, value_after, baseline)
     return Driver(
         dimension=dimension,
         segment=segment,
