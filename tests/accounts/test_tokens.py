@@ -76,3 +76,29 @@ def test_web_sessions_store_only_a_hash_expire_and_end(store: Store) -> None:
         end_session(s, token)
     with store.read() as s:
         assert s.query(WebSession).count() == 0
+
+
+def test_tokens_that_read_metrics_keep_the_prometheus_endpoint_after_the_split(store: Store) -> None:
+    """Migration 0021: ``metrics:read`` opened ``/metrics`` too; such tokens get ``ops:read`` as well, the
+    others are left alone, and the downgrade takes it away again."""
+    from voxpop.store.migrate import downgrade, upgrade
+
+    _user_id(store)
+    with store.write() as s:
+        user = get_user_by_email(s, "dev@example.com")
+        scraper = create_token(s, user, name="grafana", scopes=["metrics:read"])
+        crm = create_token(s, user, name="crm", scopes=["items:read", "metrics:read"])
+        reader = create_token(s, user, name="reader", scopes=["items:read"])
+        ops = create_token(s, user, name="ops", scopes=["ops:read"])
+    downgrade(store.engine, "0020")
+    with store.read() as s:
+        assert authenticate_token(s, ops).scopes == ["metrics:read"]  # nothing else could reach /metrics
+        assert authenticate_token(s, scraper).scopes == ["metrics:read"]
+    with store.write() as s:
+        authenticate_token(s, scraper).scopes = ["metrics:read"]
+    upgrade(store.engine)
+    with store.read() as s:
+        assert authenticate_token(s, scraper).scopes == ["metrics:read", "ops:read"]
+        assert authenticate_token(s, crm).scopes == ["items:read", "metrics:read", "ops:read"]
+        assert authenticate_token(s, reader).scopes == ["items:read"]
+        assert authenticate_token(s, ops).scopes == ["metrics:read", "ops:read"]

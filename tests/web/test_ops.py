@@ -35,7 +35,9 @@ def test_metrics_need_the_scope_or_a_manager(app_client: TestClient, world: Worl
     assert app_client.get("/metrics").status_code == 401
     reader = token_for("manager@example.com", "items:read")
     assert app_client.get("/metrics", headers={"Authorization": f"Bearer {reader}"}).status_code == 403
-    scraper = token_for("manager@example.com", "metrics:read")
+    cx_metrics = token_for("manager@example.com", "metrics:read")  # the CX metrics API's scope, not ops
+    assert app_client.get("/metrics", headers={"Authorization": f"Bearer {cx_metrics}"}).status_code == 403
+    scraper = token_for("manager@example.com", "ops:read")
     body = app_client.get("/metrics", headers={"Authorization": f"Bearer {scraper}"}).text
     assert 'voxpop_stage_items_total{stage="analyze"} 50.0' in body
     assert 'voxpop_stage_errors_total{stage="analyze"} 1.0' in body
@@ -59,3 +61,19 @@ def test_pipeline_page_shows_failures_and_retries_them(app_client: TestClient, w
     assert page.status_code == 200
     assert "model &lt;b&gt;missing&lt;/b&gt;" in page.text  # the error is escaped
     assert app_client.post(f"/pipeline/failures/{failure}/retry").status_code == 403  # no CSRF token
+
+
+def test_each_metrics_scope_opens_only_its_own_endpoints(app_client: TestClient, world: World, token_for) -> None:  # type: ignore[no-untyped-def]
+    """``ops:read`` is the Prometheus endpoint's (operations), ``metrics:read`` the CX metrics API's."""
+    ops = {"Authorization": f"Bearer {token_for('manager@example.com', 'ops:read')}"}
+    cx = {"Authorization": f"Bearer {token_for('manager@example.com', 'metrics:read')}"}
+    both = {"Authorization": f"Bearer {token_for('manager@example.com', 'metrics:read', 'ops:read')}"}
+    assert app_client.get("/metrics", headers=ops).status_code == 200
+    assert app_client.get("/metrics", headers=cx).status_code == 403
+    assert app_client.get("/metrics", headers=both).status_code == 200
+    for path in ("/api/v1/metrics", "/api/v1/metrics/series"):
+        assert app_client.get(path, headers=ops).status_code == 403
+        assert app_client.get(path, headers=cx).status_code == 200
+        assert app_client.get(path, headers=both).status_code == 200
+    assert app_client.get("/api/v1/items", headers=ops).status_code == 403
+    assert app_client.get("/api/v1/items", headers=cx).status_code == 403

@@ -15,7 +15,10 @@ from voxpop.errors import AuthenticationError, NotFoundError, ValidationError
 from voxpop.store.models import ApiToken, User
 from voxpop.store.types import utcnow
 
-SCOPES = ("items:read", "items:write", "metrics:read")
+#: ``metrics:read`` opens the CX metrics API (``/api/v1/metrics``: business data); ``ops:read`` the
+#: Prometheus endpoint ``/metrics`` (operations: queues, stage rates, failures). Before migration 0021
+#: ``metrics:read`` opened both; the migration gave every such token ``ops:read`` as well.
+SCOPES = ("items:read", "items:write", "metrics:read", "ops:read")
 PREFIX = "vxp_"
 
 

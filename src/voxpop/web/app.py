@@ -15,7 +15,8 @@ from voxpop.web.security import RequestSizeLimit, SecurityHeaders
 
 API_DESCRIPTION = (
     "Feedback items from every channel. Authenticate with `Authorization: Bearer <token>` "
-    "(`voxpop token create`); scopes `items:read` and `items:write`. Errors are always "
+    "(`voxpop token create`); scopes `items:read` and `items:write` (items), `metrics:read` (the CX metrics, "
+    "`/api/v1/metrics`) and `ops:read` (the Prometheus endpoint `/metrics`). Errors are always "
     '`{"ok": false, "error": "...", "status": N}`.'
 )
 

@@ -3,7 +3,7 @@
 Thin shells over ``measure.series`` (the roll-ups, scoped to the caller's departments as the dashboard
 is) and ``measure.overview.change_points``. Every number carries its 95 % interval, its sample size, the
 "too few answers" flag the pages show (then no value) and the ``/inbox`` link listing the items behind it.
-A token needs the ``metrics:read`` scope.
+A token needs the ``metrics:read`` scope (the Prometheus endpoint ``/metrics`` needs ``ops:read`` instead).
 
 The numbers are the roll-ups', so they count what the dashboard counts: our own items without spam; a
 competitor's items only when its source is asked for (``source_id=``).
@@ -241,6 +241,8 @@ def metrics(
 
     Agents get their departments' numbers only. ``rating`` is on the normalised 0–1 scale (1 + 4 × it in
     stars); ``sentiment`` and ``nps`` are −100…100, ``csat`` and ``response_rate`` percentages, ``ces`` 1–7.
+
+    A token needs the ``metrics:read`` scope.
     """
     caller.require(SCOPE)
     _fresh(store, db)
@@ -289,6 +291,8 @@ def metric_series(
     """One metric per day, week (from Monday) or month of the slice, empty periods included.
 
     For one value of a dimension, filter on it (``location=Leeds``, ``aspect=staff``, ``source_id=3``…).
+
+    A token needs the ``metrics:read`` scope.
     """
     caller.require(SCOPE)
     _fresh(store, db)
@@ -306,7 +310,9 @@ def metric_changes(
 ) -> ChangesOut:
     """Significant changes of the slice's daily share negative, average rating and volume (the
     dashboard's change points: candidates from ``ruptures``, kept when a permutation test says so).
-    The period must be 14 to 366 days."""
+    The period must be 14 to 366 days.
+
+    A token needs the ``metrics:read`` scope."""
     caller.require(SCOPE)
     if not MIN_CHANGE_DAYS <= s.days <= MAX_CHANGE_DAYS:
         raise ValidationError(f"change points need a period of {MIN_CHANGE_DAYS} to {MAX_CHANGE_DAYS} days")

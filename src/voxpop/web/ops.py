@@ -21,6 +21,7 @@ from voxpop.workers.status import PipelineStatus, broker_ok, database_ok, pipeli
 from voxpop.workers.worker import parked, retry
 
 router = APIRouter(include_in_schema=False)
+OPS_SCOPE = "ops:read"
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
@@ -49,9 +50,7 @@ class _PipelineCollector(Collector):
         if s.queue_depth is not None:
             yield GaugeMetricFamily("voxpop_queue_depth", "Batches waiting for a worker.", value=s.queue_depth)
         if s.workers_alive is not None:
-            yield GaugeMetricFamily(
-                "voxpop_workers_alive", "Workers with a fresh heartbeat.", value=s.workers_alive
-            )
+            yield GaugeMetricFamily("voxpop_workers_alive", "Workers with a fresh heartbeat.", value=s.workers_alive)
         families = {
             "batches": CounterMetricFamily("voxpop_stage_batches", "Batches a stage finished.", labels=["stage"]),
             "items": CounterMetricFamily("voxpop_stage_items", "Items a stage finished.", labels=["stage"]),
@@ -71,9 +70,10 @@ def _require_manager(user: User) -> None:
 
 @router.get("/metrics")
 def metrics(caller: ApiCaller, store: StoreDep) -> PlainTextResponse:
-    """Prometheus text format. A token with the ``metrics:read`` scope, or a manager's session."""
+    """Prometheus text format. A token with the ``ops:read`` scope (operations only: ``metrics:read``
+    is the CX metrics API's), or a manager's session."""
     if caller.via_token:
-        caller.require("metrics:read")
+        caller.require(OPS_SCOPE)
     else:
         _require_manager(caller.user)
     registry = CollectorRegistry(auto_describe=False)

@@ -1,4 +1,4 @@
-"""Insight's own tables: events on the timeline, the journey map, imported business metrics."""
+"""Insight's own tables: events on the timeline, the journey map, imported business metrics, personas."""
 
 from __future__ import annotations
 
@@ -60,3 +60,21 @@ class BusinessMetric(Base):
     location: Mapped[str] = mapped_column(String(200), default="", doc="'' when the value is for all locations.")
     customer_ref: Mapped[str] = mapped_column(String(200), default="", doc="'' when not per customer.")
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PersonaRun(Base):
+    """The personas last computed for one department scope (``measure.personas.refresh``), so that the
+    page shows them without clustering on every view. ``scope`` is ``"all"`` or ``"d:1,3"`` (the
+    department ids a viewer sees); ``data_version`` is the roll-ups' version token they were computed
+    under (``measure.cache.current``); ``result`` is the serialised ``PersonaResult``."""
+
+    __tablename__ = "persona_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200), unique=True)
+    data_version: Mapped[str | None] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    result: Mapped[dict[str, Any]] = mapped_column(Json)
