@@ -64,3 +64,26 @@ def test_trends_events_and_business_commands(
     done = runner.invoke(app, ["business", "import", str(csv)], env=env)
     assert done.exit_code == 0, done.output
     assert "imported 2 values" in done.output
+
+
+def test_personas_refresh_and_show_commands(store: Store, settings: Settings, shared_data: Path) -> None:
+    from dataclasses import replace
+
+    rows = dated_series(read_reviews(shared_data), date(2015, 9, 1), date(2016, 6, 30))
+    store_rows(store, [replace(r, author=f"guest{r.id % 50}") for r in rows[:800]], make_source(store))
+    runner = CliRunner()
+    env = _env(settings)
+    before = runner.invoke(app, ["personas", "show"], env=env)
+    assert before.exit_code == 0, before.output
+    assert "not computed yet" in before.output
+    first = runner.invoke(app, ["personas", "refresh"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "refitted all: 50 customers and authors" in " ".join(first.output.split())
+    again = runner.invoke(app, ["personas", "refresh"], env=env)
+    assert "unchanged all" in again.output
+    forced = runner.invoke(app, ["personas", "refresh", "--force"], env=env)
+    assert "refitted all" in forced.output
+    shown = runner.invoke(app, ["personas", "show"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "50 customers and authors" in " ".join(shown.output.split())
+    assert "persona" in shown.output

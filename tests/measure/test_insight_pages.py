@@ -133,6 +133,7 @@ def test_competitors_personas_and_business_pages(app_client: TestClient, stocked
     assert "Competitor benchmark" in app_client.get("/competitors").text
     personas = app_client.get("/personas").text
     assert "Personas" in personas
+    assert 'data-personas="none"' in personas  # the page never fits them itself
     business = app_client.get("/business")
     token = csrf_of(business.text)
     bad = app_client.post(
@@ -157,3 +158,35 @@ def test_competitors_personas_and_business_pages(app_client: TestClient, stocked
     assert "0.090" in html
     assert "Correlation, not causation" in html
     assert "Pearson r" in html
+
+
+def test_personas_page_shows_what_was_computed_in_the_background(
+    app_client: TestClient,  # noqa: F811
+    store: Store,
+    world: World,  # noqa: F811
+    shifted: list[Observation],
+) -> None:
+    from dataclasses import replace
+
+    from voxpop.measure.personas import refresh_all
+
+    guests = [replace(r, author=f"guest{r.id % 60}") for r in shifted[:900]]  # 60 guests, 15 reviews each
+    texts = {r.id: f"review {r.id} {EVIL}" for r in guests}
+    store_rows(store, guests, make_source(store, "Guests"), department_id=world.delivery, texts=texts)
+    refresh_all(store)
+    login(app_client, "manager@example.com")
+    html = app_client.get("/personas").text
+    assert 'data-personas="computed"' in html
+    people = re.search(r"Computed \d{4}-\d\d-\d\d \d\d:\d\d UTC on ([\d,]+) customers", html)
+    assert people is not None
+    assert int(people.group(1).replace(",", "")) > 20
+    assert "the last 365 days with items" in html
+    assert '<article class="card persona">' in html
+    assert EVIL not in html  # the quotes are escaped
+    assert "&lt;script&gt;" in html
+    app_client.cookies.clear()
+    login(app_client, "agent@example.com")  # Billing only; the reviews are Delivery's
+    html = app_client.get("/personas").text
+    assert "Computed" in html
+    assert "review " not in html
+    assert "at least 20 are needed" in html

@@ -23,7 +23,7 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 def _group(
     pool: list[Review], prefix: str, people: int, per_person: int, channel: str, rng: random.Random, first_id: int
 ) -> list[Observation]:
-    rows = []
+    rows: list[Observation] = []
     for p in range(people):
         for k in range(per_person):
             row = observation(rng.choice(pool), first_id + len(rows), START + timedelta(days=p + k))
@@ -116,3 +116,55 @@ def test_personas_from_the_store_use_customers_and_their_business_metrics(
     assert grumpy.business == {"churn": 1.0}
     assert grumpy.quotes
     assert all(text.startswith("quote from grumpy") for _, text in grumpy.quotes)
+
+
+def test_personas_are_fitted_in_the_background_and_kept_until_the_data_changes(
+    store: Store, planted: list[Observation]
+) -> None:
+    from voxpop.accounts.users import create_user
+    from voxpop.act.departments import create_department
+    from voxpop.measure.personas import MIN_AGE, refresh, refresh_all, stored
+    from voxpop.measure.rollups import ensure_fresh
+    from voxpop.store.types import utcnow
+
+    with store.write() as s:
+        ours = create_department(s, name="Front desk")
+        theirs = create_department(s, name="Billing")
+        agent = create_user(
+            s, email="a@example.com", password="correct horse battery", role="agent", department_ids=[theirs.id]
+        )
+        create_user(s, email="m@example.com", password="correct horse battery", role="manager")
+        ours_id = ours.id
+    store_rows(store, planted, make_source(store), department_id=ours_id)
+    ensure_fresh(store, max_days=None)
+    with store.read() as s:
+        assert stored(s, None) is None  # nothing is fitted on a read
+    assert refresh_all(store) == [("all", True), (f"d:{theirs.id}", True)]
+    with store.read() as s:
+        found = stored(s, None)
+        scoped = stored(s, s.merge(agent))
+    assert found is not None
+    assert scoped is not None
+    assert (found.result.k, found.result.people, found.stale) == (3, 37, False)
+    newest = max(r.day for r in planted)
+    assert (found.start, found.end) == (newest - timedelta(days=364), newest)
+    assert sorted(p.size for p in found.result.personas) == [10, 12, 15]
+    assert all(p.quote_ids and not p.members for p in found.result.personas)  # members are not kept
+    assert (scoped.result.people, scoped.result.personas) == (0, [])  # the agent's departments: no one
+    assert refresh_all(store) == [("all", False), (f"d:{theirs.id}", False)]  # nothing changed
+    with store.write() as s:
+        s.add(BusinessMetric(metric="churn", period=START.date(), value=0.1, location="", customer_ref=""))
+    with store.read() as s:
+        changed = stored(s, None)
+    assert changed is not None
+    assert changed.stale
+    assert refresh_all(store) == [("all", False), (f"d:{theirs.id}", False)]  # refitted at most every MIN_AGE
+    later = utcnow() + MIN_AGE + timedelta(seconds=1)
+    assert refresh_all(store, now=later) == [("all", True), (f"d:{theirs.id}", True)]
+    with store.read() as s:
+        again = stored(s, None)
+    assert again is not None
+    assert not again.stale
+    assert again.computed_at > found.computed_at
+    assert [p.name for p in again.result.personas] == [p.name for p in found.result.personas]
+    assert refresh(store, force=True)[1] is True

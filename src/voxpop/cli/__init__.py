@@ -42,6 +42,7 @@ COMMAND_MODULES = [
     "demo",
     "worker",
     "insight",
+    "personas",
     "backup",
     "data",
 ]

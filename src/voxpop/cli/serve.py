@@ -53,6 +53,9 @@ def run_server(settings: Settings, *, host: str | None = None, port: int | None 
         from voxpop.analyze.store_topics import start_periodic as start_topics
 
         start_topics(settings)  # store-wide topics: new items placed, a full re-cluster weekly
+    from voxpop.measure.personas import start_periodic as start_personas
+
+    start_personas(settings)  # personas refitted in the background when the data changed (not on page views)
     uvicorn.run(web_app, host=host, port=port, proxy_headers=False, server_header=False)
 
 

@@ -6,9 +6,22 @@ YAML on the journey page (managers) and kept in ``journey_maps``. An aspect belo
 touchpoint. The default map follows the life of a customer — discover, buy, receive, use, get help,
 renew or leave — and places the aspects of every built-in taxonomy.
 
-Per touchpoint, each aspect mention counts once: its sentiment is the sentiment of the clause that
-carries the aspect (the item's when the clause has none). Friction is the share of those mentions that
-are negative. A stage counts each item once, whichever of its touchpoints it touches.
+Two ways to the same measures:
+
+- **from the roll-ups** (:func:`journey_view`, what the page uses): the aspect cells of the period
+  (``rollups``: per day and month, per aspect, the items that mention it and the sentiment of the
+  aspect's own clause) summed per touchpoint and stage — a few hundred cell rows however many items. A
+  touchpoint's volume is then its *mentions*: an item counts once per aspect of the touchpoint it
+  mentions (an item mentioning two of them counts twice; distinct items per touchpoint are not in the
+  cells). Top issues are the touchpoint's aspects by negative mentions, exact; quotes come from one
+  bounded query, the newest ``QUOTE_SCAN`` items of the period (newest quotes first);
+- **from the items** (:func:`place`, used while roll-up days wait for recomputation): every mention of
+  every item of the period, with distinct items per touchpoint and stage and the unplaced items.
+
+Each aspect mention's sentiment is the sentiment of the clause that carries the aspect (from the items,
+the item's when the clause has none; the cells leave such a mention out of the sentiment counts).
+Friction is the share of the mentions that are negative; net sentiment is (positive − negative) /
+the mentions with a sentiment, −1 to +1 (the item path also keeps the mean sentiment score).
 """
 
 from __future__ import annotations
@@ -16,17 +29,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Literal
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxpop.accounts.audit import record
+from voxpop.act.inbox import visible_to
 from voxpop.errors import PermissionDeniedError, ValidationError
-from voxpop.measure.observations import NEGATIVE, Mention, Observation, load_observations
-from voxpop.store.models import Role, User
+from voxpop.measure.observations import NEGATIVE, Mention, Observation, day_start, load_observations
+from voxpop.measure.rollups import is_pending
+from voxpop.measure.series import MAX_DAYS, Slice, breakdown, summary
+from voxpop.measure.trend_cells import span
+from voxpop.store.models import Item, Role, Source, User
 from voxpop.store.models.insight import JourneyMapDefinition
 from voxpop.store.types import utcnow
 
@@ -36,6 +53,8 @@ QUOTES = 3
 MAX_STAGES = 12
 MAX_TOUCHPOINTS = 8
 MAX_NAME = 60
+#: How many of the newest items of the period the quotes are looked for in (one indexed, bounded query).
+QUOTE_SCAN = 3000
 
 DEFAULT_MAP: dict[str, Any] = {
     "stages": [
@@ -122,10 +141,11 @@ class Spot:
 
     name: str
     aspects: list[str]
-    items: int = 0
+    items: int | None = 0  # distinct items; None when read from the roll-ups (they count mentions)
     mentions: int = 0
     negative: int = 0
     positive: int = 0
+    analysed: int = 0  # mentions with a sentiment
     score_sum: float = 0.0
     scored: int = 0
     issues: Counter[str] = field(default_factory=Counter)
@@ -137,10 +157,17 @@ class Spot:
 
     @property
     def sentiment(self) -> float | None:
+        """The mean sentiment score of the mentions (the item path only)."""
         return self.score_sum / self.scored if self.scored else None
 
+    @property
+    def net(self) -> float | None:
+        """Net sentiment: (positive − negative) / mentions with a sentiment, −1 to +1."""
+        return (self.positive - self.negative) / self.analysed if self.analysed else None
+
     def top_issues(self) -> list[tuple[str, int]]:
-        return self.issues.most_common(TOP_ISSUES)
+        """The aspects with the most negative mentions (ties by name, so both paths agree)."""
+        return sorted(self.issues.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_ISSUES]
 
 
 @dataclass
@@ -157,6 +184,8 @@ class JourneyView:
     unmapped_aspects: list[tuple[str, int]]
     start: date | None = None
     end: date | None = None
+    source: Literal["rollups", "items"] = "items"
+    unplaced_mentions: int = 0  # mentions of aspects that are on no touchpoint
 
 
 # --- the map: check, load, save ---
@@ -242,6 +271,10 @@ def save_map(session: Session, user: User | None, definition: object) -> dict[st
 # --- placing items ---
 
 
+def _top(counts: Counter[str], n: int) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
 def _mention_sentiment(mention: Mention, row: Observation) -> tuple[str | None, float | None]:
     return mention.sentiment or row.sentiment, mention.score if mention.score is not None else row.score
 
@@ -276,6 +309,7 @@ def place(rows: Sequence[Observation], definition: dict[str, Any]) -> JourneyVie
                 target.mentions += 1
                 target.negative += sentiment == NEGATIVE
                 target.positive += sentiment == "positive"
+                target.analysed += sentiment in ("positive", "neutral", NEGATIVE)
                 if score is not None:
                     target.score_sum += score
                     target.scored += 1
@@ -286,11 +320,139 @@ def place(rows: Sequence[Observation], definition: dict[str, Any]) -> JourneyVie
             touched_stages.add(s)
             touched_points.add(spot)
         for s in touched_stages:
-            stages[s].stage.items += 1
+            stages[s].stage.items = (stages[s].stage.items or 0) + 1
         for s, t in touched_points:
-            stages[s].touchpoints[t].items += 1
+            stages[s].touchpoints[t].items = (stages[s].touchpoints[t].items or 0) + 1
         unplaced += not touched_stages
-    return JourneyView(stages=stages, items=len(rows), unplaced=unplaced, unmapped_aspects=unmapped.most_common(5))
+    return JourneyView(
+        stages=stages,
+        items=len(rows),
+        unplaced=unplaced,
+        unmapped_aspects=_top(unmapped, 5),
+        unplaced_mentions=sum(unmapped.values()),
+    )
+
+
+def _empty(definition: dict[str, Any]) -> tuple[list[StageView], dict[str, tuple[int, int]]]:
+    stages: list[StageView] = []
+    where: dict[str, tuple[int, int]] = {}
+    for s, stage in enumerate(definition["stages"]):
+        points = [Spot(name=p["name"], aspects=list(p["aspects"]), items=None) for p in stage["touchpoints"]]
+        stages.append(
+            StageView(
+                stage=Spot(name=stage["name"], aspects=[a for p in points for a in p.aspects], items=None),
+                touchpoints=points,
+            )
+        )
+        for t, point in enumerate(points):
+            for aspect in point.aspects:
+                where[aspect] = (s, t)
+    return stages, where
+
+
+def period(
+    session: Session, viewer: User | None, start: date | None, end: date | None, location: str | None
+) -> tuple[date, date] | None:
+    """The period the roll-ups are read over: ``[start, end]``, an open end closed at the first or last
+    day with items (at most ``series.MAX_DAYS`` days, the newest); None when there are no items."""
+    if start is None or end is None:
+        found = span(session, viewer, start=start, end=end, location=location)
+        if found is None:
+            return None
+        start, end = start or found[0], end or found[1]
+    if end < start:
+        raise ValidationError("the period ends before it starts")
+    return max(start, end - timedelta(days=MAX_DAYS)), end
+
+
+def from_rollups(
+    session: Session,
+    viewer: User | None,
+    definition: dict[str, Any],
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    location: str | None = None,
+) -> JourneyView:
+    """The journey map from the aspect cells (see the module doc): two grouped reads of the cells and
+    one bounded query for the quotes."""
+    stages, where = _empty(definition)
+    found = period(session, viewer, start, end, location)
+    if found is None:
+        return JourneyView(stages, 0, 0, [], start, end, source="rollups")
+    s = Slice(found[0], found[1], location=location)
+    items = summary(session, viewer, s, min_n=1, medians=False).totals.volume
+    unmapped: Counter[str] = Counter()
+    for aspect, metrics in breakdown(session, viewer, s, "aspect", min_n=1, sentiment_only=True).items():
+        totals = metrics.totals
+        spot = where.get(str(aspect))
+        if spot is None:
+            unmapped[str(aspect)] += totals.volume
+            continue
+        stage, point = stages[spot[0]].stage, stages[spot[0]].touchpoints[spot[1]]
+        for target in (stage, point):
+            target.mentions += totals.volume
+            target.negative += totals.negative
+            target.positive += totals.positive
+            target.analysed += totals.analysed
+            if totals.negative:
+                target.issues[str(aspect)] += totals.negative
+    _quotes(session, viewer, s, stages, where)
+    return JourneyView(
+        stages=stages,
+        items=items,
+        unplaced=0,
+        unmapped_aspects=_top(unmapped, 5),
+        start=found[0],
+        end=found[1],
+        source="rollups",
+        unplaced_mentions=sum(unmapped.values()),
+    )
+
+
+def _quotes(
+    session: Session, viewer: User | None, s: Slice, stages: list[StageView], where: dict[str, tuple[int, int]]
+) -> None:
+    """Up to ``QUOTES`` negative clauses per touchpoint and stage, newest first, from the newest
+    ``QUOTE_SCAN`` items of the slice (our own, not spam): the date index walked backwards, bounded."""
+    open_spots = {spot for spot in where.values() if stages[spot[0]].touchpoints[spot[1]].negative}
+    if not open_spots:
+        return
+    query = (
+        select(Item.id, Item.sentiment, Item.aspects)
+        .join(Source, Source.id == Item.source_id)
+        .where(
+            Item.created_at >= day_start(s.date_from),
+            Item.created_at < day_start(s.date_to) + timedelta(days=1),
+            Item.status != "spam",
+            Source.is_competitor.is_(False),
+        )
+        .order_by(Item.created_at.desc(), Item.id.desc())
+        .limit(QUOTE_SCAN)
+    )
+    if viewer is not None and (scope := visible_to(viewer)) is not None:
+        query = query.where(scope)
+    if s.location:
+        query = query.where(Item.location == s.location)
+    for row in session.execute(query):
+        for hit in row.aspects or []:
+            if not isinstance(hit, dict):
+                continue
+            spot = where.get(str(hit.get("name") or ""))
+            clause = str(hit.get("clause") or "").strip()
+            if spot is None or spot not in open_spots or not clause:
+                continue
+            if (hit.get("sentiment") or row.sentiment) != NEGATIVE:
+                continue
+            quote = Quote(row.id, clause, str(hit["name"]))
+            stage, point = stages[spot[0]].stage, stages[spot[0]].touchpoints[spot[1]]
+            point.quotes.append(quote)
+            if len(stage.quotes) < QUOTES:
+                stage.quotes.append(quote)
+            if len(point.quotes) >= QUOTES:
+                open_spots.discard(spot)
+        if not open_spots:
+            break
 
 
 def journey_view(
@@ -300,8 +462,14 @@ def journey_view(
     start: date | None = None,
     end: date | None = None,
     location: str | None = None,
+    rollups: bool = True,
 ) -> JourneyView:
+    """The journey map of the period: from the roll-ups when no roll-up day waits for recomputation
+    (call ``rollups.ensure_fresh`` first), from the items otherwise or with ``rollups=False``."""
+    definition = load_map(session)
+    if rollups and not is_pending(session):
+        return from_rollups(session, viewer, definition, start=start, end=end, location=location)
     rows = load_observations(session, viewer, start=start, end=end, location=location)
-    view = place(rows, load_map(session))
+    view = place(rows, definition)
     view.start, view.end = start, end
     return view

@@ -161,12 +161,13 @@ def friction_colour(friction: float | None) -> str:
 def _lines(spot: Spot) -> list[str]:
     if not spot.mentions:
         return ["no mentions"]
-    sentiment = f"{spot.sentiment:+.2f}" if spot.sentiment is not None else "–"
-    return [f"{spot.items} items · sentiment {sentiment}", f"friction {spot.friction or 0:.0%}"]
+    net = f"{spot.net:+.2f}" if spot.net is not None else "–"
+    volume = f"{spot.items} items" if spot.items is not None else f"{spot.mentions} mentions"
+    return [f"{volume} · net {net}", f"friction {spot.friction or 0:.0%}"]
 
 
 def journey_picture(view: JourneyView, link_of: Sequence[Sequence[str]], stage_links: Sequence[str]) -> JourneyPicture:
-    """Stages left to right, their touchpoints below, coloured by friction; a sentiment curve on top."""
+    """Stages left to right, their touchpoints below, coloured by friction; a net sentiment curve on top."""
     stages: list[Box] = []
     points: list[Box] = []
     dots: list[tuple[float, float, str]] = []
@@ -201,9 +202,9 @@ def journey_picture(view: JourneyView, link_of: Sequence[Sequence[str]], stage_l
                     link_of[s][t],
                 )
             )
-        if stage.stage.sentiment is not None:
-            y = curve_top + (1 - (stage.stage.sentiment + 1) / 2) * CURVE_H
-            dots.append((x + STAGE_W / 2, y, f"{stage.stage.name}: sentiment {stage.stage.sentiment:+.2f}"))
+        if stage.stage.net is not None:
+            y = curve_top + (1 - (stage.stage.net + 1) / 2) * CURVE_H
+            dots.append((x + STAGE_W / 2, y, f"{stage.stage.name}: net sentiment {stage.stage.net:+.2f}"))
     curve = " ".join(f"{'L' if i else 'M'}{x:.1f},{y:.1f}" for i, (x, y, _) in enumerate(dots))
     width = 20 + len(view.stages) * (STAGE_W + STAGE_GAP)
     height = top + HEAD_H + BOX_GAP + deepest * (BOX_H + BOX_GAP) + 10

@@ -182,10 +182,11 @@ def delete_event(event_id: int, user: PageUser, store: Annotated[Store, Depends(
 
 
 @router.get("/journey")
-def journey_page(request: Request, user: PageUser, db: ReadDb) -> Response:
+def journey_page(request: Request, user: PageUser, db: ReadDb, store: Annotated[Store, Depends(get_store)]) -> Response:
     params = request.query_params
     start, end = _date(params, "date_from"), _date(params, "date_to")
     location = _text(params, "location")
+    _fresh(store, db)
     view = journey.journey_view(db, user, start=start, end=end, location=location)
     base = {"date_from": start, "date_to": end, "location": location}
     links = [
@@ -215,6 +216,7 @@ def journey_page(request: Request, user: PageUser, db: ReadDb) -> Response:
             "values": {k: params.get(k, "") for k in ("date_from", "date_to", "location")},
             "can_edit": _is_manager(user),
             "map_text": journey.dump_map(journey.load_map(db)),
+            "quote_scan": f"{journey.QUOTE_SCAN:,}",
         },
     )
 
@@ -265,9 +267,19 @@ async def mark_competitor(request: Request, user: PageUser, store: Annotated[Sto
 
 @router.get("/personas")
 def personas_page(request: Request, user: PageUser, db: ReadDb) -> Response:
-    params = request.query_params
-    result = personas.personas(db, user, start=_date(params, "date_from"), end=_date(params, "date_to"))
-    return render(request, "insight/personas.html", {"active": "personas", "result": result})
+    """The personas as last computed in the background for the viewer's scope (the page never fits them)."""
+    found = personas.stored(db, user)
+    return render(
+        request,
+        "insight/personas.html",
+        {
+            "active": "personas",
+            "found": found,
+            "result": found.result if found else None,
+            "period_days": personas.PERIOD_DAYS,
+            "every_minutes": personas.REFRESH_SECONDS // 60,
+        },
+    )
 
 
 @router.get("/business")
