@@ -229,4 +229,3 @@ def shift_share(
     mix = (share_after - share_before) * ((value_before + value_after) / 2 - baseline)
     rate = (share_before + share_after) / 2 * (value_after - value_before)
     return mix, rate
-

@@ -402,7 +402,7 @@ def change_points(
     session: Session, viewer: User | None, s: Slice, days: list[Point] | None = None
 ) -> list[ChangePoint]:
     """Change points of the slice's daily series, from the insight engineer's ``measure.changes`` (its
-    ruptures candidates and significance test) run on the roll-ups; none when that module is absent
+    PELT candidates and significance tests) run on the roll-ups; none when that module is absent
     or its interface differs."""
     try:
         import numpy as np

@@ -127,12 +127,80 @@ def _segment_stats(metric: str, n: np.ndarray, s: np.ndarray, a: np.ndarray, b: 
     return np.where((inside_n >= MIN_SIDE_ITEMS) & (outside_n >= MIN_SIDE_ITEMS), stat, 0.0)
 
 
+SEGMENT_CHUNK = 512  # segments per step of ``_segment_maxima`` (a step's arrays stay in the CPU cache)
+
+
+def _segment_maxima(
+    metric: str, n: np.ndarray, s: np.ndarray, rows: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Per shuffle (a row of ``rows``: day order), the largest ``_segment_stats`` over the segments
+    ``[a, b)`` — the same numbers, operation for operation, so the same maxima, ~6× cheaper: the running
+    sums are laid out day by day (a segment's edge is a contiguous row of every shuffle, not one number
+    per shuffle), and the segments are taken a chunk at a time, reusing the chunk's arrays in place."""
+    batch, length = rows.shape
+    order = rows.T
+    cn = np.empty((length + 1, batch))
+    cn[0] = 0.0
+    np.cumsum(n[order], axis=0, out=cn[1:])
+    big_n = cn[-1]
+    best = np.full(batch, -np.inf)
+    if metric == "volume":
+        whole = _xlogx_rate(big_n, np.array([float(length)]))
+        days_in = (b - a).astype(float)[:, None]
+        for i in range(0, len(a), SEGMENT_CHUNK):
+            chunk = slice(i, i + SEGMENT_CHUNK)
+            inside_n = cn[b[chunk]]
+            inside_n -= cn[a[chunk]]
+            stat = _xlogx_rate(inside_n, days_in[chunk])
+            stat += _xlogx_rate(big_n - inside_n, length - days_in[chunk])
+            stat -= whole
+            stat *= 2
+            np.maximum(best, stat.max(axis=0), out=best)
+        return best
+    cs = np.empty((length + 1, batch))
+    cs[0] = 0.0
+    np.cumsum(s[order], axis=0, out=cs[1:])
+    big_s = cs[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        constant = big_s**2 / big_n
+    for i in range(0, len(a), SEGMENT_CHUNK):
+        chunk = slice(i, i + SEGMENT_CHUNK)
+        inside_n = cn[b[chunk]]
+        inside_n -= cn[a[chunk]]
+        outside_n = big_n - inside_n
+        inside_s = cs[b[chunk]]
+        inside_s -= cs[a[chunk]]
+        outside_s = big_s - inside_s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = np.square(inside_s, out=inside_s)
+            stat /= inside_n
+            np.square(outside_s, out=outside_s)
+            outside_s /= outside_n
+            stat += outside_s
+        stat -= constant
+        small = (inside_n < MIN_SIDE_ITEMS) | (outside_n < MIN_SIDE_ITEMS)
+        if small.any():
+            stat[small] = 0.0
+        np.maximum(best, stat.max(axis=0), out=best)
+    return best
+
+
 def _permutation_p(
-    observed: float, maxima_of: Callable[[np.ndarray], np.ndarray], length: int, rng: np.random.Generator
+    observed: float,
+    maxima_of: Callable[[np.ndarray], np.ndarray],
+    length: int,
+    rng: np.random.Generator,
+    decide_at: float | None = None,
 ) -> float:
     """Share of day shuffles whose largest statistic reaches ``observed``. Shuffles are drawn in batches
     and the draw stops once ``STOP_AFTER`` of them have reached it (Besag & Clifford's sequential
-    p-value): a window that is clearly not significant costs a few dozen shuffles, not ``PERMUTATIONS``."""
+    p-value): a window that is clearly not significant costs a few dozen shuffles, not ``PERMUTATIONS``.
+
+    ``decide_at``: the caller only compares the p-value with this level. The draw then also stops as
+    soon as the p-value is sure to end above it — ``(1 + exceed) / (PERMUTATIONS + 1)`` is a lower
+    bound of whatever the full draw would return (it stops at ``STOP_AFTER`` / drawn or more, or ends at
+    ``(1 + exceed') / (PERMUTATIONS + 1)`` with ``exceed' >= exceed``) — and returns that bound: the
+    same decision from fewer shuffles. A p-value at or below ``decide_at`` is always the full one."""
     exceed = drawn = 0
     while drawn < PERMUTATIONS:
         batch = min(BATCH, PERMUTATIONS - drawn)
@@ -141,6 +209,8 @@ def _permutation_p(
         drawn += batch
         if exceed >= STOP_AFTER:
             return exceed / drawn
+        if decide_at is not None and (1 + exceed) / (PERMUTATIONS + 1) > decide_at:
+            return (1 + exceed) / (PERMUTATIONS + 1)
     return (1 + exceed) / (PERMUTATIONS + 1)
 
 
@@ -149,14 +219,19 @@ def _chi2_scale(series: DailySeries, lo: int, hi: int) -> float:
     return 1.0 if series.metric == "volume" else item_variance(series, lo, hi)
 
 
-def scan_p_value(series: DailySeries, lo: int, hi: int, *, min_days: int, rng: np.random.Generator) -> float:
-    """P-value of "one change somewhere in ``[lo, hi)``" against "no change" (permutation scan test)."""
+def scan_p_value(
+    series: DailySeries, lo: int, hi: int, *, min_days: int, rng: np.random.Generator, decide_at: float | None = None
+) -> float:
+    """P-value of "one change somewhere in ``[lo, hi)``" against "no change" (permutation scan test).
+    With ``decide_at``, a p-value above that level may be a lower bound of it (see ``_permutation_p``)."""
     if hi - lo < 2 * min_days:
         return 1.0
     observed = float(split_stats(series, lo, hi, min_days).max())
     if observed <= 0:
         return 1.0
-    return _permutation_p(observed, lambda rows: split_stats(series, lo, hi, min_days, rows).max(axis=1), hi - lo, rng)
+    return _permutation_p(
+        observed, lambda rows: split_stats(series, lo, hi, min_days, rows).max(axis=1), hi - lo, rng, decide_at
+    )
 
 
 def bonferroni_p_value(series: DailySeries, lo: int, hi: int, *, min_days: int) -> float:
@@ -179,6 +254,7 @@ def bump_p_value(
     rng: np.random.Generator,
     alpha: float,
     tests: int = 1,
+    decide_at: float | None = None,
 ) -> float:
     """P-value of "days ``[start, end)`` differ from the rest of ``[lo, hi)``" against "no change".
 
@@ -186,7 +262,8 @@ def bump_p_value(
     of the window with the days shuffled, so the test pays for every segment it could have picked. A
     segment whose plain chi-square p-value is already above ``alpha`` is not worth the shuffles: that
     p-value (smaller than the honest one) is returned. ``tests`` > 1 adds a Bonferroni bound over that
-    many series looked at together.
+    many series looked at together. With ``decide_at``, a p-value above that level may be a lower bound of
+    it (see ``_permutation_p``).
     """
     length = hi - lo
     if length < 2 * min_days or end - start < min_days or length - (end - start) < min_days:
@@ -204,9 +281,7 @@ def bump_p_value(
         near = (np.abs(a - (start - lo)) < stride) & (np.abs(b - (end - lo)) < stride)
         if near.any():
             observed = float(_segment_stats(series.metric, n, s, a[near], b[near]).max())
-    p = _permutation_p(
-        observed, lambda rows: _segment_stats(series.metric, n[rows], s[rows], a, b).max(axis=1), length, rng
-    )
+    p = _permutation_p(observed, lambda rows: _segment_maxima(series.metric, n, s, rows, a, b), length, rng, decide_at)
     if tests > 1:
         p = max(p, min(1.0, plain * _segments_looked_at(length, min_days) * tests))
     return p
@@ -227,9 +302,7 @@ def anything_changed_p_value(series: DailySeries, *, min_days: int, rng: np.rand
     observed = float(_segment_stats(series.metric, n, s, a, b).max()) if len(a) else 0.0
     if observed <= 0:
         return 1.0
-    p = _permutation_p(
-        observed, lambda rows: _segment_stats(series.metric, n[rows], s[rows], a, b).max(axis=1), length, rng
-    )
+    p = _permutation_p(observed, lambda rows: _segment_maxima(series.metric, n, s, rows, a, b), length, rng)
     if tests > 1:
         plain = float(chi2.sf(observed / _chi2_scale(series, 0, length), 1))
         p = max(p, min(1.0, plain * len(a) * tests))
