@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import select
 
 from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Record, Registry, default_registry
 from voxpop.analyze.store_topics import item_text, save_embeddings
+from voxpop.store.analysis_write import write_analysis, write_embeddings
 from voxpop.store.models import Item
 from voxpop.store.types import utcnow
 
@@ -203,7 +204,6 @@ def analyze_items(
                 "authenticity_risk": row["authenticity_risk"],
                 "language": row["language"],
                 "analysis": _jsonable({**(stamp or {}), "department": row["department"], "evidence": row["evidence"]}),
-                "analyzed_at": now,
             }
             for row in rows
         ]
@@ -214,14 +214,13 @@ def analyze_items(
             if corrected:
                 value["analysis"]["corrected"] = corrected
         with store.write() as session:
-            # A Core executemany, not the ORM's bulk update: an item deleted meanwhile is simply skipped.
-            table = cast(Table, Item.__table__)
-            session.connection().execute(
-                update(table).where(table.c.id == bindparam("item_id")),
-                [{"item_id": v.pop("id"), **v} for v in values],
-            )
+            # One statement per batch on PostgreSQL (voxpop.store.analysis_write); deleted items are skipped.
+            write_analysis(session, values, now)
             if batch.embeddings is not None:  # kept for the store-wide topics (never embedded twice)
-                save_embeddings(session, [r.id for r in records], batch.embeddings, analyzer.embedder_name)
+                if session.get_bind().dialect.name == "postgresql":
+                    write_embeddings(session, [r.id for r in records], batch.embeddings, analyzer.embedder_name)
+                else:
+                    save_embeddings(session, [r.id for r in records], batch.embeddings, analyzer.embedder_name)
         written += len(values)
     return written
 
