@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from tests.measure.hotels import LONG_BEACH, complaints, dated_series, inject, r
 from tests.measure.insight_store import make_source, store_rows
 from tests.servers import CHROMIUM_ARGS, voxpop_server
 from tests.web.conftest import PASSWORD, World, world  # noqa: F401
+from voxpop.measure.personas import refresh_all
+from voxpop.measure.rollups import ensure_fresh
 from voxpop.settings import Settings
 from voxpop.store import Store
 
@@ -42,7 +45,10 @@ def test_trend_chart_and_journey_map_render(
         count=25,
         rng=random.Random(1),
     )
+    rows = [replace(r, author=f"guest{r.id % 80}") for r in rows]  # returning guests, for the personas
     store_rows(store, rows, make_source(store, "Hotel reviews"))
+    ensure_fresh(store, max_days=None)  # every day rolled up: the journey map reads the cells
+    refresh_all(store)  # what voxpop serve does in the background
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
@@ -78,6 +84,8 @@ def test_trend_chart_and_journey_map_render(
             expect(journey).to_be_visible()
             assert page.locator("svg[data-chart=journey] a.stage rect").count() == 6
             assert page.locator("svg[data-chart=journey] a.touchpoint rect").count() >= 10
+            expect(page.locator(".page-head")).to_contain_text("from the daily roll-ups")
+            assert page.locator("svg[data-chart=journey] circle.curve-dot").count() >= 3  # net sentiment per stage
             touchpoint = page.locator("svg[data-chart=journey] a.touchpoint", has_text="cleanliness and comfort")
             tp_box = touchpoint.locator("rect").bounding_box()
             assert tp_box is not None
@@ -88,6 +96,15 @@ def test_trend_chart_and_journey_map_render(
             touchpoint.click()
             page.wait_for_url("**/inbox?**")
             assert "sentiment=negative" in page.url
+
+            page.goto(f"{server}/personas")
+            expect(page.locator("[data-personas=computed]")).to_contain_text("customers")
+            cards = page.locator("article.persona")
+            assert cards.count() >= 2
+            card = cards.first.bounding_box()
+            assert card is not None
+            assert card["width"] > 150
+            page.screenshot(path=str(tmp_path / "personas.png"), full_page=True)
             if os.environ.get("VOXPOP_TEST_SCREENSHOT_DIR"):
                 target = Path(os.environ["VOXPOP_TEST_SCREENSHOT_DIR"])
                 page.goto(f"{server}/journey")
