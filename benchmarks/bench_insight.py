@@ -1,7 +1,9 @@
 """CPU time of the insight pages' computations, from the items against from the roll-up cells.
 
     .venv/bin/python benchmarks/bench_insight.py               # 100,000 items, SQLite, built once in benchmarks/.cache/
-    options: --items N, --runs R (default 3)
+    options: --items N, --runs R (default 3), --page-runs P (default 20), --cases trends,competitors,journey,personas,
+             --db PATH (measure an existing store instead, e.g. a copy of the dashboard bench's 1M store: the bench
+             migrates it and writes persona_runs, so never point it at a store you must not change)
 
 The store is the dashboard benchmark's (``bench_inbox.build`` + ``bench_dashboard.enrich``: 8 channels, 20
 sources, 6 locations, three years, one or two aspects per item), in a database of its own, rolled up once.
@@ -13,77 +15,174 @@ CPU time (``time.process_time``: the app and SQLite both), steadier than wall ti
 - competitors: two sources marked as a competitor's (after the trends cases, which the cells answer only
   without competitor sources); ``benchmark(load_observations(...))`` (the path before) against
   ``competitor_benchmark`` (per-source cells + the items' aspects), whole span.
+- journey: ``journey_view(..., rollups=False)`` (every item of the period: the page before) against
+  ``journey_view`` from the aspect cells + one bounded quote query, for the whole span (the page's default),
+  the last 180 days and one location; p95 and median over ``--page-runs`` for the cells;
+- personas: ``personas.personas`` over the whole span (what the page fitted on every view before) against
+  ``personas.stored`` (what the page reads now), and the background refit (``personas.refresh``, once).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_dashboard import enrich
 from bench_inbox import SECRET, build
-from voxpop.measure import rollups
+from voxpop.measure import personas, rollups
 from voxpop.measure.competitors import benchmark, competitor_benchmark
+from voxpop.measure.journey import journey_view
 from voxpop.measure.observations import load_observations
+from voxpop.measure.trend_cells import span
 from voxpop.measure.trends import trend_report
 from voxpop.settings import Settings
 from voxpop.store import Store
-from voxpop.store.models import Source
+from voxpop.store.models import Item, Source
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "insight"
 
 
 def cpu(run: Callable[[], object], runs: int) -> float:
     """Median CPU milliseconds of ``run`` (after one warm-up)."""
-    run()
+    return statistics.median(cpu_times(run, runs))
+
+
+def cpu_times(run: Callable[[], object], runs: int, *, warm: bool = True) -> list[float]:
+    """CPU milliseconds of each of ``runs`` runs of ``run`` (after one warm-up unless ``warm`` is off)."""
+    if warm:
+        run()
     times = []
     for _ in range(runs):
         started = time.process_time()
         run()
         times.append(1000 * (time.process_time() - started))
-    return statistics.median(times)
+    return times
+
+
+def p95(times: list[float]) -> float:
+    """The 95th percentile, nearest rank (the largest of fewer than 20 runs)."""
+    ordered = sorted(times)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def both(times: list[float]) -> str:
+    return f"{p95(times):,.0f} / {statistics.median(times):,.0f}"
+
+
+def journey_cases(store: Store, runs: int, page_runs: int) -> None:
+    print("\n| /journey (CPU ms, p95 / median) | from the items (before) | from the roll-ups (after) |")
+    print("| --- | --- | --- |")
+    with store.read() as s:
+        first, last = span(s, None) or (None, None)
+        assert first is not None, "no items"
+        assert last is not None
+        location = s.scalar(select(Item.location).where(Item.location.is_not(None)).limit(1))
+        recent = last - timedelta(days=179)
+        cases = [
+            (f"whole span {first} – {last} (the default)", {}),
+            (f"last 180 days ({recent} – {last})", {"start": recent, "end": last}),
+            (f"whole span, location {location}", {"location": location}),
+        ]
+        for label, kwargs in cases:
+            view = journey_view(s, None, **kwargs)  # type: ignore[arg-type]
+            assert view.source == "rollups", "the cells cannot stand in: days are pending"
+            after = cpu_times(lambda k=kwargs: journey_view(s, None, **k), page_runs)  # type: ignore[misc]
+            old = journey_view(s, None, rollups=False, **kwargs)  # type: ignore[arg-type]
+            cells = [(p.name, p.mentions, p.negative) for st in view.stages for p in st.touchpoints]
+            items = [(p.name, p.mentions, p.negative) for st in old.stages for p in st.touchpoints]
+            same = "the same" if cells == items else "DIFFERENT"
+            before = cpu_times(lambda k=kwargs: journey_view(s, None, rollups=False, **k), runs, warm=False)  # type: ignore[misc]
+            print(f"| {label}: {view.items:,} items, mentions/negatives {same} | {both(before)} | {both(after)} |")
+
+
+def personas_cases(store: Store, runs: int, page_runs: int) -> None:
+    print("\n| /personas (CPU ms, p95 / median) | fitted on the view (before) | read the stored fit (after) |")
+    print("| --- | --- | --- |")
+    with store.read() as s:
+        fitted: list[personas.PersonaResult] = []
+        before = cpu_times(lambda: fitted.append(personas.personas(s, None)), runs, warm=False)
+    started = time.process_time()
+    found, _ = personas.refresh(store, force=True)
+    refit = 1000 * (time.process_time() - started)
+    assert found is not None
+    with store.read() as s:
+        after = cpu_times(lambda: personas.stored(s, None), page_runs)
+    result = found.result
+    print(
+        f"| whole span ({fitted[-1].people:,} people) before; now the last {personas.PERIOD_DAYS} days with items "
+        f"({found.start} – {found.end}, {result.people:,} people, k = {result.k}) | {both(before)} | {both(after)} |"
+    )
+    print(f"\nbackground refit (personas.refresh, once): {refit:,.0f} ms CPU")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--page-runs", type=int, default=20)
+    parser.add_argument("--cases", default="trends,competitors,journey,personas")
+    parser.add_argument("--db", type=Path, default=None)
     args = parser.parse_args()
+    cases = set(args.cases.split(","))
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"insight-{args.items}.db"
-    settings = Settings(home=CACHE, database_url=f"sqlite:///{path}", secret_key=SECRET)
-    build(settings, args.items)
-    store = Store(settings)
-    enrich(store)
+    if args.db is not None:
+        settings = Settings(home=args.db.parent, database_url=f"sqlite:///{args.db}", secret_key=SECRET)
+        store = Store(settings)
+        store.migrate()
+    else:
+        path = CACHE / f"insight-{args.items}.db"
+        settings = Settings(home=CACHE, database_url=f"sqlite:///{path}", secret_key=SECRET)
+        build(settings, args.items)
+        store = Store(settings)
+        enrich(store)
     with store.write() as s:  # the competitor cases leave two sources marked: put them back
         s.execute(update(Source).values(is_competitor=False, competitor=None))
     if rollups.ensure_fresh(store, max_days=None):
         print("rolled up", file=sys.stderr)
-    print(f"{args.items:,} items, CPU ms (median of {args.runs})\n")
-    print("| case | from the items | from the roll-ups |\n| --- | --- | --- |")
+    with store.read() as s:
+        total = s.scalar(select(func.count(Item.id)))
+    print(f"{total:,} items, CPU ms (median of {args.runs} unless said)")
+    if "journey" in cases:
+        journey_cases(store, args.runs, args.page_runs)
+    if "personas" in cases:
+        personas_cases(store, args.runs, args.page_runs)
+    if "trends" in cases:
+        trend_cases(store, args.runs)
+    if "competitors" in cases:
+        competitor_cases(store, args.runs)
+    store.dispose()
+
+
+def trend_cases(store: Store, runs: int) -> None:
+    print("\n| case | from the items | from the roll-ups |\n| --- | --- | --- |")
     with store.read() as s:
         for metric in ("negative_share", "rating", "volume"):
             new = trend_report(s, None, metric)
             assert new.source == "rollups", "the cells cannot stand in: pending days or competitor sources"
             old = trend_report(s, None, metric, rollups=False)
             assert [c.day for c in new.changes] == [c.day for c in old.changes], metric
-            items = cpu(lambda m=metric: trend_report(s, None, m, rollups=False), args.runs)  # type: ignore[misc]
-            cells = cpu(lambda m=metric: trend_report(s, None, m), args.runs)  # type: ignore[misc]
+            items = cpu(lambda m=metric: trend_report(s, None, m, rollups=False), runs)  # type: ignore[misc]
+            cells = cpu(lambda m=metric: trend_report(s, None, m), runs)  # type: ignore[misc]
             print(f"| /trends {metric}, {new.start} – {new.end} ({new.items:,} items) | {items:,.0f} | {cells:,.0f} |")
+
+
+def competitor_cases(store: Store, runs: int) -> None:
     with store.write() as s:
         for source in s.query(Source).order_by(Source.id).limit(2):
             source.is_competitor, source.competitor = True, f"Rival {source.id}"
     with store.read() as s:
-        before = cpu(lambda: benchmark(load_observations(s, None, competitors=True)), args.runs)
-        after = cpu(lambda: competitor_benchmark(s, None), args.runs)
+        before = cpu(lambda: benchmark(load_observations(s, None, competitors=True)), runs)
+        after = cpu(lambda: competitor_benchmark(s, None), runs)
         new, old = competitor_benchmark(s, None), benchmark(load_observations(s, None, competitors=True))
     # The cells count the items marked spam (as the dashboard does); the items path leaves them out.
     drift = max(abs(a.items - b.items) / max(b.items, 1) for a, b in zip(new.brands, old.brands, strict=True))
@@ -91,7 +190,6 @@ def main() -> None:
     print(f"\nbrands' item counts, roll-ups against items: at most {100 * drift:.1f} % apart (spam)")
     with store.write() as s:
         s.execute(update(Source).values(is_competitor=False, competitor=None))
-    store.dispose()
 
 
 if __name__ == "__main__":

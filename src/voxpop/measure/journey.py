@@ -18,7 +18,8 @@ Two ways to the same measures:
 - **from the items** (:func:`place`, used while roll-up days wait for recomputation): every mention of
   every item of the period, with distinct items per touchpoint and stage and the unplaced items.
 
-Each aspect mention's sentiment is the sentiment of the clause that carries the aspect (from the items,
+On both paths an item counts once per aspect (its first mention of it). Each aspect mention's
+sentiment is the sentiment of the clause that carries the aspect (from the items,
 the item's when the clause has none; the cells leave such a mention out of the sentiment counts).
 Friction is the share of the mentions that are negative; net sentiment is (positive − negative) /
 the mentions with a sentiment, −1 to +1 (the item path also keeps the mean sentiment score).
@@ -298,7 +299,11 @@ def place(rows: Sequence[Observation], definition: dict[str, Any]) -> JourneyVie
     for row in rows:
         touched_stages: set[int] = set()
         touched_points: set[tuple[int, int]] = set()
+        seen: set[str] = set()
         for mention in row.mentions:
+            if mention.name in seen:  # an aspect counts once per item (its first mention), as in the cells
+                continue
+            seen.add(mention.name)
             spot = where.get(mention.name)
             if spot is None:
                 unmapped[mention.name] += 1
