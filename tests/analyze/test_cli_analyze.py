@@ -257,3 +257,17 @@ def test_result_lines_are_written_as_the_plain_json_of_the_result() -> None:
     assert _dumps(row) == json.dumps(_jsonable(row), ensure_ascii=False, separators=(",", ":"))
     odd = {"evidence": {1: "a", np.int64(2): "b"}}  # keys that are not strings take the careful path
     assert _dumps(odd) == json.dumps(_jsonable(odd), ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("count", [1, 8, 9, 24, 40, 41])
+def test_only_the_last_batch_is_flagged_last(tmp_path: Path, count: int) -> None:
+    # ``analyze_file`` starts the topic fit as soon as the last rows are embedded, so the flag must be
+    # on the last batch only, also when the rows end exactly at a batch boundary.
+    from voxpop.analyze.stream import Columns, RowConverter, _batches
+
+    source = _write_csv(tmp_path / "rows.csv", [{"id": str(n), "text": f"Row {n}."} for n in range(count)])
+    batches = list(_batches(source, RowConverter(source, Columns()), 16, 32))
+    assert [last for _, last in batches] == [False] * (len(batches) - 1) + [True]
+    assert [record.id for records, _ in batches for record in records] == [str(n) for n in range(count)]
+    assert [len(records) for records, _ in batches[:3]] == [min(8, count), *[len(r) for r, _ in batches[1:3]]]
+    assert all(len(records) <= 32 for records, _ in batches)

@@ -3,11 +3,12 @@
 Rows are read, analysed and written one batch at a time, in input order; the first batches are small so
 the first result appears within a second or two of the models loading. Topics are corpus-level, so they
 come last: while streaming, each item's embedding (float16, 768 bytes) and date go to a temporary file
-on disk and a seeded reservoir sample of at most ``topics.FIT_SAMPLE`` texts stays in memory; at the end
-the topics are fitted on the sample, every item is placed by ``TopicModel.assign`` reading the
-embeddings back in chunks, and the output is rewritten once, line by line, with its ``topics`` filled
-in (plus a ``<output>.topics.json`` summary). Memory stays bounded by the sample, whatever the file size;
-disk use grows by under 1 KB per item for the duration of the run.
+on disk and a seeded reservoir sample of at most ``topics.FIT_SAMPLE`` texts stays in memory; once the
+last rows are embedded the topics are fitted on the sample and every item is placed by
+``TopicModel.assign`` reading the embeddings back in chunks — on the embedding thread, while the main
+thread still runs the enrichers over the last rows — and at the end the output is rewritten once, line
+by line, with its ``topics`` filled in (plus a ``<output>.topics.json`` summary). Memory stays bounded by
+the sample, whatever the file size; disk use grows by under 1 KB per item for the duration of the run.
 """
 
 from __future__ import annotations
@@ -184,31 +185,54 @@ def analyze_file(
     """Analyse ``source`` into ``target`` (one JSON object per input row, same order).
 
     While one batch goes through the enrichers, the next one is read and embedded on a helper thread
-    (onnxruntime and the tokenizer release the GIL), so the model rarely waits for the rest.
+    (onnxruntime and the tokenizer release the GIL), so the model rarely waits for the rest. The helper
+    also keeps each embedded window for the topics and, once the last rows are embedded, fits and assigns
+    the topics while the enrichers finish the last windows (the reservoir sample sees the items in input
+    order either way, so the topics are the same).
     """
     convert = RowConverter(source, columns or Columns(), rating_scale)
     corpus = _Corpus(target.parent) if topics and "topics" in analyzer.names else None
     rows = 0
+
+    def embed(records: list[Record]) -> Batch:
+        batch = analyzer.prepare(records)
+        if corpus is not None:
+            corpus.add(batch.records, batch.embeddings)
+        return batch
+
     try:
         with target.open("w", encoding="utf-8") as out, ThreadPoolExecutor(1, "voxpop-embed") as helper:
-            # The enrichers' models load while the first batch is read and embedded.
+            # The embedding model loads on the helper while the enrichers' models load on another thread
+            # (the helper's first batch would otherwise wait for the enrichers' imports, e.g. scikit-learn).
+            if any(spec.needs_embeddings for spec in analyzer.specs):
+                helper.submit(_embedder_quietly, analyzer)
             threading.Thread(target=_load_quietly, args=(analyzer,), name="voxpop-load", daemon=True).start()
             ahead: Future[Batch] | None = None
+            fitted: Future[_Placed | None] | None = None
             window = batch_size * max(1, EMBED_WINDOW // batch_size)
-            for records in _batches(source, convert, batch_size, window):
-                upcoming = helper.submit(analyzer.prepare, records)
+            for records, last in _batches(source, convert, batch_size, window):
+                upcoming = helper.submit(embed, records)
+                if last and corpus is not None:  # runs on the helper once the last rows are embedded
+                    fitted = helper.submit(corpus.fit)
                 if ahead is not None:
-                    rows = _write_window(analyzer, ahead.result(), batch_size, out, corpus, rows, progress)
+                    rows = _write_window(analyzer, ahead.result(), batch_size, out, rows, progress)
                 ahead = upcoming
             if ahead is not None:
-                rows = _write_window(analyzer, ahead.result(), batch_size, out, corpus, rows, progress)
+                rows = _write_window(analyzer, ahead.result(), batch_size, out, rows, progress)
+            placed = fitted.result() if fitted is not None else None
         if corpus is None or rows == 0:
             return FileSummary(rows, [], None)
-        found = corpus.finish(target)
+        found = corpus.finish(target, placed)
         return FileSummary(rows, found, target.with_name(target.name + ".topics.json"))
     finally:
         if corpus is not None:
             corpus.close()
+
+
+def _embedder_quietly(analyzer: Analyzer) -> None:
+    # As in ``_load_quietly``: a failure is met again by the first ``prepare``.
+    with contextlib.suppress(Exception):
+        _ = analyzer.context.embedder
 
 
 def _load_quietly(analyzer: Analyzer) -> None:
@@ -217,23 +241,31 @@ def _load_quietly(analyzer: Analyzer) -> None:
         analyzer.load()
 
 
-def _batches(source: Path, convert: RowConverter, batch_size: int, window: int | None = None) -> Iterator[list[Record]]:
+def _batches(
+    source: Path, convert: RowConverter, batch_size: int, window: int | None = None
+) -> Iterator[tuple[list[Record], bool]]:
     """Records in batches: small ones first (the first result appears at once, none over ``batch_size``),
-    then ``window`` (default ``batch_size``) at a time."""
+    then ``window`` (default ``batch_size``) at a time; each with whether it is the last one (a full
+    batch is held back until the next row is read, so the flag is known when the batch comes out)."""
     window = window or batch_size
     sizes = iter([min(size, batch_size) for size in BATCH_SIZES])
     limit = next(sizes, window)
     pending: list[Record] = []
+    full: list[Record] | None = None
     for number, values in read_rows(source):
         if number == 1:
             convert.check_columns(values, number)
+        if full is not None:
+            yield full, False
+            full = None
         pending.append(convert.record(number, values))
         if len(pending) >= limit:
-            yield pending
-            pending = []
+            full, pending = pending, []
             limit = next(sizes, window)
-    if pending:
-        yield pending
+    if full is not None:
+        yield full, True
+    elif pending:
+        yield pending, True
 
 
 def _write_window(
@@ -241,7 +273,6 @@ def _write_window(
     prepared: Batch,
     batch_size: int,
     out: IO[str],
-    corpus: _Corpus | None,
     rows: int,
     progress: Callable[[int], None] | None,
 ) -> int:
@@ -251,7 +282,7 @@ def _write_window(
     within a batch, bursts) does not depend on how many rows were embedded together.
     """
     for start in range(0, len(prepared), batch_size):
-        rows += _write_batch(analyzer, _slice(prepared, start, start + batch_size), out, corpus)
+        rows += _write_batch(analyzer, _slice(prepared, start, start + batch_size), out)
         if progress is not None:
             progress(rows)
     return rows
@@ -266,7 +297,7 @@ def _slice(batch: Batch, start: int, stop: int) -> Batch:
     return Batch.of(batch.records[start:stop], embeddings, segments)
 
 
-def _write_batch(analyzer: Analyzer, batch: Batch, out: IO[str], corpus: _Corpus | None) -> int:
+def _write_batch(analyzer: Analyzer, batch: Batch, out: IO[str]) -> int:
     analyzer.run(batch, corpus=False)
     lines = [
         _dumps(analyzer.output(result, evidence))
@@ -274,8 +305,6 @@ def _write_batch(analyzer: Analyzer, batch: Batch, out: IO[str], corpus: _Corpus
     ]
     out.write("\n".join(lines) + "\n")
     out.flush()
-    if corpus is not None:
-        corpus.add(batch.records, batch.embeddings)
     return len(batch)
 
 
@@ -301,6 +330,14 @@ def _dumps(row: dict[str, Any]) -> str:
         return _ENCODER.encode(row)
     except TypeError:
         return json.dumps(_jsonable(row), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class _Placed:
+    """The topics found, and each item's topic name (``None``: no topic), in input order."""
+
+    topics: list[Topic]
+    names: list[str | None]
 
 
 class _Corpus:
@@ -331,11 +368,13 @@ class _Corpus:
                     self.sample[slot] = (self.count, record.text)
             self.count += 1
 
-    def finish(self, target: Path) -> list[Topic]:
+    def fit(self) -> _Placed | None:
+        """Fit the topics on the sample and place every item (``None``: too few items). Called once,
+        after the last ``add``."""
         self._vectors.close()
         self._dates.close()
         if self.count < MIN_ITEMS:
-            return []
+            return None
         vectors = np.memmap(self._vectors.name, dtype=np.float16, mode="r", shape=(self.count, self.dim))
         dates = np.fromfile(self._dates.name, dtype=np.float64)
         chosen = sorted(self.sample)
@@ -360,10 +399,18 @@ class _Corpus:
                     volume[week_of(moment)] = volume.get(week_of(moment), 0) + 1
             topic.volume_by_week = dict(sorted(volume.items()))
         del vectors
-        _rewrite_topics(target, [model.name_of(int(label)) for label in labels])
+        return _Placed(model.topics, [model.name_of(int(label)) for label in labels])
+
+    def finish(self, target: Path, placed: _Placed | None = None) -> list[Topic]:
+        """Fill the topics into ``target`` (fitting them now unless ``fit`` already did) and write the summary."""
+        if placed is None and not self._vectors.closed:
+            placed = self.fit()
+        if placed is None:
+            return []
+        _rewrite_topics(target, placed.names)
         summary = target.with_name(target.name + ".topics.json")
-        summary.write_text(json.dumps({"items": self.count, "topics": [t.as_dict() for t in model.topics]}, indent=1))
-        return model.topics
+        summary.write_text(json.dumps({"items": self.count, "topics": [t.as_dict() for t in placed.topics]}, indent=1))
+        return placed.topics
 
     def close(self) -> None:
         for handle in (self._vectors, self._dates):
