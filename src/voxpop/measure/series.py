@@ -148,6 +148,38 @@ def _parts(s: Slice) -> list[tuple[str, tuple[date, date]]]:
 SENTIMENT_COUNTERS = ("volume", "analysed", "positive", "neutral", "negative")
 
 
+#: Counters that are whole numbers: a month cell minus some of its days gives exactly the other days' sums.
+EXACT_COUNTERS = frozenset(name for name in COUNTERS if isinstance(getattr(Totals(), name), int))
+
+
+def _month_minus_days(parts: list[tuple[str, tuple[date, date]]]) -> list[tuple[str, tuple[date, date], int]]:
+    """``parts`` as signed parts that read fewer cells: a stretch of days covering most of a calendar
+    month is read as that month's cell *minus* the month's other days (a month cell holds the same keys
+    as a day cell, so "Oct 3–31" costs 1 + 2 days of cells instead of 29). Only for sums of whole
+    numbers (``EXACT_COUNTERS``): the difference is then exact."""
+    signed: list[tuple[str, tuple[date, date], int]] = []
+    for prefix, (first, last) in parts:
+        if prefix:
+            signed.append((prefix, (first, last), 1))
+            continue
+        day = first
+        while day <= last:  # each calendar month's piece of the stretch on its own
+            month_first, month_last = month_bounds(day)
+            end = min(last, month_last)
+            inside = (end - day).days + 1
+            outside = (month_last - month_first).days + 1 - inside
+            if 1 + outside < inside:
+                signed.append((MONTHLY, (month_first, month_first), 1))
+                if day > month_first:
+                    signed.append(("", (month_first, day - timedelta(days=1)), -1))
+                if end < month_last:
+                    signed.append(("", (end + timedelta(days=1), month_last), -1))
+            else:
+                signed.append(("", (day, end), 1))
+            day = end + timedelta(days=1)
+    return signed
+
+
 def _sums(group: Sequence[Any], counters: Sequence[str]) -> list[Any]:
     return [*group, *_sum_columns(tuple(counters))]
 
@@ -194,30 +226,55 @@ def _wheres(
     ``months`` (a month cell's day is its month's first), the other days from the day cells. The whole
     store's months come from the cells over all channels (``rollups.ALL_CHANNELS``, one per department)
     when neither the slice nor the ``group`` is about a channel."""
+    return [where for where, _ in _signed_wheres(viewer, s, dimension, value, months=months, group=group)]
+
+
+def _signed_wheres(
+    viewer: User | None,
+    s: Slice,
+    dimension: str,
+    value: str | None,
+    *,
+    months: bool,
+    group: Sequence[Any] = (),
+    subtract: bool = False,
+) -> list[tuple[list[ColumnElement[bool]], int]]:
+    """``_wheres`` with a sign per clause; with ``subtract``, most of a month's days are read as the month
+    minus its other days (``_month_minus_days``: the cells of a clause with sign -1 are taken away)."""
     parts = _parts(s) if months else [("", (s.date_from, s.date_to))]
+    signed = _month_minus_days(parts) if months and subtract else [(prefix, days, 1) for prefix, days in parts]
     collapsed = dimension == "all" and not s.channel and not any(column is DailyCell.channel for column in group)
     return [
-        _where(viewer, s, ALL_CHANNELS if collapsed and prefix == MONTHLY else prefix + dimension, value, days)
-        for prefix, days in parts
+        (_where(viewer, s, ALL_CHANNELS if collapsed and prefix == MONTHLY else prefix + dimension, value, days), sign)
+        for prefix, days, sign in signed
     ]
 
 
 def _summed(
-    session: Session, wheres: Sequence[Sequence[ColumnElement[bool]]], group: Sequence[Any], counters: Sequence[str]
+    session: Session,
+    wheres: Sequence[Sequence[ColumnElement[bool]]],
+    group: Sequence[Any],
+    counters: Sequence[str],
+    signs: Sequence[int] | None = None,
 ) -> dict[tuple[Any, ...], Totals]:
-    """SUM the counters per group over the cells that match any of ``wheres``."""
+    """SUM the counters per group over the cells that match any of ``wheres`` (minus those of a clause
+    whose sign in ``signs`` is -1; a group left with nothing is dropped)."""
     found: dict[tuple[Any, ...], Totals] = {}
-    for where in wheres:
+    for where, sign in zip(wheres, signs or [1] * len(wheres), strict=True):
         query: Select[Any] = select(*_sums(group, counters)).where(*where)
         if group:
             query = query.group_by(*group)
         for row in session.execute(query):
             key = tuple(row[: len(group)])
             total = _totals(row, counters)
+            if sign < 0:
+                total = Totals(**{name: -getattr(total, name) for name in counters})
             if key in found:
                 found[key].add(total)
             else:
                 found[key] = total
+    if signs and min(signs) < 0:
+        found = {key: t for key, t in found.items() if any(getattr(t, name) for name in counters)}
     return found
 
 
@@ -253,10 +310,12 @@ def _grouped(
     is by day and ``months`` is not set); merge the response-time histograms too when asked."""
     if months is None:
         months = not any(column is DailyCell.day for column in group)
-    wheres = _wheres(viewer, s, dimension, value, months=months, group=group)
-    found = _summed(session, wheres, group, counters)
+    # Month minus days only for whole-number sums without histograms (month histograms are coarser).
+    subtract = not medians and EXACT_COUNTERS.issuperset(counters)
+    signed = _signed_wheres(viewer, s, dimension, value, months=months, group=group, subtract=subtract)
+    found = _summed(session, [where for where, _ in signed], group, counters, [sign for _, sign in signed])
     if medians:
-        _merge_histograms(session, wheres, group, found)
+        _merge_histograms(session, [where for where, _ in signed], group, found)
     return found
 
 
