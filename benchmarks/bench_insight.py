@@ -19,7 +19,8 @@ CPU time (``time.process_time``: the app and SQLite both), steadier than wall ti
   ``journey_view`` from the aspect cells + one bounded quote query, for the whole span (the page's default),
   the last 180 days and one location; p95 and median over ``--page-runs`` for the cells;
 - personas: ``personas.personas`` over the whole span (what the page fitted on every view before) against
-  ``personas.stored`` (what the page reads now), and the background refit (``personas.refresh``, once).
+  ``personas.stored`` (what the page reads now), and the background refit (``personas.refresh``, once);
+- pages: ``GET /journey`` and ``GET /personas`` through the app as the admin and as an agent (wall and CPU).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from sqlalchemy import func, select, update
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_dashboard import enrich
-from bench_inbox import SECRET, build
+from bench_inbox import SECRET, build, login
 from voxpop.measure import personas, rollups
 from voxpop.measure.competitors import benchmark, competitor_benchmark
 from voxpop.measure.journey import journey_view
@@ -105,6 +106,28 @@ def journey_cases(store: Store, runs: int, page_runs: int) -> None:
             print(f"| {label}: {view.items:,} items, mentions/negatives {same} | {both(before)} | {both(after)} |")
 
 
+def page_cases(store: Store, settings: Settings, page_runs: int) -> None:
+    """The pages through the app (TestClient: routing, the lazy roll-up check, the template), as the admin
+    and as the agent (one department): p95 / median of wall and this process's CPU ms."""
+    from fastapi.testclient import TestClient
+
+    from bench_dashboard import timed
+    from voxpop.web.app import create_app
+
+    refitted = personas.refresh_all(store)  # the agent's scope too (what voxpop serve does in the background)
+    print(f"\npersonas refitted for: {[scope for scope, done in refitted if done] or 'none (unchanged)'}")
+    app = create_app(settings, store)
+    print("\n| page (through the app) | wall ms p95 / median | CPU ms p95 / median |\n| --- | --- | --- |")
+    for who in ("admin", "agent"):
+        with TestClient(app) as client:
+            login(client, f"{who}@bench.example")
+            for page in ("/journey", "/personas"):
+                timed(client, page)
+                runs = [timed(client, page) for _ in range(page_runs)]
+                wall, cpu_ms = [r[0] for r in runs], [r[1] for r in runs]
+                print(f"| {page} as {who} ({page_runs} views) | {both(wall)} | {both(cpu_ms)} |")
+
+
 def personas_cases(store: Store, runs: int, page_runs: int) -> None:
     print("\n| /personas (CPU ms, p95 / median) | fitted on the view (before) | read the stored fit (after) |")
     print("| --- | --- | --- |")
@@ -130,7 +153,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--page-runs", type=int, default=20)
-    parser.add_argument("--cases", default="trends,competitors,journey,personas")
+    parser.add_argument("--cases", default="trends,competitors,journey,personas,pages")
     parser.add_argument("--db", type=Path, default=None)
     args = parser.parse_args()
     cases = set(args.cases.split(","))
@@ -156,6 +179,8 @@ def main() -> None:
         journey_cases(store, args.runs, args.page_runs)
     if "personas" in cases:
         personas_cases(store, args.runs, args.page_runs)
+    if "pages" in cases:
+        page_cases(store, settings, args.page_runs)
     if "trends" in cases:
         trend_cases(store, args.runs)
     if "competitors" in cases:
