@@ -13,6 +13,7 @@ from tests.measure.hotels import Review, observation, read_reviews
 from tests.measure.insight_store import make_source, store_rows
 from voxpop.measure.observations import Observation
 from voxpop.measure.personas import find_personas, people_of, personas
+from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Customer
 from voxpop.store.models.insight import BusinessMetric
@@ -168,3 +169,22 @@ def test_personas_are_fitted_in_the_background_and_kept_until_the_data_changes(
     assert again.computed_at > found.computed_at
     assert [p.name for p in again.result.personas] == [p.name for p in found.result.personas]
     assert refresh(store, force=True)[1] is True
+
+
+def test_voxpop_serve_fits_them_in_a_background_thread_at_start(
+    store: Store, settings: Settings, planted: list[Observation]
+) -> None:
+    import threading
+
+    from voxpop.measure.personas import start_periodic, stored
+
+    store_rows(store, planted, make_source(store))
+    stop = threading.Event()
+    stop.set()  # one run, then the thread ends
+    thread = start_periodic(settings, stop)
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    with store.read() as s:
+        found = stored(s, None)
+    assert found is not None
+    assert found.result.k == 3

@@ -484,18 +484,21 @@ def refresh_all(store: Store, *, force: bool = False, now: datetime | None = Non
 
 
 def start_periodic(settings: Settings, stop: threading.Event | None = None) -> threading.Thread:
-    """A daemon thread running :func:`refresh_all` every ``REFRESH_SECONDS`` (``voxpop serve``)."""
+    """A daemon thread running :func:`refresh_all` at once, then every ``REFRESH_SECONDS`` (``voxpop serve``),
+    so a new store (the demo) has its personas within a minute of starting."""
     stop = stop or threading.Event()
 
     def loop() -> None:
         store = Store(settings)
         try:
-            while not stop.wait(REFRESH_SECONDS):
+            while True:
                 try:
                     done = refresh_all(store)
                     log.info("voxpop personas: refitted %s", [scope for scope, fitted in done if fitted] or "none")
                 except Exception:
                     log.exception("voxpop personas: the scheduled run failed; it runs again next time")
+                if stop.wait(REFRESH_SECONDS):
+                    return
         finally:
             store.dispose()
 
