@@ -188,3 +188,29 @@ def test_voxpop_serve_fits_them_in_a_background_thread_at_start(
         found = stored(s, None)
     assert found is not None
     assert found.result.k == 3
+
+
+def test_stored_personas_keep_no_words_the_quotes_are_read_when_shown(store: Store, planted: list[Observation]) -> None:
+    """An erased or edited item is never quoted from the stored fit: only the quotes' ids are kept."""
+    from sqlalchemy import select, update
+
+    from voxpop.measure.personas import refresh, stored
+    from voxpop.store.models import Item
+    from voxpop.store.models.insight import PersonaRun
+
+    ids = store_rows(store, planted, make_source(store), texts={r.id: f"secret words {r.id}" for r in planted})
+    refresh(store)
+    with store.read() as s:
+        kept = s.scalar(select(PersonaRun.result))
+        found = stored(s, None)
+    assert "secret words" not in str(kept)
+    assert found is not None
+    quoted = found.result.personas[0].quotes[0][0]
+    assert found.result.personas[0].quotes[0][1].startswith("secret words")
+    assert quoted in ids.values()
+    with store.write() as s:
+        s.execute(update(Item).where(Item.id == quoted).values(text="[erased]"))
+    with store.read() as s:
+        again = stored(s, None)
+    assert again is not None
+    assert dict(again.result.personas[0].quotes)[quoted] == "[erased]"

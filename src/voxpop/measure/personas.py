@@ -321,12 +321,17 @@ def personas(
         if person.key.startswith("customer:"):
             person.business = business.get(int(person.key.split(":", 1)[1]), {})
     result = find_personas(people)
+    quote(session, result)
+    return result
+
+
+def quote(session: Session, result: PersonaResult) -> None:
+    """Each persona's quotes: the current text of its quote items (one query by id)."""
     ids = [i for p in result.personas for i in p.quote_ids]
     if ids:
         texts = {row.id: row.text for row in session.execute(select(Item.id, Item.text).where(Item.id.in_(ids)))}
         for persona in result.personas:
             persona.quotes = [(i, texts[i]) for i in persona.quote_ids if texts.get(i)]
-    return result
 
 
 # --- computed in the background, kept per department scope ---
@@ -369,6 +374,9 @@ def _to_json(result: PersonaResult) -> dict[str, Any]:
     data = asdict(result)
     for persona in data["personas"]:
         persona["members"] = []  # up to one key per customer: not kept (the page shows sizes)
+        # Only the quotes' item ids are kept: their text is read when shown, so an erased or edited item
+        # is never shown from here.
+        persona["quotes"] = []
     return data
 
 
@@ -407,7 +415,11 @@ def stored(session: Session, viewer: User | None) -> StoredPersonas | None:
 
 def stored_scope(session: Session, scope: str) -> StoredPersonas | None:
     row = session.scalar(select(PersonaRun).where(PersonaRun.scope == scope))
-    return None if row is None else _stored(row, data_version(session))
+    if row is None:
+        return None
+    found = _stored(row, data_version(session))
+    quote(session, found.result)
+    return found
 
 
 def last_day(session: Session, viewer: User | None) -> date | None:
