@@ -271,3 +271,41 @@ def test_only_the_last_batch_is_flagged_last(tmp_path: Path, count: int) -> None
     assert [record.id for records, _ in batches for record in records] == [str(n) for n in range(count)]
     assert [len(records) for records, _ in batches[:3]] == [min(8, count), *[len(r) for r, _ in batches[1:3]]]
     assert all(len(records) <= 32 for records, _ in batches)
+
+
+class _BlasThreads:
+    """Records how many threads the BLAS libraries may use while it runs."""
+
+    name = "blas_threads"
+    requires: tuple[str, ...] = ()
+    scope = "item"
+    needs_embeddings = False
+
+    def __init__(self, context: object) -> None:
+        self.seen: list[int] = []
+
+    def enrich(self, batch: object) -> None:
+        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+        self.seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+
+def test_the_blas_runs_on_one_thread_during_the_run_only(tmp_path: Path) -> None:
+    from threadpoolctl import threadpool_info
+
+    from voxpop.analyze import stream
+    from voxpop.analyze.pipeline import Analyzer
+    from voxpop.analyze.registry import Registry
+    from voxpop.settings import Settings
+
+    before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    registry = Registry()
+    registry.register(_BlasThreads)
+    analyzer = Analyzer(Settings(home=tmp_path / "home"), registry=registry)
+    rows = [{"id": f"r{n}", "text": f"Row number {n}."} for n in range(20)]
+    stream.analyze_file(_write_csv(tmp_path / "rows.csv", rows), tmp_path / "out.jsonl", analyzer, batch_size=16)
+    enricher = analyzer._enricher("blas_threads")
+    assert isinstance(enricher, _BlasThreads)
+    assert enricher.seen
+    assert set(enricher.seen) == {1}
+    assert [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] == before
