@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from voxpop.analyze.store_topics import save_embeddings
 from voxpop.ingest.records import ItemRecord
@@ -53,7 +53,11 @@ def test_batch_write_sets_every_column_and_skips_deleted_items(store: Store) -> 
             write_analysis(session, list(reversed(rows)), now)
     with store.read() as session:
         items = {item.id: item for item in session.scalars(select(Item))}
+        sql_null: dict[int, bool] = {
+            row[0]: row[1] for row in session.execute(select(Item.id, text("items.topics IS NULL")))
+        }
     assert set(items) == set(ids[:4])
+    assert not any(sql_null.values())  # a None is JSON null, as the per-item statement stored it
     for n, item_id in enumerate(ids[:4]):
         item, row = items[item_id], rows[n]
         for name in ("sentiment", "sentiment_score", "sentiment_confidence", "aspects", "topics", "is_question"):

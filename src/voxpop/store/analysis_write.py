@@ -57,8 +57,9 @@ _PG_EMBEDDINGS = text(
 )
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+def _json(value: Any) -> str:
+    # As the JSON column type binds it (``none_as_null`` is off): None is stored as JSON null, not SQL NULL.
+    return json.dumps(value)
 
 
 def write_analysis(session: Session, rows: Sequence[Mapping[str, Any]], analyzed_at: datetime) -> None:
