@@ -159,9 +159,10 @@ def test_personas_are_fitted_in_the_background_and_kept_until_the_data_changes(
         changed = stored(s, None)
     assert changed is not None
     assert changed.stale
-    assert refresh_all(store) == [("all", False), (f"d:{theirs.id}", False)]  # refitted at most every MIN_AGE
+    # refitted at most every MIN_AGE, unless the last fit found no one (the agent's scope: cheap, shows nothing)
+    assert refresh_all(store) == [("all", False), (f"d:{theirs.id}", True)]
     later = utcnow() + MIN_AGE + timedelta(seconds=1)
-    assert refresh_all(store, now=later) == [("all", True), (f"d:{theirs.id}", True)]
+    assert refresh_all(store, now=later) == [("all", True), (f"d:{theirs.id}", False)]  # it saw this version
     with store.read() as s:
         again = stored(s, None)
     assert again is not None

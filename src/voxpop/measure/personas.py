@@ -477,18 +477,19 @@ def scopes(session: Session) -> list[tuple[str, int | None]]:
 
 
 def refresh_all(store: Store, *, force: bool = False, now: datetime | None = None) -> list[tuple[str, bool]]:
-    """Refit every scope whose data changed since its last fit more than ``MIN_AGE`` ago (all of them with
-    ``force``); returns (scope, refitted) per scope."""
+    """Refit every scope whose data changed since its last fit more than ``MIN_AGE`` ago, or since a fit
+    that found no personas (all of them with ``force``); returns (scope, refitted) per scope."""
     now = now or utcnow()
     with store.read() as session:
         todo = scopes(session)
         version = data_version(session)
         last = {row.scope: row for row in session.scalars(select(PersonaRun))}
-        ages = {k: (r.data_version, r.computed_at) for k, r in last.items()}
+        ages = {k: (r.data_version, r.computed_at, bool(r.result.get("personas"))) for k, r in last.items()}
     done: list[tuple[str, bool]] = []
     for scope, viewer_id in todo:
-        seen, at = ages.get(scope, (None, None))
-        if not force and at is not None and (seen == version or now - at < MIN_AGE):
+        seen, at, found = ages.get(scope, (None, None, False))
+        # A fit that found no personas (an empty or new store) is cheap and shows nothing: not throttled.
+        if not force and at is not None and (seen == version or (found and now - at < MIN_AGE)):
             done.append((scope, False))
             continue
         done.append((scope, refresh(store, viewer_id, force=force)[1]))
