@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -223,8 +224,19 @@ def _scan_rows(plan: dict[str, Any]) -> int:
     return own + sum(_scan_rows(child) for child in plan.get("Plans", []))
 
 
-def explain(store: Store, client: TestClient, page: str) -> tuple[int, float, int]:
-    """(statements, database time ms, roll-up cells read) of one first view of ``page``.
+def _label(statement: str, parameters: Any) -> str:
+    """A short description of a roll-up query: what it sums or merges, and its bound values."""
+    kind = "histograms" if "json" in statement.lower() else "sums"
+    group = re.search(r"GROUP BY (.*?)(?: ORDER BY|$)", " ".join(statement.split()))
+    shown = ", ".join(str(v) for v in (parameters.values() if isinstance(parameters, dict) else parameters or ()))
+    return f"{kind} by [{group.group(1) if group else ''}] ({shown})"
+
+
+def explain(
+    store: Store, client: TestClient, page: str, each: list[tuple[float, int, str]] | None = None
+) -> tuple[int, float, int]:
+    """(statements, database time ms, roll-up cells read) of one first view of ``page``; with ``each``, also
+    (ms, cells, what) per statement appended to it.
 
     PostgreSQL: every SELECT the view ran, re-run under ``EXPLAIN (ANALYZE, BUFFERS)`` — the server's
     execution time and the rows its scans of ``measure_daily`` returned. SQLite: every SELECT re-run on a
@@ -248,14 +260,19 @@ def explain(store: Store, client: TestClient, page: str) -> tuple[int, float, in
         for statement, parameters in statements:
             if store.dialect == "postgresql":
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters)
-                report = cursor.fetchone()[0][0]
-                total_ms += float(report["Execution Time"])
-                cells += _scan_rows(report["Plan"])
+                row = cursor.fetchone()
+                assert row is not None
+                report = row[0][0]
+                ms, read = float(report["Execution Time"]), _scan_rows(report["Plan"])
             else:
                 cpu = time.process_time()
                 cursor.execute(statement, parameters)
                 cursor.fetchall()
-                total_ms += (time.process_time() - cpu) * 1000
+                ms, read = (time.process_time() - cpu) * 1000, 0
+            total_ms += ms
+            cells += read
+            if each is not None:
+                each.append((ms, read, _label(statement, parameters)))
     finally:
         raw.close()
     return len(statements), total_ms, cells
@@ -269,6 +286,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help=f"use the local PostgreSQL database {PG_DATABASE}")
     parser.add_argument("--cases", default="", help="only the cases whose name contains this text")
     parser.add_argument("--explain", action="store_true", help="also the database time and cells read per first view")
+    parser.add_argument("--queries", action="store_true", help="with --explain: each query's time, dearest first")
     parser.add_argument("--no-incremental", action="store_true", help="skip the roll-up stage measurement")
     args = parser.parse_args()
 
@@ -320,9 +338,12 @@ def main() -> None:
         print(f"{'case':<32}  {'queries':>7}  {'db ms':>8}  {'cells read':>10}")
         for name, who, query in cases(store):
             if args.cases in name:
-                count, db_ms, cells_read = explain(store, clients[who], f"/dashboard?{query}")
+                each: list[tuple[float, int, str]] = []
+                count, db_ms, cells_read = explain(store, clients[who], f"/dashboard?{query}", each)
                 shown = f"{cells_read:,}" if store.dialect == "postgresql" else "–"
                 print(f"{name:<32}  {count:7d}  {db_ms:8.1f}  {shown:>10}")
+                for ms, read, what in sorted(each, reverse=True) if args.queries else []:
+                    print(f"    {ms:8.1f} ms  {read:>8,} cells  {what[:200]}")
     figures = {
         "first_view": table("First view (after a roll-up change: computed from the cells)", first),
         "repeat_view": table("Repeat view (roll-ups unchanged: the cached overview)", repeat),

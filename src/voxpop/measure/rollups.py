@@ -223,6 +223,10 @@ def _add(cells: dict[CellKey, _Cell], key: CellKey, base: _Cell, aspect_sentimen
         cell.response[minutes] = cell.response.get(minutes, 0) + count
 
 
+def _cell_order(item: tuple[CellKey, _Cell]) -> CellKey:
+    return item[0]
+
+
 def recompute_day(session: Session, day: date, now: datetime | None = None) -> int:
     """Replace one day's cells with a fresh computation from ``items``; returns how many cells."""
     now = now or utcnow()
@@ -242,7 +246,10 @@ def recompute_day(session: Session, day: date, now: datetime | None = None) -> i
                     **{name: getattr(cell, name) for name in COUNTERS},
                     "response_minutes": {str(k): v for k, v in sorted(cell.response.items())},
                 }
-                for (dimension, department, channel, value), cell in cells.items()
+                # In key order: a dimension's cells of the day then lie together on a page or two. In the
+                # order the items were met, the 56 ``all`` cells of a day were spread over ~20 pages, and a
+                # year's trend touched 7,469 heap pages for 20,381 cells on PostgreSQL.
+                for (dimension, department, channel, value), cell in sorted(cells.items(), key=_cell_order)
             ],
         )
     bump(session)
@@ -314,6 +321,7 @@ def recompute_month(session: Session, month: date) -> None:
         for row in session.execute(select(*key, *sums).where(*where).group_by(*key))
     ]
     rows.extend(collapse_channels(rows))
+    rows.sort(key=lambda row: (row["dimension"], row["department_id"], row["channel"], row["value"]))
     if rows:
         session.execute(insert(DailyCell), rows)
     bump(session)

@@ -219,6 +219,23 @@ def _histograms(
     return [(tuple(row[:width]), int(row[width]), int(row[width + 1])) for row in session.execute(query)]
 
 
+def _histograms_merged_here(
+    session: Session, group: Sequence[Any], where: Sequence[ColumnElement[bool]]
+) -> list[tuple[tuple[Any, ...], int, int]]:
+    """:func:`_histograms` for month cells, merged in Python: rows as few as the months × groups, each
+    with up to ~300 (coarse) keys. Summing their keys here costs less than the database's expansion and
+    grouping of every key (a year's 84 department × month cells hold ~16,500 keys: ~20 ms of PostgreSQL
+    time on the loaded machine, more on SQLite), and gives the same sums."""
+    width = len(group)
+    merged: dict[tuple[Any, ...], dict[str, int]] = {}
+    query = select(*group, DailyCell.response_minutes).where(*where, DailyCell.responded > 0)
+    for row in session.execute(query):
+        into = merged.setdefault(tuple(row[:width]), {})
+        for minutes, count in row[width].items():
+            into[minutes] = into.get(minutes, 0) + count
+    return [(key, int(minutes), int(count)) for key, hist in merged.items() for minutes, count in hist.items()]
+
+
 def _wheres(
     viewer: User | None, s: Slice, dimension: str, value: str | None, *, months: bool, group: Sequence[Any] = ()
 ) -> list[list[ColumnElement[bool]]]:
@@ -227,6 +244,12 @@ def _wheres(
     store's months come from the cells over all channels (``rollups.ALL_CHANNELS``, one per department)
     when neither the slice nor the ``group`` is about a channel."""
     return [where for where, _ in _signed_wheres(viewer, s, dimension, value, months=months, group=group)]
+
+
+def _monthly(where: Sequence[ColumnElement[bool]]) -> bool:
+    """Whether the clause (from :func:`_where`) reads month cells: its first term is ``dimension == …``."""
+    value = getattr(getattr(where[0], "right", None), "value", None)
+    return isinstance(value, str) and value.startswith(MONTHLY)
 
 
 def _signed_wheres(
@@ -284,9 +307,11 @@ def _merge_histograms(
     group: Sequence[Any],
     into: dict[tuple[Any, ...], Totals],
 ) -> None:
-    """Add the cells' merged response-time histograms to ``into[group key]`` (created when missing)."""
+    """Add the cells' merged response-time histograms to ``into[group key]`` (created when missing): month
+    cells' merged here (few rows, many keys), day cells' by the database (many rows, few keys each)."""
     for where in wheres:
-        for key, minutes, count in _histograms(session, group, where):
+        merge = _histograms_merged_here if _monthly(where) else _histograms
+        for key, minutes, count in merge(session, group, where):
             totals = into.get(key)
             if totals is None:
                 totals = into[key] = Totals()
