@@ -7,8 +7,9 @@ Dramatiq worker process of one thread, (c) on PostgreSQL with two such processes
 Texts are the airline tweets from ``../shared/data`` (each with its own id, cycled to the count asked).
 Every mode runs the real ``voxpop ingest`` in a subprocess; the clock runs from the import's start to
 the moment every item is analysed. (The route, alert and roll-up messages of the last batches may still be
-queued then: up to ``VOXPOP_QUEUE_MAX_DEPTH`` batches' worth, in both modes alike.) The goal is (c) >= 1.8 x (b) on a 2-core machine. Per-stage items/s of work come from the
-``stage_stats`` the pipeline keeps. Needs the local PostgreSQL and Redis.
+queued then: up to ``VOXPOP_QUEUE_MAX_DEPTH`` batches' worth, in both modes alike.) The goal is
+(c) >= 1.8 x (b) on a 2-core machine. Per-stage items/s of work come from the ``stage_stats`` the pipeline
+keeps. Needs the local PostgreSQL and Redis.
 """
 
 from __future__ import annotations
