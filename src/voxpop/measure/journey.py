@@ -34,18 +34,18 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 import yaml
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxpop.accounts.audit import record
 from voxpop.act.inbox import visible_to
 from voxpop.errors import PermissionDeniedError, ValidationError
+from voxpop.measure import trend_cells
 from voxpop.measure.observations import NEGATIVE, Mention, Observation, day_start, load_observations
 from voxpop.measure.rollups import is_pending
 from voxpop.measure.series import MAX_DAYS, Slice, breakdown, summary
 from voxpop.store.models import Item, Role, Source, User
 from voxpop.store.models.insight import JourneyMapDefinition
-from voxpop.store.models.measure import DailyCell
 from voxpop.store.types import utcnow
 
 MAP_NAME = "default"
@@ -355,35 +355,16 @@ def _empty(definition: dict[str, Any]) -> tuple[list[StageView], dict[str, tuple
     return stages, where
 
 
-def _span(
-    session: Session, viewer: User | None, start: date | None, end: date | None, location: str | None
-) -> tuple[date | None, date | None]:
-    """The first and last day with cells of ours within ``[start, end]``: two probes of the cells' index
-    (a cell exists only for a day with items; one MIN or MAX per query is what SQLite reads off an index)."""
-    where: list[ColumnElement[bool]] = [DailyCell.dimension == ("location" if location else "all")]
-    if location:
-        where.append(DailyCell.value == location)
-    if start is not None:
-        where.append(DailyCell.day >= start)
-    if end is not None:
-        where.append(DailyCell.day <= end)
-    if viewer is not None and not viewer.sees_all_departments:
-        where.append(DailyCell.department_id.in_(viewer.department_ids))
-    first = session.scalar(select(func.min(DailyCell.day)).where(*where))
-    last = session.scalar(select(func.max(DailyCell.day)).where(*where))
-    return first, last
-
-
 def period(
     session: Session, viewer: User | None, start: date | None, end: date | None, location: str | None
 ) -> tuple[date, date] | None:
     """The period the roll-ups are read over: ``[start, end]``, an open end closed at the first or last
     day with items (at most ``series.MAX_DAYS`` days, the newest); None when there are no items."""
     if start is None or end is None:
-        first, last = _span(session, viewer, start, end, location)
-        if first is None or last is None:
+        found = trend_cells.span(session, viewer, start=start, end=end, location=location)
+        if found is None:
             return None
-        start, end = start or first, end or last
+        start, end = start or found[0], end or found[1]
     if end < start:
         raise ValidationError("the period ends before it starts")
     return max(start, end - timedelta(days=MAX_DAYS)), end

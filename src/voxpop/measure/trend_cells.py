@@ -74,8 +74,12 @@ def span(
     channel: str | None = None,
 ) -> tuple[date, date] | None:
     """The first and last day with items in the cells of the location (or of everything) within
-    ``[start, end]`` (either end open)."""
-    where: list[ColumnElement[bool]] = [DailyCell.volume > 0]
+    ``[start, end]`` (either end open).
+
+    Two probes of the cells' index, one MIN and one MAX: a cell exists only for a day with items (its
+    volume is at least one), and one aggregate per query is what SQLite can read off the index instead of
+    scanning every matching cell (~0.5 s a view at 1,000,000 items)."""
+    where: list[ColumnElement[bool]] = []
     if location:
         where += [DailyCell.dimension == "location", DailyCell.value == location]
     else:
@@ -88,8 +92,11 @@ def span(
         where.append(DailyCell.channel == channel)
     if viewer is not None and not viewer.sees_all_departments:
         where.append(DailyCell.department_id.in_(viewer.department_ids))
-    first, last = session.execute(select(func.min(DailyCell.day), func.max(DailyCell.day)).where(*where)).one()
-    return None if first is None else (first, last)
+    first = session.scalar(select(func.min(DailyCell.day)).where(*where))
+    if first is None:
+        return None
+    last = session.scalar(select(func.max(DailyCell.day)).where(*where))
+    return (first, last) if last is not None else None
 
 
 def daily(points: list[Point], metric: str, start: date) -> DailySeries:
