@@ -20,7 +20,8 @@ CPU time (``time.process_time``: the app and SQLite both), steadier than wall ti
   the last 180 days and one location; p95 and median over ``--page-runs`` for the cells;
 - personas: ``personas.personas`` over the whole span (what the page fitted on every view before) against
   ``personas.stored`` (what the page reads now), and the background refit (``personas.refresh``, once);
-- pages: ``GET /journey`` and ``GET /personas`` through the app as the admin and as an agent (wall and CPU).
+- pages: ``GET`` of every Measure page but the dashboard (``PAGES``: /trends, /competitors, /journey, /personas,
+  /topics, /business, /events) through the app as the admin and as an agent (wall and CPU).
 """
 
 from __future__ import annotations
@@ -106,8 +107,12 @@ def journey_cases(store: Store, runs: int, page_runs: int) -> None:
             print(f"| {label}: {view.items:,} items, mentions/negatives {same} | {both(before)} | {both(after)} |")
 
 
+# Every Measure page besides the dashboard (``bench_dashboard.py`` times that one), at its default period.
+PAGES = ("/trends", "/competitors", "/journey", "/personas", "/topics", "/business", "/events")
+
+
 def page_cases(store: Store, settings: Settings, page_runs: int) -> None:
-    """The pages through the app (TestClient: routing, the lazy roll-up check, the template), as the admin
+    """The Measure pages through the app (TestClient: routing, the lazy roll-up check, the template), as the admin
     and as the agent (one department): p95 / median of wall and this process's CPU ms."""
     from fastapi.testclient import TestClient
 
@@ -121,7 +126,10 @@ def page_cases(store: Store, settings: Settings, page_runs: int) -> None:
     for who in ("admin", "agent"):
         with TestClient(app) as client:
             login(client, f"{who}@bench.example")
-            for page in ("/journey", "/personas"):
+            for page in PAGES:
+                if client.get(page).status_code == 403:  # e.g. /topics is not an agent's page
+                    print(f"| {page} as {who} | not open to this role | |")
+                    continue
                 timed(client, page)
                 runs = [timed(client, page) for _ in range(page_runs)]
                 wall, cpu_ms = [r[0] for r in runs], [r[1] for r in runs]
