@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from voxpop.analyze import sentiment
 from voxpop.analyze.embeddings import get_embedder
@@ -84,10 +86,10 @@ def uci_rows(data: Path) -> list[tuple[str, str]]:
         return [(r["text"], "positive" if r["label"] == "1" else "negative") for r in csv.DictReader(f)]
 
 
-def seed_rows() -> list[tuple[str, str]]:
+def seed_rows(folder: Path = SEED) -> list[tuple[str, str]]:
     rows = []
     for label in sentiment.CLASSES:
-        for line in (SEED / f"{label}.txt").read_text(encoding="utf-8").splitlines():
+        for line in (folder / f"{label}.txt").read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rows.append((line.strip(), label))
     return rows
@@ -116,11 +118,74 @@ def calibrated_temperature(texts: list[str], labels: list[str], vectors: np.ndar
     return float(TEMPERATURES[int(np.argmin(losses))])
 
 
+def semeval_rows(data: Path) -> list[tuple[str, str]]:
+    """SemEval-2014 train sentences whose aspect polarities all agree (research licence: evaluation only)."""
+    rows = []
+    for name in ("restaurants", "laptops"):
+        path = data / "semeval2014_absa_train" / f"{name}_train_sentences.jsonl"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            found = item.get("aspect_terms", []) + item.get("aspect_categories", [])
+            polarities = {a["polarity"] for a in found}
+            if len(polarities) == 1 and next(iter(polarities)) in sentiment.CLASSES:
+                rows.append((item["text"], next(iter(polarities))))
+    return rows
+
+
+def cross_validate(data: Path, extra: Path | None) -> None:
+    """5-fold CV over the seed lines (VADER and UCI rows always in training), then SemEval-2014 (evaluation only).
+
+    With ``extra`` (a folder of candidate ``negative/neutral/positive.txt`` lines), the candidates join
+    every training fold but are never scored, so the figures compare with a run without them.
+    """
+    vader, uci = vader_rows(data), uci_rows(data)
+    base = vader + uci
+    base_vectors = np.vstack([embed([t for t, _ in vader], "vader"), embed([t for t, _ in uci], "uci")])
+    seed = seed_rows()
+    added = seed_rows(extra) if extra else []
+    seed_vectors = embed([t for t, _ in seed], "seed")
+    added_vectors = embed([t for t, _ in added], "seed-extra") if added else np.zeros((0, base_vectors.shape[1]))
+    truth = np.array([y for _, y in seed])
+    predicted = np.empty(len(seed), dtype=object)
+
+    def fit(rows: list[tuple[str, str]], vectors: np.ndarray) -> sentiment.SentimentModel:
+        texts, labels = [t for t, _ in base + rows], [y for _, y in base + rows]
+        weights = np.array([1.0] * len(base) + [SEED_WEIGHT] * len(rows))
+        return sentiment.train(
+            texts,
+            labels,
+            np.vstack([base_vectors, vectors]),
+            weights=weights,
+            text_features=TEXT_FEATURES,
+            text_c=TEXT_C,
+            c=C,
+        )
+
+    for train_at, held in StratifiedKFold(5, shuffle=True, random_state=0).split(truth, truth):
+        model = fit([seed[i] for i in train_at] + added, np.vstack([seed_vectors[train_at], added_vectors]))
+        predicted[held] = [r.label for r in model.predict([seed[i][0] for i in held], seed_vectors[held])]
+        print(f"fold done ({len(held)} held-out seed lines)", flush=True)
+    labels = predicted.astype(str)
+    macro = f1_score(truth, labels, average="macro")
+    print(f"seed CV: accuracy {accuracy_score(truth, labels):.4f}, macro-F1 {macro:.4f}")
+    model = fit(seed + added, np.vstack([seed_vectors, added_vectors]))
+    check = semeval_rows(data)
+    guessed = [r.label for r in model.predict([t for t, _ in check], embed([t for t, _ in check], "semeval14"))]
+    gold = [y for _, y in check]
+    macro = f1_score(gold, guessed, average="macro")
+    print(f"SemEval-2014 ({len(check)}): accuracy {accuracy_score(gold, guessed):.4f}, macro-F1 {macro:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=sentiment.shipped_path())
+    parser.add_argument("--cv", action="store_true", help="cross-validate on the seed lines instead of training")
+    parser.add_argument("--extra", type=Path, help="with --cv: a folder of candidate seed lines, in training only")
     args = parser.parse_args()
+    if args.cv:
+        cross_validate(args.data, args.extra)
+        return
 
     parts = {"vader": vader_rows(args.data), "uci": uci_rows(args.data), "seed": seed_rows()}
     texts: list[str] = []
