@@ -9,13 +9,15 @@ making every topic look like it is emerging. A topic never seen in the baseline 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from scipy.stats import fisher_exact
+from sqlalchemy.orm import Session
 
-from voxpop.measure.observations import Observation
+from voxpop.measure.observations import Observation, topic_window_counts
+from voxpop.store.models import User
 
 RECENT_DAYS = 14
 BASELINE_DAYS = 56
@@ -51,22 +53,60 @@ def emerging_topics(
     base_from = since - timedelta(days=baseline_days)
     recent = [r for r in rows if since <= r.day <= end]
     baseline = [r for r in rows if base_from <= r.day < since]
-    if not recent:
+    return emerging_from_counts(
+        Counter(t for r in recent for t in set(r.topics)),
+        len(recent),
+        Counter(t for r in baseline for t in set(r.topics)),
+        len(baseline),
+        since,
+    )
+
+
+def emerging_from_counts(
+    recent_counts: Mapping[str, int],
+    recent_total: int,
+    base_counts: Mapping[str, int],
+    base_total: int,
+    since: date,
+) -> list[EmergingTopic]:
+    """The test of :func:`emerging_topics` on counts: per topic the items naming it in the recent stretch
+    (from ``since``) and in the baseline, and the items of each stretch (with or without a topic)."""
+    if not recent_total:
         return []
-    recent_counts = Counter(t for r in recent for t in set(r.topics))
-    base_counts = Counter(t for r in baseline for t in set(r.topics))
     found: list[EmergingTopic] = []
     for name, count in recent_counts.items():
         if count < MIN_RECENT:
             continue
         before = base_counts.get(name, 0)
-        recent_share = count / len(recent)
-        baseline_share = before / len(baseline) if baseline else 0.0
+        recent_share = count / recent_total
+        baseline_share = before / base_total if base_total else 0.0
         if baseline_share and recent_share < MIN_RATIO * baseline_share:
             continue
-        table = [[count, len(recent) - count], [before, len(baseline) - before]]
+        table = [[count, recent_total - count], [before, base_total - before]]
         p = float(fisher_exact(table, alternative="greater").pvalue)
         if p < ALPHA:
             found.append(EmergingTopic(name, count, before, recent_share, baseline_share, p, since))
-    found.sort(key=lambda t: (t.p_value, -t.recent))
+    found.sort(key=lambda t: (t.p_value, -t.recent, t.name))
     return found
+
+
+def emerging_in_store(
+    session: Session,
+    viewer: User | None,
+    end: date,
+    *,
+    start: date | None = None,
+    location: str | None = None,
+    channel: str | None = None,
+    recent_days: int = RECENT_DAYS,
+    baseline_days: int = BASELINE_DAYS,
+) -> list[EmergingTopic]:
+    """:func:`emerging_topics` of the items ``load_observations`` would give for ``[start, end]``, counted
+    in the database (two grouped queries) instead of loading every item of the ten weeks."""
+    since = end - timedelta(days=recent_days - 1)
+    base_from = since - timedelta(days=baseline_days)
+    first = base_from if start is None else max(start, base_from)
+    if first > end:
+        return []
+    counts = topic_window_counts(session, viewer, first, since, end, location=location, channel=channel)
+    return emerging_from_counts(counts.recent, counts.recent_total, counts.baseline, counts.baseline_total, since)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from voxpop.act.inbox import visible_to
@@ -172,3 +173,71 @@ def load_observations(
 
 def by_id(rows: Sequence[Observation]) -> dict[int, Observation]:
     return {row.id: row for row in rows}
+
+
+@dataclass
+class TopicWindowCounts:
+    """Per topic, the items naming it in a recent stretch and in the baseline before it; and the items of
+    each stretch, with or without a topic (what ``emerging.emerging_from_counts`` tests)."""
+
+    recent: dict[str, int] = field(default_factory=dict)
+    baseline: dict[str, int] = field(default_factory=dict)
+    recent_total: int = 0
+    baseline_total: int = 0
+
+
+def topic_window_counts(
+    session: Session,
+    viewer: User | None,
+    start: date,
+    since: date,
+    end: date,
+    *,
+    location: str | None = None,
+    channel: str | None = None,
+) -> TopicWindowCounts:
+    """:class:`TopicWindowCounts` of the items :func:`load_observations` gives for ``[start, end]`` (our own,
+    no spam, the viewer's scope, the location and channel), the recent stretch from ``since`` on (whole
+    days, UTC). Each item counts once per topic: its store-wide topic when those exist, else the names of
+    its ``topics`` array.
+
+    One grouped query reads the items once: the items per stretch and per store-wide topic, or per
+    distinct ``topics`` array (few: an item names a handful of topics), decoded here once per group."""
+    recent = case((Item.created_at >= day_start(since), 1), else_=0).label("recent")
+    store_wide = session.scalar(select(StoreTopic.id).limit(1)) is not None
+    topic: Any = StoreTopic.name if store_wide else Item.topics
+    query = (
+        select(recent, topic, func.count())
+        .select_from(Item)
+        .join(Source, Source.id == Item.source_id)
+        .where(
+            Item.status != "spam",
+            Item.created_at >= day_start(start),
+            Item.created_at < day_start(end) + timedelta(days=1),
+            Source.is_competitor.is_(False),
+        )
+    )
+    if store_wide:
+        # ``item_topics`` holds one row per item: the outer joins keep one row per item.
+        query = query.outerjoin(ItemTopic, ItemTopic.item_id == Item.id).outerjoin(
+            StoreTopic, StoreTopic.id == ItemTopic.topic_id
+        )
+    if viewer is not None and (scope := visible_to(viewer)) is not None:
+        query = query.where(scope)
+    if location:
+        query = query.where(Item.location == location)
+    if channel:
+        query = query.where(Item.channel == channel)
+    found = TopicWindowCounts()
+    for is_recent, raw, n in session.execute(query.group_by(recent, topic)):
+        if is_recent:
+            found.recent_total += n
+            side = found.recent
+        else:
+            found.baseline_total += n
+            side = found.baseline
+        # As ``load_observations`` names an item's topics, each name once per item.
+        names = ((raw,) if raw else ()) if store_wide else tuple(str(t) for t in raw or ())
+        for name in set(names):
+            side[name] = side.get(name, 0) + n
+    return found

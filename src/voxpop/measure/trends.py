@@ -4,7 +4,8 @@ A thin composition of ``observations`` (the scoped rows), ``changes`` (what chan
 ``attribution`` (which segments drove it, with the items as evidence). When the roll-ups can stand in for
 the items (``trend_cells.usable``: share negative, rating or volume, nothing pending)
 the series, the changes and their drivers are read from the cells instead (``measure.trend_cells``), and
-only the emerging topics read items — those of their last ten weeks.
+the emerging topics are counted in the database (``emerging.emerging_in_store``: per topic, the items of
+the last two weeks and of the eight before).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from voxpop.errors import ValidationError
 from voxpop.measure import trend_cells
 from voxpop.measure.attribution import Driver, explain
 from voxpop.measure.changes import METRICS, Change, DailySeries, detect_changes, detect_segment_changes, period_of
-from voxpop.measure.emerging import BASELINE_DAYS, RECENT_DAYS, EmergingTopic, emerging_topics
+from voxpop.measure.emerging import EmergingTopic, emerging_in_store, emerging_topics
 from voxpop.measure.observations import Observation, load_observations
 from voxpop.measure.series import Slice
 from voxpop.store.models import User
@@ -119,14 +120,6 @@ def _from_rollups(
         if inside is not None:
             others = tuple(d for d in ("aspect", "location", "channel") if d != dimension)
             trend_cells.explain(session, viewer, inside, change, dimensions=others)
-    recent = load_observations(
-        session,
-        viewer,
-        start=max(first, last - timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)),
-        end=last,
-        location=location,
-        channel=channel,
-    )
     return TrendReport(
         metric=metric,
         start=first,
@@ -135,7 +128,7 @@ def _from_rollups(
         changes=found,
         segment_changes=by_segment,
         items=trend_cells.breakdown_total(session, viewer, s).volume,
-        emerging=emerging_topics(recent, last),
+        emerging=emerging_in_store(session, viewer, last, start=first, location=location, channel=channel),
         source="rollups",
     )
 
