@@ -4,24 +4,26 @@ and the roll-ups follow at once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from tests.measure.insight_store import make_source, store_rows
 from tests.web.conftest import World, app_client, csrf_of, login, world  # noqa: F401
 from voxpop.cli import app
 from voxpop.errors import PermissionDeniedError
-from voxpop.measure.competitors import OWN, competitor_benchmark, set_competitor
-from voxpop.measure.observations import Observation
+from voxpop.measure.competitors import OWN, benchmark, competitor_benchmark, set_competitor
+from voxpop.measure.observations import Mention, Observation, load_observations
 from voxpop.measure.rollups import ensure_fresh
 from voxpop.measure.series import Slice, summary
 from voxpop.store import Store
 from voxpop.store.models import Item, Source, User
+from voxpop.store.models.measure import DailyCell
 
 DAY = date(2026, 3, 2)
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -146,3 +148,34 @@ def test_the_competitors_page_marks_a_source(
         source = s.get(Source, world.tweets)
         assert source is not None
         assert (source.is_competitor, source.competitor) == (True, "Rival <b>")
+
+
+def test_marking_and_unmarking_moves_the_aspect_rows(store: Store) -> None:
+    ours = make_source(store, "Our Google reviews")
+    theirs = make_source(store, "Rival's Google reviews")
+    staff, food = Mention("staff", "positive"), Mention("food", "negative")
+    mine = [replace(r, mentions=(staff,)) for r in _rows(6, rating=1.0, sentiment="positive")]
+    rival = [
+        replace(r, created_at=NOON + timedelta(days=i % 3), mentions=(food, staff, food) if i % 2 else (staff,))
+        for i, r in enumerate(_rows(5, rating=0.0, sentiment="negative", start=100))
+    ]
+    store_rows(store, mine, ours)
+    store_rows(store, rival, theirs)
+
+    def aspects() -> dict[str, dict[str, tuple[int, int]]]:
+        ensure_fresh(store, max_days=None)
+        with store.read() as s:
+            found = competitor_benchmark(s, None)
+            assert found == benchmark(load_observations(s, None, competitors=True))  # cells == items
+        return {b.name: {a: (side.mentions, side.negative) for a, side in b.aspects.items()} for b in found.brands}
+
+    assert aspects() == {OWN: {"staff": (11, 0), "food": (2, 2)}}
+    with store.write() as s:
+        set_competitor(s, None, theirs, "Rival")
+    assert aspects() == {OWN: {"staff": (6, 0)}, "Rival": {"staff": (5, 0), "food": (2, 2)}}
+    with store.write() as s:
+        set_competitor(s, None, theirs, None)
+    assert aspects() == {OWN: {"staff": (11, 0), "food": (2, 2)}}
+    with store.read() as s:
+        left = s.scalar(select(func.count()).select_from(DailyCell).where(DailyCell.dimension.like("%aspect_source")))
+    assert left == 0  # ours again: no cells of a competitor's aspects are left behind

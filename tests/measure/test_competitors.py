@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.measure.hotels import dated_series, read_reviews
 from tests.measure.insight_store import make_source, store_rows
-from voxpop.measure.competitors import OWN, benchmark, competitor_benchmark
-from voxpop.measure.observations import Observation, load_observations
+from voxpop.measure.competitors import OWN, Benchmark, benchmark, competitor_benchmark
+from voxpop.measure.observations import Mention, Observation, load_observations
 from voxpop.measure.rollups import ensure_fresh
 from voxpop.store import Store
+from voxpop.store.models.measure import DailyCell
 
 
 def _split(rows: list[Observation], hotel: str) -> tuple[list[Observation], list[Observation]]:
@@ -56,3 +59,51 @@ def test_no_competitors_means_only_our_own_column(store: Store) -> None:
         found = competitor_benchmark(s, None)
     assert found.brands == []
     assert found.months == []
+
+
+def _varied(rows: list[Observation]) -> list[Observation]:
+    """The rows with what the analysis can produce beyond one mention per aspect with the item's sentiment:
+    an aspect mentioned twice (counted once), a clause whose sentiment differs from the item's, and a
+    mention without a sentiment of its own."""
+    varied = []
+    for i, row in enumerate(rows):
+        mentions = list(row.mentions)
+        if mentions and i % 3 == 0:
+            mentions.append(Mention(name=mentions[0].name, sentiment="negative"))  # a second mention: not counted
+        if mentions and i % 4 == 1:
+            mentions[0] = replace(mentions[0], sentiment="negative" if row.sentiment != "negative" else "positive")
+        if mentions and i % 5 == 2:
+            mentions[-1] = replace(mentions[-1], sentiment=None)
+        varied.append(replace(row, mentions=tuple(mentions)))
+    return varied
+
+
+def test_aspect_rows_from_the_cells_are_the_items_aspect_rows(store: Store, shared_data: Path) -> None:
+    rows = _varied(dated_series(read_reviews(shared_data), date(2016, 1, 1), date(2016, 6, 30)))
+    ours, theirs = _split(rows, "Best Western of Long Beach")
+    rival = [r for r in theirs if r.location == "Best Western Plus Waterville Grand Hotel"]
+    store_rows(store, ours, make_source(store, "Our reviews"))
+    store_rows(store, rival[::2], make_source(store, "Rival on TripAdvisor", competitor="Waterville Grand"))
+    store_rows(store, rival[1::2], make_source(store, "Rival on Google", competitor="Waterville Grand"))
+    ensure_fresh(store, max_days=None)
+    with store.read() as s:
+        for start, end in ((None, None), (date(2016, 1, 10), date(2016, 5, 20)), (date(2016, 2, 1), date(2016, 2, 29))):
+            found = competitor_benchmark(s, None, start=start, end=end)
+            items = benchmark(load_observations(s, None, start=start, end=end, competitors=True))
+            assert found == items, (start, end)
+        cells = s.scalar(select(func.count()).select_from(DailyCell).where(DailyCell.dimension == "aspect_source"))
+    assert cells  # the competitor's aspects have cells of their own
+    found = competitor_benchmark_of(store)
+    us, them = found.brands
+    assert them.name == "Waterville Grand"
+    for brand, mine in ((us, ours), (them, rival)):
+        for name, side in brand.aspects.items():
+            assert side.mentions == sum(name in r.aspects for r in mine)  # once per item
+            first = [next(m for m in r.mentions if m.name == name) for r in mine if name in r.aspects]
+            assert side.negative == sum(m.sentiment == "negative" for m in first)  # the clause's own sentiment
+    assert them.aspects
+
+
+def competitor_benchmark_of(store: Store) -> Benchmark:
+    with store.read() as s:
+        return competitor_benchmark(s, None)

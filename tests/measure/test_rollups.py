@@ -540,3 +540,35 @@ def test_month_cells_over_all_channels_follow_the_items_and_the_migration_fills_
     assert collapsed() == {}
     upgrade(store.engine)
     assert _all_channel_cells(store) == before
+
+
+def test_migration_0023_queues_the_days_of_competitors_items(store: Store) -> None:
+    from alembic import command
+
+    from voxpop.store.migrate import alembic_config
+
+    ours = _source(store)
+    with store.write() as s:
+        rival = Source(name="Rival", kind="file", channel="google", config={}, is_competitor=True, competitor="R")
+        s.add(rival)
+        s.flush()
+        aspects = [{"name": "staff", "sentiment": "negative"}]
+        s.add_all([_item(ours, n, aspects=aspects) for n in (0, 30)])
+        s.add_all([_item(rival.id, n, aspects=aspects) for n in (1, 50, 51)])  # two days: T0 and T0 + 2 days
+    rollups.process_pending(store, now=NOW)
+    with store.engine.begin() as conn:  # the store as 0022 left it: no cells of a competitor's aspects
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0022")
+    with store.write() as s:
+        s.execute(delete(DailyCell).where(DailyCell.dimension.like("%aspect_source")))
+    assert store.migrate()
+    with store.read() as s:
+        queued = sorted(s.scalars(select(DirtyDay.day)))
+    assert queued == [(T0 + timedelta(hours=n)).date() for n in (1, 50)]
+    rollups.process_pending(store, now=NOW)
+    with store.read() as s:
+        cells = s.execute(
+            select(DailyCell.day, DailyCell.volume, DailyCell.negative).where(DailyCell.dimension == "aspect_source")
+        ).all()
+    assert sorted(cells) == [((T0 + timedelta(hours=n)).date(), v, v) for n, v in ((1, 1), (50, 2))]

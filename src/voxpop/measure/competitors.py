@@ -6,10 +6,11 @@ brand ``OWN``. Share of voice is each brand's share of all the items of a month.
 
 :func:`competitor_benchmark` reads the brands' items, ratings, sentiment and monthly volumes from the
 roll-ups' per-source cells (``measure.series``), like the dashboard: a year costs a few thousand cell rows,
-not a scan of the items. The aspect rows are the exception — the roll-ups do not split aspects by source —
-so they read the items' aspects (two columns, no joins). :func:`benchmark` computes the same from
-observations (tests, the library). :func:`set_competitor` marks a source as a competitor's (``voxpop
-ingest --competitor``, ``voxpop sources competitor``, the page's form).
+not a scan of the items. The aspect rows too: ours from the ``aspect`` cells, a competitor's from the
+``aspect_source`` cells its items alone have (an aspect counts once per item, with its clause's own
+sentiment). :func:`benchmark` computes the same from observations (tests, the library).
+:func:`set_competitor` marks a source as a competitor's (``voxpop ingest --competitor``,
+``voxpop sources competitor``, the page's form).
 """
 
 from __future__ import annotations
@@ -23,16 +24,18 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from voxpop.accounts.audit import record
-from voxpop.act.inbox import visible_to
 from voxpop.errors import NotFoundError, PermissionDeniedError, ValidationError
 from voxpop.measure.metrics import Totals
-from voxpop.measure.observations import NEGATIVE, Observation, day_start
-from voxpop.measure.series import MAX_DAYS, Slice, breakdown, series_by
+from voxpop.measure.observations import NEGATIVE, Observation
+from voxpop.measure.rollups import PAIR
+from voxpop.measure.series import MAX_DAYS, Slice, _grouped, breakdown, series_by
 from voxpop.store.models import Item, Role, Source, User
 from voxpop.store.models.measure import DailyCell, DirtyDay
 
 OWN = "us"
 TOP_ASPECTS = 8
+#: The counters the aspect rows need.
+COUNTED = ("volume", "negative")
 
 
 @dataclass
@@ -112,7 +115,7 @@ def _assemble(
     volume = {n: [by_month[m][n] for m in months] for n in order}
     return Benchmark(
         brands=[brands[n] for n in order],
-        aspects=[a for a, _ in mentions.most_common(top_aspects)],
+        aspects=[a for a, _ in sorted(mentions.items(), key=lambda kv: (-kv[1], kv[0]))[:top_aspects]],  # ties by name
         months=months,
         share_of_voice=share,
         volume=volume,
@@ -135,8 +138,13 @@ def benchmark(rows: Sequence[Observation], *, top_aspects: int = TOP_ASPECTS) ->
             brand.with_sentiment += 1
             brand.positive += row.sentiment == "positive"
             brand.negative += row.is_negative
+        seen: set[str] = set()
         for mention in row.mentions:
-            _count_mention(brand, mention.name, mention.sentiment or row.sentiment, mentions)
+            if mention.name in seen:  # an aspect counts once per item (its first mention), as in the cells
+                continue
+            seen.add(mention.name)
+            # The aspect clause's own sentiment, as the cells count it (rollups._add).
+            _count_mention(brand, mention.name, mention.sentiment, mentions)
         by_month[row.day.replace(day=1)][name] += 1
     return _assemble(brands, by_month, mentions, top_aspects)
 
@@ -168,22 +176,26 @@ def _brands(session: Session) -> dict[str, str]:
 def _aspects(
     session: Session, viewer: User | None, s: Slice, brand_of: dict[str, str], brands: dict[str, Brand]
 ) -> Counter[str]:
-    """Aspect mentions per brand, from the items (the roll-ups do not split aspects by source)."""
+    """Aspect mentions per brand from the roll-ups: ours from the ``aspect`` cells, each competitor's
+    from its sources' ``aspect_source`` cells (whole months from the month cells in both)."""
     mentions: Counter[str] = Counter()
-    query = select(Item.source_id, Item.sentiment, Item.aspects).where(
-        Item.created_at >= day_start(s.date_from),
-        Item.created_at < day_start(s.date_to) + timedelta(days=1),
-        Item.aspects.is_not(None),
-    )
-    if viewer is not None and (scope := visible_to(viewer)) is not None:
-        query = query.where(scope)
-    for source_id, sentiment, raw in session.execute(query):
-        brand = brands.get(brand_of.get(str(source_id), OWN))
-        if brand is None:
-            continue
-        for hit in raw if isinstance(raw, list) else []:
-            if isinstance(hit, dict) and hit.get("name"):
-                _count_mention(brand, str(hit["name"]), hit.get("sentiment") or sentiment, mentions)
+
+    def count(brand: Brand, aspect: str, totals: Totals) -> None:
+        side = brand.aspects[aspect]
+        side.mentions += totals.volume
+        side.negative += totals.negative
+        mentions[aspect] += totals.volume
+
+    ours = brands.get(OWN)
+    if ours is not None:
+        for aspect, metrics in breakdown(session, viewer, s, "aspect", sentiment_only=True).items():
+            count(ours, str(aspect), metrics.totals)
+    found = _grouped(session, viewer, s, "aspect_source", None, (DailyCell.value,), medians=False, counters=COUNTED)
+    for (value,), totals in sorted(found.items(), key=lambda kv: -kv[1].volume):
+        aspect, _, source_id = str(value).partition(PAIR)
+        brand = brands.get(brand_of.get(source_id, OWN))
+        if brand is not None and brand.name != OWN and totals.volume:
+            count(brand, aspect, totals)
     return mentions
 
 

@@ -1,9 +1,9 @@
 """Daily roll-ups: the dashboard's numbers kept up to date as items arrive and change.
 
 What the cells count: our own customers' voice. An item marked spam is in no cell, and a competitor's
-item (its source is marked ``is_competitor``) only in its source's cells — the competitor benchmark reads
-those — so every total over sources, channels, locations or aspects is ours alone, as the item-level
-reports (``measure.observations``) count it.
+item (its source is marked ``is_competitor``) only in its source's cells and its ``aspect_source`` cells —
+the competitor benchmark reads those — so every total over sources, channels, locations or aspects is
+ours alone, as the item-level reports (``measure.observations``) count it.
 
 The unit of work is a day (UTC): a day is always recomputed whole from ``items`` and its cells replaced,
 never incremented, so a redelivered task, a crash half-way or two workers at once cannot double count.
@@ -51,7 +51,17 @@ from voxpop.workers.tasks import task
 log = logging.getLogger(__name__)
 
 #: The dimensions a cell can be about, besides channel and department (which every cell carries).
-DIMENSIONS = ("all", "source", "location", "kind", "product", "segment", "aspect", "aspect_location")
+DIMENSIONS = (
+    "all",
+    "source",
+    "location",
+    "kind",
+    "product",
+    "segment",
+    "aspect",
+    "aspect_location",
+    "aspect_source",
+)
 #: Month cells: the same counts summed over a calendar month, under dimension ``"m:" + dimension`` and
 #: ``day`` = the month's first day, so a year is read as 12 rows per key instead of 365.
 MONTHLY = "m:"
@@ -60,7 +70,10 @@ MONTHLY = "m:"
 #: department × channel (migration 0019 added them to the months rolled up before).
 ALL_CHANNELS = MONTHLY + "all_channels"
 MONTH_DIMENSIONS = (*(MONTHLY + d for d in DIMENSIONS), ALL_CHANNELS)
-#: Separates the aspect from the location in an ``aspect_location`` value.
+#: The dimensions whose cells count the sentiment of the aspect's own clause.
+ASPECT_DIMENSIONS = frozenset({"aspect", "aspect_location", "aspect_source"})
+#: Separates the aspect from the location in an ``aspect_location`` value (and from the source id in an
+#: ``aspect_source`` one: a competitor's aspects, which the benchmark reads; only competitors' items have them).
 PAIR = "\x1f"
 ANSWERABLE_KINDS = frozenset({"review", "mention", "ticket", "feedback"})
 CLOSED_UNANSWERED = frozenset({"ignored", "spam"})
@@ -187,6 +200,9 @@ def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKe
         channel = row.channel or ""
         if row.is_competitor:
             _add(cells, ("source", department, channel, str(row.source_id)), base, None)
+            for aspect, label in _aspects(row.aspects).items():
+                # Not split by channel, like ``aspect_location``: the benchmark sums them over the span.
+                _add(cells, ("aspect_source", department, "", f"{aspect}{PAIR}{row.source_id}"), base, label)
             continue
         plain = [("all", ""), ("source", str(row.source_id)), ("kind", row.kind or "")]
         if row.location:
@@ -214,7 +230,7 @@ def _add(cells: dict[CellKey, _Cell], key: CellKey, base: _Cell, aspect_sentimen
         if name not in ("analysed", "positive", "neutral", "negative"):
             setattr(cell, name, getattr(cell, name) + getattr(base, name))
     # An aspect's cells count the sentiment of the aspect's own clause, not the item's.
-    if key[0] in ("aspect", "aspect_location"):
+    if key[0] in ASPECT_DIMENSIONS:
         _sentiment(cell, aspect_sentiment)
     else:
         for name in ("analysed", "positive", "neutral", "negative"):
