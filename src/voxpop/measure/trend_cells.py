@@ -40,10 +40,10 @@ from voxpop.measure.changes import (
     candidates,
     significant_changes,
 )
-from voxpop.measure.metrics import Totals
+from voxpop.measure.metrics import Metrics, Totals
 from voxpop.measure.observations import day_start
 from voxpop.measure.rollups import is_pending
-from voxpop.measure.series import Point, Slice, breakdown, series, summary
+from voxpop.measure.series import Point, Slice, _grouped, _label, _split, breakdown, buckets, series, summary
 from voxpop.store.models import Item, User
 from voxpop.store.models.measure import DailyCell
 
@@ -120,6 +120,32 @@ def _sub(s: Slice, dimension: str, segment: str) -> Slice:
     raise ValidationError(f"no segment dimension {dimension!r}")
 
 
+#: what ``READ`` needs of a day's totals: a segment's series sums only these (each summed column costs
+#: the database a step per cell)
+SEGMENT_COUNTERS = ("volume", "analysed", "negative", "rated", "rating_sum", "rating_sq")
+
+
+def _series_by(session: Session, viewer: User | None, s: Slice, dimension: str) -> dict[str, list[Point]]:
+    """Every segment's daily series of the dimension (location, channel or aspect) within the slice, from
+    one grouped read of the dimension's day cells (as ``series.series_by``, with only ``SEGMENT_COUNTERS``
+    summed and each segment's empty days built once); a segment with no cell in the slice is left out."""
+    cells, value, column, how = _split(s, dimension)
+    found = _grouped(
+        session, viewer, s, cells, value, (column, DailyCell.day), medians=False, counters=SEGMENT_COUNTERS
+    )
+    starts = buckets(s, "day")
+    per: dict[str, dict[date, Totals]] = {}
+    for (raw, day), totals in found.items():
+        label = _label(raw, how)
+        if label is None:
+            continue
+        days = per.get(str(label))
+        if days is None:
+            days = per[str(label)] = {start: Totals() for start in starts}
+        days[day].add(totals)
+    return {label: [Point(d, Metrics(t, 10)) for d, t in days.items()] for label, days in per.items()}
+
+
 def detect_segments(
     session: Session, viewer: User | None, s: Slice, metric: str, *, dimensions: tuple[str, ...] = SEGMENT_DIMENSIONS
 ) -> list[Change]:
@@ -128,15 +154,12 @@ def detect_segments(
     groups: dict[tuple[str, str], list[Point]] = {}
     for dimension in dimensions:
         try:
-            sizes = breakdown(session, viewer, s, dimension, min_n=1, sentiment_only=True)
+            per = _series_by(session, viewer, s, dimension)
         except ValidationError:  # e.g. aspects of one location on one channel: not in the cells
             continue
-        for segment, metrics in sizes.items():
-            inside = _sub(s, dimension, str(segment)) if metrics.volume >= MIN_SEGMENT_SERIES_ITEMS else None
-            if inside is not None:
-                # One query per segment big enough to test: cheaper than ``series_by``, which builds every
-                # segment's empty days once per cell row.
-                groups[(dimension, str(segment))] = series(session, viewer, inside, grain="day")
+        for segment, points in per.items():
+            if sum(p.metrics.totals.volume for p in points) >= MIN_SEGMENT_SERIES_ITEMS:
+                groups[(dimension, segment)] = points
     found: list[Change] = []
     for (dimension, segment), points in sorted(groups.items()):
         one = daily(points, metric, s.date_from)
