@@ -12,9 +12,10 @@ CPU time (``time.process_time``: the app and SQLite both), steadier than wall ti
 
 - trends: ``trend_report`` for the default period (the last 180 days) per metric, ``rollups=False`` (every
   item of the period, the path before the roll-ups) against the cells;
-- competitors: two sources marked as a competitor's (after the trends cases, which the cells answer only
-  without competitor sources); ``benchmark(load_observations(...))`` (the path before) against
-  ``competitor_benchmark`` (per-source cells + the items' aspects), whole span.
+- competitors: two sources marked as a competitor's (``set_competitor``, after the trends cases, which the cells
+  answer only without competitor sources) and their days recomputed (timed on its own);
+  ``benchmark(load_observations(...))`` (the path before) against ``competitor_benchmark`` (per-source and
+  per-aspect cells), whole span. They are ours again afterwards: the next run recomputes their days first.
 - journey: ``journey_view(..., rollups=False)`` (every item of the period: the page before) against
   ``journey_view`` from the aspect cells + one bounded quote query, for the whole span (the page's default),
   the last 180 days and one location; p95 and median over ``--page-runs`` for the cells;
@@ -35,14 +36,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_dashboard import enrich
 from bench_inbox import SECRET, build, login
 from voxpop.measure import personas, rollups
-from voxpop.measure.competitors import benchmark, competitor_benchmark
+from voxpop.measure.competitors import benchmark, competitor_benchmark, set_competitor
 from voxpop.measure.journey import journey_view
 from voxpop.measure.observations import load_observations
 from voxpop.measure.trend_cells import span
@@ -111,7 +112,9 @@ def journey_cases(store: Store, runs: int, page_runs: int) -> None:
 PAGES = ("/trends", "/competitors", "/journey", "/personas", "/topics", "/business", "/events")
 
 
-def page_cases(store: Store, settings: Settings, page_runs: int) -> None:
+def page_cases(
+    store: Store, settings: Settings, page_runs: int, pages: tuple[str, ...] = PAGES, *, refit: bool = True
+) -> None:
     """The Measure pages through the app (TestClient: routing, the lazy roll-up check, the template), as the admin
     and as the agent (one department): p95 / median of wall and this process's CPU ms."""
     from fastapi.testclient import TestClient
@@ -119,14 +122,15 @@ def page_cases(store: Store, settings: Settings, page_runs: int) -> None:
     from bench_dashboard import timed
     from voxpop.web.app import create_app
 
-    refitted = personas.refresh_all(store)  # the agent's scope too (what voxpop serve does in the background)
-    print(f"\npersonas refitted for: {[scope for scope, done in refitted if done] or 'none (unchanged)'}")
+    if refit:
+        refitted = personas.refresh_all(store)  # the agent's scope too (what voxpop serve does in the background)
+        print(f"\npersonas refitted for: {[scope for scope, done in refitted if done] or 'none (unchanged)'}")
     app = create_app(settings, store)
     print("\n| page (through the app) | wall ms p95 / median | CPU ms p95 / median |\n| --- | --- | --- |")
     for who in ("admin", "agent"):
         with TestClient(app) as client:
             login(client, f"{who}@bench.example")
-            for page in PAGES:
+            for page in pages:
                 if client.get(page).status_code == 403:  # e.g. /topics is not an agent's page
                     print(f"| {page} as {who} | not open to this role | |")
                     continue
@@ -176,10 +180,12 @@ def main() -> None:
         build(settings, args.items)
         store = Store(settings)
         enrich(store)
-    with store.write() as s:  # the competitor cases leave two sources marked: put them back
-        s.execute(update(Source).values(is_competitor=False, competitor=None))
-    if rollups.ensure_fresh(store, max_days=None):
-        print("rolled up", file=sys.stderr)
+    with store.write() as s:  # a competitor case cut short leaves sources marked: ours again (days queued)
+        for source_id in s.scalars(select(Source.id).where(Source.is_competitor.is_(True))):
+            set_competitor(s, None, source_id, None)
+    started = time.process_time()
+    if days := rollups.ensure_fresh(store, max_days=None):
+        print(f"rolled up {days:,} days: {time.process_time() - started:,.1f} s CPU", file=sys.stderr)
     with store.read() as s:
         total = s.scalar(select(func.count(Item.id)))
     print(f"{total:,} items, CPU ms (median of {args.runs} unless said)")
@@ -192,7 +198,7 @@ def main() -> None:
     if "trends" in cases:
         trend_cases(store, args.runs)
     if "competitors" in cases:
-        competitor_cases(store, args.runs)
+        competitor_cases(store, settings, args.runs, args.page_runs)
     store.dispose()
 
 
@@ -209,20 +215,37 @@ def trend_cases(store: Store, runs: int) -> None:
             print(f"| /trends {metric}, {new.start} – {new.end} ({new.items:,} items) | {items:,.0f} | {cells:,.0f} |")
 
 
-def competitor_cases(store: Store, runs: int) -> None:
-    with store.write() as s:
-        for source in s.query(Source).order_by(Source.id).limit(2):
-            source.is_competitor, source.competitor = True, f"Rival {source.id}"
+def competitor_cases(store: Store, settings: Settings, runs: int, page_runs: int) -> None:
+    with store.write() as s:  # queues every day holding their items, as the page's form does
+        marked = [source.id for source in s.query(Source).order_by(Source.id).limit(2)]
+        for source_id in marked:
+            set_competitor(s, None, source_id, f"Rival {source_id}")
+    started = time.process_time()
+    days = rollups.ensure_fresh(store, max_days=None)
+    print(
+        f"\nmarking two sources as a competitor's: {days:,} days recomputed (rollups.ensure_fresh) in "
+        f"{time.process_time() - started:,.1f} s CPU"
+    )
     with store.read() as s:
         before = cpu(lambda: benchmark(load_observations(s, None, competitors=True)), runs)
         after = cpu(lambda: competitor_benchmark(s, None), runs)
         new, old = competitor_benchmark(s, None), benchmark(load_observations(s, None, competitors=True))
-    # The cells count the items marked spam (as the dashboard does); the items path leaves them out.
+    # The cells leave the items marked spam out (as the dashboard does); the items path counts them.
     drift = max(abs(a.items - b.items) / max(b.items, 1) for a, b in zip(new.brands, old.brands, strict=True))
+    aspects = max(
+        abs(a.aspects[name].mentions - b.aspects[name].mentions) / max(b.aspects[name].mentions, 1)
+        for a, b in zip(new.brands, old.brands, strict=True)
+        for name in set(a.aspects) | set(b.aspects)
+    )
+    print("\n| case | from the items | from the roll-ups |\n| --- | --- | --- |")
     print(f"| /competitors, whole span | {before:,.0f} | {after:,.0f} |")
     print(f"\nbrands' item counts, roll-ups against items: at most {100 * drift:.1f} % apart (spam)")
-    with store.write() as s:
-        s.execute(update(Source).values(is_competitor=False, competitor=None))
+    print(f"brands' aspect mentions, roll-ups against items: at most {100 * aspects:.1f} % apart (spam)")
+    print("\nthe page with the two sources marked:")
+    page_cases(store, settings, page_runs, ("/competitors",), refit=False)
+    with store.write() as s:  # ours again: their days are queued, the next run recomputes them first
+        for source_id in marked:
+            set_competitor(s, None, source_id, None)
 
 
 if __name__ == "__main__":
