@@ -1,6 +1,6 @@
 """The faster change-point machinery gives the same answers as the plain one.
 
-``changes._pelt`` against ``ruptures``' PELT, ``significance._segment_maxima`` against
+``pelt.pelt`` (through ``changes.candidates``) against ``ruptures``' PELT, ``significance._segment_maxima`` against
 ``_segment_stats(...).max()``, ``decide_at`` against the full permutation draw, and the dry run that
 skips the tests when no candidate's effect can reach the floor against the full procedure.
 """
@@ -19,7 +19,7 @@ from voxpop.measure.changes import DailySeries, candidates, significant_changes
 from voxpop.measure.significance import item_variance
 
 
-class _MeanShiftCost(BaseCost):  # the cost ``candidates`` gave ruptures before ``_pelt``
+class _MeanShiftCost(BaseCost):  # the cost ``candidates`` gave ruptures before ``pelt.pelt``
     model = "test_mean_shift"
     min_size = 1
 

@@ -2,7 +2,7 @@
 
 Three steps, so that noise is not reported and a month-long bump is found as a bump:
 
-1. **Candidates.** PELT over the daily series (``_pelt``: ``ruptures``' search, vectorised) with a cost
+1. **Candidates.** PELT over the daily series (``measure.pelt``: ``ruptures``' search, vectorised) with a cost
    that fits the metric: a shift in the mean of the items' values (negative share, sentiment score,
    rating), every item weighing the same whatever its day's volume, or a shift in a Poisson rate (volume
    per day). The penalty is low, so PELT proposes every plausible change; the tests decide. When no
@@ -30,7 +30,7 @@ Three steps, so that noise is not reported and a month-long bump is found as a b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -40,6 +40,7 @@ from scipy.stats import chi2
 
 from voxpop.errors import ValidationError
 from voxpop.measure.observations import NEGATIVE, Observation
+from voxpop.measure.pelt import mean_shift_errors, pelt, poisson_errors
 from voxpop.measure.significance import (
     PERMUTATIONS,
     anything_changed_p_value,
@@ -151,78 +152,21 @@ def daily_series(rows: Sequence[Observation], metric: str, start: date, end: dat
     return DailySeries(metric=metric, start=start, n=n, total=total, squares=squares)
 
 
-# --- candidates with ruptures ---
-
-
-def _mean_shift_errors(cn: np.ndarray, cs: np.ndarray, variance: float) -> Callable[[np.ndarray, int], np.ndarray]:
-    """Within-segment sum of squares of the items' values (in units of their variance, up to a constant),
-    from per-day sums, for the segments ``[starts, end)``."""
-
-    def errors(starts: np.ndarray, end: int) -> np.ndarray:
-        count = cn[end] - cn[starts]
-        total = cs[end] - cs[starts]
-        return np.where(count > 0, -(total * total) / count / variance, 0.0)
-
-    return errors
-
-
-def _poisson_errors(cn: np.ndarray) -> Callable[[np.ndarray, int], np.ndarray]:
-    """Twice the negative Poisson log-likelihood of a segment's daily counts at its own rate, for the
-    segments ``[starts, end)``."""
-
-    def errors(starts: np.ndarray, end: int) -> np.ndarray:
-        count = cn[end] - cn[starts]
-        return np.where(count > 0, -2 * count * np.log(count / (end - starts)), 0.0)
-
-    return errors
-
-
-def _pelt(errors: Callable[[np.ndarray, int], np.ndarray], days: int, min_size: int, penalty: float) -> list[int]:
-    """The optimal partition of ``days`` days under ``errors`` plus ``penalty`` per segment (PELT, segments
-    of at least ``min_size`` days): the day indexes where a segment starts.
-
-    The same search as ``ruptures``' ``Pelt(min_size=min_size, jump=1)`` — the same admissible starts,
-    sums, tie-breaks and pruning, so the same breakpoints (``tests/measure/test_changes.py`` compares the
-    two) — but the costs of every admissible start of a day are computed at once instead of by one
-    Python call each (ruptures took ~3 ms per 90-day series, a good part of a dashboard first view)."""
-    best = np.zeros(days + 1)  # best[t]: the optimal cost of days [0, t)
-    previous = np.zeros(days + 1, dtype=int)  # where the last segment of that optimum starts
-    starts = np.zeros(days + 1, dtype=int)  # the admissible starts are starts[:count], in order
-    count = 0
-    with np.errstate(divide="ignore", invalid="ignore"):  # empty segments: their cost is 0
-        for end in range(min_size, days + 1):
-            start = end - min_size  # becomes admissible now; starts in (0, min_size) have no partition
-            if start == 0 or start >= min_size:
-                starts[count] = start
-                count += 1
-            admissible = starts[:count]
-            totals = best[admissible] + (errors(admissible, end) + penalty)
-            choice = int(totals.argmin())  # the first of equal minima, as ruptures' ``min`` picks
-            best[end] = low = totals[choice]
-            previous[end] = admissible[choice]
-            kept = admissible[totals <= low + penalty]
-            count = len(kept)
-            starts[:count] = kept
-    breaks = []
-    end = days
-    while end > 0:
-        end = int(previous[end])
-        breaks.append(end)
-    return sorted(b for b in breaks if b > 0)
+# --- candidates: PELT (``measure.pelt``) ---
 
 
 def candidates(series: DailySeries, *, min_days: int = MIN_DAYS, penalty: float | None = None) -> list[int]:
-    """Day indexes where PELT (``_pelt``) starts a new segment."""
+    """Day indexes where PELT (``pelt.pelt``) starts a new segment."""
     if series.days < 2 * min_days or series.n.sum() == 0:
         return []
     penalty = penalty if penalty is not None else PENALTY_PER_LOG_DAY * float(np.log(series.days))
     cn = np.concatenate([[0.0], np.cumsum(series.n)])
     if series.metric == "volume":
-        errors = _poisson_errors(cn)
+        errors = poisson_errors(cn)
     else:
         cs = np.concatenate([[0.0], np.cumsum(series.total)])
-        errors = _mean_shift_errors(cn, cs, max(item_variance(series), 1e-9))
-    return _pelt(errors, series.days, min_days, penalty)
+        errors = mean_shift_errors(cn, cs, max(item_variance(series), 1e-9))
+    return pelt(errors, series.days, min_days, penalty)
 
 
 # --- the changes ---
