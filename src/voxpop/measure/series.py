@@ -552,12 +552,22 @@ def series_by(
     min_n: int = 10,
     medians: bool = False,
     values: Sequence[Any] | None = None,
+    counters: Sequence[str] = COUNTERS,
 ) -> dict[Any, list[Point]]:
-    """A series per value of ``by`` (only ``values`` when given), each with every period of the slice."""
+    """A series per value of ``by`` (only ``values`` when given), each with every period of the slice, from
+    one grouped read of the dimension's cells; ``counters`` limits the sums as in :func:`series`."""
     step = _check_grain(grain)
     dimension, value, column, how = _split(s, by)
     found = _grouped(
-        session, viewer, s, dimension, value, (column, DailyCell.day), medians=medians, months=step == "month"
+        session,
+        viewer,
+        s,
+        dimension,
+        value,
+        (column, DailyCell.day),
+        medians=medians,
+        counters=counters,
+        months=step == "month",
     )
     starts = buckets(s, step)
     result: dict[Any, dict[date, Totals]] = {}
@@ -569,6 +579,8 @@ def series_by(
             label = _label(raw, how)
         if label is None or (values is not None and label not in values):
             continue
-        per = result.setdefault(label, {start: Totals() for start in starts})
+        per = result.get(label)
+        if per is None:  # a label's empty periods are built once, not for each of its cells
+            per = result[label] = {start: Totals() for start in starts}
         per[bucket(day, step)].add(totals)
     return {label: [Point(d, Metrics(t, min_n)) for d, t in per.items()] for label, per in result.items()}

@@ -40,10 +40,10 @@ from voxpop.measure.changes import (
     candidates,
     significant_changes,
 )
-from voxpop.measure.metrics import Metrics, Totals
+from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import day_start
 from voxpop.measure.rollups import is_pending
-from voxpop.measure.series import Point, Slice, _grouped, _label, _split, breakdown, buckets, series, summary
+from voxpop.measure.series import Point, Slice, breakdown, series, series_by, summary
 from voxpop.store.models import Item, User
 from voxpop.store.models.measure import DailyCell
 
@@ -127,23 +127,10 @@ SEGMENT_COUNTERS = ("volume", "analysed", "negative", "rated", "rating_sum", "ra
 
 def _series_by(session: Session, viewer: User | None, s: Slice, dimension: str) -> dict[str, list[Point]]:
     """Every segment's daily series of the dimension (location, channel or aspect) within the slice, from
-    one grouped read of the dimension's day cells (as ``series.series_by``, with only ``SEGMENT_COUNTERS``
-    summed and each segment's empty days built once); a segment with no cell in the slice is left out."""
-    cells, value, column, how = _split(s, dimension)
-    found = _grouped(
-        session, viewer, s, cells, value, (column, DailyCell.day), medians=False, counters=SEGMENT_COUNTERS
-    )
-    starts = buckets(s, "day")
-    per: dict[str, dict[date, Totals]] = {}
-    for (raw, day), totals in found.items():
-        label = _label(raw, how)
-        if label is None:
-            continue
-        days = per.get(str(label))
-        if days is None:
-            days = per[str(label)] = {start: Totals() for start in starts}
-        days[day].add(totals)
-    return {label: [Point(d, Metrics(t, 10)) for d, t in days.items()] for label, days in per.items()}
+    one grouped read of its day cells with only ``SEGMENT_COUNTERS`` summed; a segment with no cell in the
+    slice is left out."""
+    per = series_by(session, viewer, s, dimension, counters=SEGMENT_COUNTERS)
+    return {str(label): points for label, points in per.items()}
 
 
 def detect_segments(
