@@ -28,7 +28,7 @@ from voxpop.errors import NotFoundError, PermissionDeniedError, ValidationError
 from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import NEGATIVE, Observation
 from voxpop.measure.rollups import PAIR
-from voxpop.measure.series import MAX_DAYS, Slice, _grouped, breakdown
+from voxpop.measure.series import MAX_DAYS, Slice, _grouped, breakdown, series_by
 from voxpop.store.models import Item, Role, Source, User
 from voxpop.store.models.measure import DailyCell, DirtyDay
 
@@ -219,21 +219,11 @@ def competitor_benchmark(
         name = brand_of.get(source_id, OWN)
         brands.setdefault(name, Brand(name)).add(metrics.totals)
     by_month: dict[date, Counter[str]] = defaultdict(Counter)
-    # Volumes only (``series_by`` would build a full Totals per source and month): whole months from the
-    # month cells, the edge months' days from the day cells.
-    volumes = _grouped(
-        session,
-        viewer,
-        s,
-        "source",
-        None,
-        (DailyCell.value, DailyCell.day),
-        medians=False,
-        counters=("volume",),
-        months=True,
-    )
-    for (source_id, day), totals in volumes.items():
-        by_month[day.replace(day=1)][brand_of.get(str(source_id), OWN)] += totals.volume
+    # Volumes only: whole months from the month cells, the edge months' days from the day cells.
+    for source_id, points in series_by(session, viewer, s, "source", grain="month", counters=("volume",)).items():
+        name = brand_of.get(str(source_id), OWN)
+        for point in points:
+            by_month[point.start][name] += point.metrics.totals.volume
     mentions = _aspects(session, viewer, s, brand_of, brands)
     return _assemble(brands, by_month, mentions, top_aspects)
 
