@@ -293,3 +293,34 @@ def test_hostile_text_against_a_backtracking_pattern_routes_normally(store: Stor
     assert item.department_id is None
     assert item.route is not None
     assert item.route["text"].startswith("not routed")
+
+
+def test_a_chunk_is_written_set_based_even_when_departments_are_looked_up_midway(store: Store, world: World) -> None:
+    """Each department is looked up when a chunk first needs it. That look-up must not autoflush: an
+    autoflush wrote every item routed so far with the ORM's own per-row UPDATE, so on PostgreSQL most of a
+    chunk bypassed the one-statement-per-column-set write (and its single firing of the roll-up trigger)."""
+    from sqlalchemy import event
+
+    rule(store, "refunds", {"keywords": ["refund"]}, {"department": "Billing"})
+    rule(store, "late", {"keywords": ["late"]}, {"department": "Delivery", "sla_hours": 24})
+    texts = ["nice", "refund please", "nice", "it came late", "refund now", "late again"]
+    ids = [add_item(store, world.reviews, minutes=n, text=t) for n, t in enumerate(texts)]
+    updates: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE") and "items" in statement.split("SET")[0]:
+            updates.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        assert route_items(store, ids) == len(ids)  # every item gets its route written
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    with store.read() as s:
+        got = {i.id: i.department_id for i in s.query(Item).filter(Item.id.in_(ids))}
+    expected = [None, world.billing, None, world.delivery, world.billing, world.delivery]
+    assert [got[i] for i in ids] == expected
+    if store.engine.dialect.name == "postgresql":
+        # One statement per set of changed columns: route only; route + department; route + department + due.
+        assert len(updates) == 3
+        assert all("unnest" in u for u in updates)

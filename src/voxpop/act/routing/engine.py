@@ -225,7 +225,11 @@ class Router:
         key = name.casefold()
         if key not in self._departments:
             try:
-                self._departments[key] = get_department_by_name(self.session, name)
+                # Without autoflush: the look-up does not depend on the items routed so far, and an autoflush
+                # would write each of them with its own UPDATE (the ORM's unit of work) instead of leaving them
+                # to ``flush_column_changes``'s one statement per chunk.
+                with self.session.no_autoflush:
+                    self._departments[key] = get_department_by_name(self.session, name)
             except NotFoundError:
                 if not create:
                     return None
@@ -284,7 +288,8 @@ class Router:
         return changed
 
     def _assign(self, item: Item, email: str) -> None:
-        user = self.session.scalar(select(User).where(User.email == email.strip().lower()))
+        with self.session.no_autoflush:  # as in ``department``
+            user = self.session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None or not user.is_active or user.role == Role.viewer.value:
             return
         if user.role == Role.agent.value and item.department_id not in user.department_ids:
@@ -314,8 +319,9 @@ def aspect_owners(taxonomy: str) -> dict[str, str]:
         return _owners_cache[key]
 
 
-def route_items(store: Store, ids: Sequence[int], *, chunk: int = 500) -> int:
-    """Route the items ``ids``; returns how many changed."""
+def route_items(store: Store, ids: Sequence[int], *, chunk: int = 512) -> int:
+    """Route the items ``ids``; returns how many changed. ``chunk`` matches the pipeline's 512-item batches, so
+    a batch is one transaction (500 split each into 500 + 12)."""
     owners = aspect_owners(store.settings.taxonomy)
     default = store.settings.routing_default_department
     changed = 0
