@@ -23,10 +23,12 @@ from voxpop.analyze.store_topics import (
     refresh_topics,
 )
 from voxpop.cli import app
+from voxpop.measure import rollups
 from voxpop.measure.observations import load_observations
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item, Source
+from voxpop.store.models.measure import DailyCell
 from voxpop.store.models.topics import ItemEmbedding, ItemTopic, StoreTopic
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
@@ -126,6 +128,25 @@ def list_topics_of(store: Store) -> list[TopicSummary]:
         return list(list_topics(session))
 
 
+def _topic_cells_follow(store: Store) -> None:
+    """The roll-ups' topic cells count each day's items per store-wide topic name (``store_topics`` rewrites
+    them when it assigns topics: the triggers on ``items`` never see an assignment)."""
+    with store.read() as session:
+        cells = {
+            (c.day, c.value): c.volume
+            for c in session.scalars(select(DailyCell).where(DailyCell.dimension == rollups.TOPIC))
+        }
+        expected: dict[tuple[date, str], int] = {}
+        for created, name in session.execute(
+            select(Item.created_at, StoreTopic.name)
+            .join(ItemTopic, ItemTopic.item_id == Item.id)
+            .join(StoreTopic, StoreTopic.id == ItemTopic.topic_id)
+        ):
+            key = (created.astimezone(UTC).date(), name)
+            expected[key] = expected.get(key, 0) + 1
+    assert cells == expected != {}
+
+
 def test_new_items_are_placed_in_the_nearest_topic_without_reclustering(store: Store, embedder: Embedder) -> None:
     parking = _add(store, PARKING)
     _add(store, WIFI, first_day=10)
@@ -142,6 +163,7 @@ def test_new_items_are_placed_in_the_nearest_topic_without_reclustering(store: S
     assert report.embedded == 1
     assert report.assigned == 1
     assert _topic_of(store, late) == {late[0]: parking_topic}
+    _topic_cells_follow(store)
     with store.read() as session:
         assert session.get(StoreTopic, parking_topic).size == size_before + 1  # type: ignore[union-attr]
     # A week later the job re-clusters, and the parking topic is still the parking topic.
@@ -150,6 +172,7 @@ def test_new_items_are_placed_in_the_nearest_topic_without_reclustering(store: S
     )
     assert later.rebuilt
     assert _majority(store, parking) == parking_topic
+    _topic_cells_follow(store)
 
 
 def test_analysis_stores_the_embeddings_the_topics_reuse(store: Store, models_home: Path) -> None:

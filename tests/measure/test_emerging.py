@@ -12,8 +12,15 @@ from tests.measure.hotels import dated_series, read_reviews
 from tests.measure.insight_store import make_source, store_rows
 from voxpop.accounts.users import create_user
 from voxpop.act.departments import create_department
-from voxpop.measure.emerging import BASELINE_DAYS, RECENT_DAYS, emerging_in_store, emerging_topics
+from voxpop.measure.emerging import (
+    BASELINE_DAYS,
+    RECENT_DAYS,
+    emerging_in_store,
+    emerging_topics,
+    topic_cell_counts,
+)
 from voxpop.measure.observations import Observation, load_observations, topic_window_counts
+from voxpop.measure.rollups import process_pending, recompute_topic_cells
 from voxpop.store import Store
 from voxpop.store.models import Item, User
 from voxpop.store.models.topics import ItemTopic, StoreTopic
@@ -63,8 +70,9 @@ def _tagged(shared_data: Path) -> list[Observation]:
 
 
 def _same(store: Store, viewer: User | None, *, location: str | None = None, channel: str | None = None) -> int:
-    """The database's counts give what the observations give, over the whole ten weeks and a shorter
-    period; returns how many topics emerged."""
+    """The database's counts (the items', and the roll-ups' cells) give what the observations give, over
+    the whole ten weeks and a shorter period; returns how many topics emerged."""
+    process_pending(store)
     emerged = 0
     with store.read() as s:
         who = s.merge(viewer) if viewer is not None else None
@@ -79,6 +87,9 @@ def _same(store: Store, viewer: User | None, *, location: str | None = None, cha
             assert counts.recent_total == len(recent)
             assert counts.baseline_total == len(rows) - len(recent)
             assert counts.recent == Counter(t for r in recent for t in set(r.topics))
+            if location is None and channel is None:  # the roll-ups' topic cells give the same
+                assert topic_cell_counts(s, who, first, since, END) == counts
+                assert emerging_in_store(s, who, END, start=start, from_cells=True) == expected
             emerged += len(expected)
     return emerged
 
@@ -115,5 +126,7 @@ def test_the_store_counts_equal_the_observations(store: Store, shared_data: Path
         for n, item_id in enumerate(ids.values()):
             topic = names[n % 3] if n % 4 else None
             s.add(ItemTopic(item_id=item_id, topic_id=topic.id if topic is not None else None))
+        s.flush()
+        recompute_topic_cells(s)  # as ``store_topics`` does after it assigns topics
     assert _same(store, None) == 0
     _same(store, agent)

@@ -22,7 +22,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from voxpop.analyze.topics import MIN_ITEMS, discover_topics, week_of
+from voxpop.measure.rollups import recompute_topic_cells
 from voxpop.store.models import Item
 from voxpop.store.models.topics import ItemEmbedding, ItemTopic, StoreTopic
 from voxpop.store.types import utcnow
@@ -213,6 +214,7 @@ def rebuild_topics(
         ]
         for start in range(0, len(assignments), 5000):
             session.execute(insert(ItemTopic), assignments[start : start + 5000])
+        recompute_topic_cells(session)  # the roll-ups' topic counts follow the new assignments at once
     report.assigned = len(assignments)
     return report
 
@@ -249,13 +251,17 @@ def assign_new_items(store: Store, *, encode: Encode | None = None, model: str |
             {"item_id": r.id, "topic_id": topic_ids[int(b)] if ok else None, "assigned_at": now}
             for r, b, ok in zip(rows, best, close, strict=True)
         ]
+        ids = [p["item_id"] for p in placed]
         with store.write() as session:
-            session.execute(delete(ItemTopic).where(ItemTopic.item_id.in_([p["item_id"] for p in placed])))
+            session.execute(delete(ItemTopic).where(ItemTopic.item_id.in_(ids)))
             session.execute(insert(ItemTopic), placed)
             for topic_id, count in Counter(p["topic_id"] for p in placed if p["topic_id"] is not None).items():
                 topic = session.get(StoreTopic, topic_id)
                 if topic is not None:
                     topic.size += count
+            days = {c.astimezone(UTC).date() for c in session.scalars(select(Item.created_at).where(Item.id.in_(ids)))}
+            for day in sorted(days):
+                recompute_topic_cells(session, day, day)
         report.assigned += len(placed)
 
 

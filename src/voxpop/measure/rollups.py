@@ -45,6 +45,7 @@ from voxpop.measure.metrics import (
 from voxpop.store import Store
 from voxpop.store.models import Customer, Item, Source
 from voxpop.store.models.measure import DailyCell, DirtyDay, RollupDay
+from voxpop.store.models.topics import ItemTopic, StoreTopic
 from voxpop.store.types import utcnow
 from voxpop.workers.tasks import task
 
@@ -70,8 +71,21 @@ MONTHLY = "m:"
 #: department × channel (migration 0019 added them to the months rolled up before).
 ALL_CHANNELS = MONTHLY + "all_channels"
 MONTH_DIMENSIONS = (*(MONTHLY + d for d in DIMENSIONS), ALL_CHANNELS)
+#: Day cells summed over every channel (channel ""), under dimension ``SUMMED + dimension``, for the
+#: dimensions whose day cells are read most over all channels: the store's, each aspect's and each
+#: location's daily series (``/trends`` and its segments read 180 days of them; per channel, a location's
+#: day was one cell per department × channel). ``series`` reads them whenever no channel is asked for.
+SUMMED = "x:"
+SUMMED_DIMENSIONS = ("all", "aspect", "location")
+#: Per day and department, the items (ours, no spam) in each topic — the store-wide topic when those
+#: exist (``analyze.store_topics``), else each name of the item's ``topics`` — over every channel, value =
+#: the topic's name. Emerging topics are counted from them. A re-cluster rewrites them
+#: (:func:`recompute_topic_cells`): topic assignments are not in ``items``, so its triggers never see them.
+TOPIC = "topic"
+#: Every dimension of the day cells: what a day's recomputation replaces.
+DAY_DIMENSIONS = (*DIMENSIONS, *(SUMMED + d for d in SUMMED_DIMENSIONS), TOPIC)
 #: The dimensions whose cells count the sentiment of the aspect's own clause.
-ASPECT_DIMENSIONS = frozenset({"aspect", "aspect_location", "aspect_source"})
+ASPECT_DIMENSIONS = frozenset({"aspect", "aspect_location", "aspect_source", SUMMED + "aspect"})
 #: Separates the aspect from the location in an ``aspect_location`` value (and from the source id in an
 #: ``aspect_source`` one: a competitor's aspects, which the benchmark reads; only competitors' items have them).
 PAIR = "\x1f"
@@ -219,7 +233,97 @@ def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKe
             if row.location:
                 # Not split by channel: aspects × locations × channels would outnumber the items.
                 _add(cells, ("aspect_location", department, "", f"{aspect}{PAIR}{row.location}"), base, label)
+    cells.update(_summed_over_channels(cells))
+    for (_, department, name), count in topic_counts(session, day, day).items():
+        topic = cells[(TOPIC, department, "", name)] = _Cell()
+        topic.volume = count
     return cells, next_due
+
+
+def _summed_over_channels(cells: dict[CellKey, _Cell]) -> dict[CellKey, _Cell]:
+    """The day's :data:`SUMMED` cells: its cells of ``SUMMED_DIMENSIONS`` summed per department and value."""
+    summed: dict[CellKey, _Cell] = {}
+    for (dimension, department, _, value), cell in cells.items():
+        if dimension not in SUMMED_DIMENSIONS:
+            continue
+        key = (SUMMED + dimension, department, "", value)
+        into = summed.get(key)
+        if into is None:
+            into = summed[key] = _Cell()
+        for name in COUNTERS:
+            setattr(into, name, getattr(into, name) + getattr(cell, name))
+        for minutes, count in cell.response.items():
+            into.response[minutes] = into.response.get(minutes, 0) + count
+    return summed
+
+
+def _day_of(session: Session) -> Any:
+    """The UTC day of ``items.created_at`` as SQL (a ``date`` on PostgreSQL, ISO text on SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", Item.created_at))
+    return func.date(Item.created_at)
+
+
+def topic_counts(session: Session, first: date, last: date) -> dict[tuple[date, int, str], int]:
+    """Per (day, department id or 0, topic name), our own items (no spam, no competitor's) of
+    ``[first, last]`` in the topic: each item once per topic — its store-wide topic when store-wide topics
+    exist, else each distinct name of its ``topics`` (as ``observations.load_observations`` names them).
+    One grouped query; an item's ``topics`` list is decoded once per distinct list."""
+    store_wide = session.scalar(select(StoreTopic.id).limit(1)) is not None
+    topic: Any = StoreTopic.name if store_wide else Item.topics
+    day = _day_of(session).label("day")
+    query = (
+        select(day, Item.department_id, topic, func.count())
+        .select_from(Item)
+        .join(Source, Source.id == Item.source_id)
+        .where(
+            Item.status != "spam",
+            Item.created_at >= day_bounds(first)[0],
+            Item.created_at < day_bounds(last)[1],
+            Source.is_competitor.is_(False),
+        )
+    )
+    if store_wide:
+        query = query.join(ItemTopic, ItemTopic.item_id == Item.id).join(
+            StoreTopic, StoreTopic.id == ItemTopic.topic_id
+        )
+    found: dict[tuple[date, int, str], int] = {}
+    for raw_day, department, raw, n in session.execute(query.group_by(day, Item.department_id, topic)):
+        on = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
+        names = ((raw,) if raw else ()) if store_wide else {str(t) for t in raw or ()}
+        for name in names:
+            key = (on, department or 0, str(name)[:420])
+            found[key] = found.get(key, 0) + n
+    return found
+
+
+def recompute_topic_cells(session: Session, first: date | None = None, last: date | None = None) -> int:
+    """Replace the :data:`TOPIC` cells of ``[first, last]`` (default: every day) from the items and their
+    topics now; returns how many cells. What a re-cluster or a topic assignment calls, in its transaction."""
+    _lock(session)
+    where = [DailyCell.dimension == TOPIC]
+    if first is not None:
+        where.append(DailyCell.day >= first)
+    if last is not None:
+        where.append(DailyCell.day <= last)
+    if first is None or last is None:
+        bounds = session.execute(select(func.min(Item.created_at), func.max(Item.created_at))).one()
+        if bounds[0] is None:
+            session.execute(delete(DailyCell).where(*where))
+            bump(session)
+            return 0
+        first = first or bounds[0].astimezone(UTC).date()
+        last = last or bounds[1].astimezone(UTC).date()
+    session.execute(delete(DailyCell).where(*where))
+    counts = topic_counts(session, first, last)
+    rows = [
+        {"dimension": TOPIC, "day": on, "department_id": department, "channel": "", "value": name, "volume": n}
+        for (on, department, name), n in sorted(counts.items())
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(DailyCell), rows[start : start + 5000])
+    bump(session)
+    return len(rows)
 
 
 def _add(cells: dict[CellKey, _Cell], key: CellKey, base: _Cell, aspect_sentiment: str | None) -> None:
@@ -248,7 +352,7 @@ def recompute_day(session: Session, day: date, now: datetime | None = None) -> i
     now = now or utcnow()
     cells, next_due = compute_day(session, day, now)
     # ``dimension IN (…)`` lets the unique index (dimension, day, …) find the day's cells.
-    session.execute(delete(DailyCell).where(DailyCell.dimension.in_(DIMENSIONS), DailyCell.day == day))
+    session.execute(delete(DailyCell).where(DailyCell.dimension.in_(DAY_DIMENSIONS), DailyCell.day == day))
     if cells:
         session.execute(
             insert(DailyCell),

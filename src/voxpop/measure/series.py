@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from voxpop.errors import ValidationError
 from voxpop.measure.metrics import COUNTERS, Metrics, Totals
-from voxpop.measure.rollups import ALL_CHANNELS, MONTHLY, PAIR, month_bounds
+from voxpop.measure.rollups import ALL_CHANNELS, MONTHLY, PAIR, SUMMED, SUMMED_DIMENSIONS, month_bounds
 from voxpop.store.models import User
 from voxpop.store.models.measure import DailyCell
 
@@ -266,11 +266,23 @@ def _signed_wheres(
     minus its other days (``_month_minus_days``: the cells of a clause with sign -1 are taken away)."""
     parts = _parts(s) if months else [("", (s.date_from, s.date_to))]
     signed = _month_minus_days(parts) if months and subtract else [(prefix, days, 1) for prefix, days in parts]
-    collapsed = dimension == "all" and not s.channel and not any(column is DailyCell.channel for column in group)
+    any_channel = not s.channel and not any(column is DailyCell.channel for column in group)
     return [
-        (_where(viewer, s, ALL_CHANNELS if collapsed and prefix == MONTHLY else prefix + dimension, value, days), sign)
+        (_where(viewer, s, _cells_of(dimension, prefix, any_channel), value, days), sign)
         for prefix, days, sign in signed
     ]
+
+
+def _cells_of(dimension: str, prefix: str, any_channel: bool) -> str:
+    """The cell dimension that holds ``dimension`` in a part read with ``prefix`` (month or day cells):
+    when no channel is asked for, the cells summed over every channel where the roll-ups keep them (the
+    whole store's months, ``rollups.ALL_CHANNELS``; the store's, aspects' and locations' days,
+    ``rollups.SUMMED``), which are several times fewer."""
+    if any_channel and prefix == MONTHLY and dimension == "all":
+        return ALL_CHANNELS
+    if any_channel and not prefix and dimension in SUMMED_DIMENSIONS:
+        return SUMMED + dimension
+    return prefix + dimension
 
 
 def _summed(

@@ -4,8 +4,8 @@ A thin composition of ``observations`` (the scoped rows), ``changes`` (what chan
 ``attribution`` (which segments drove it, with the items as evidence). When the roll-ups can stand in for
 the items (``trend_cells.usable``: share negative, rating or volume, nothing pending)
 the series, the changes and their drivers are read from the cells instead (``measure.trend_cells``), and
-the emerging topics are counted in the database (``emerging.emerging_in_store``: per topic, the items of
-the last two weeks and of the eight before).
+the emerging topics are counted from the roll-ups' topic cells (``emerging.emerging_in_store``: per topic,
+the items of the last two weeks and of the eight before; from the items with a location or channel).
 """
 
 from __future__ import annotations
@@ -128,7 +128,9 @@ def _from_rollups(
         changes=found,
         segment_changes=by_segment,
         items=trend_cells.breakdown_total(session, viewer, s).volume,
-        emerging=emerging_in_store(session, viewer, last, start=first, location=location, channel=channel),
+        emerging=emerging_in_store(
+            session, viewer, last, start=first, location=location, channel=channel, from_cells=True
+        ),
         source="rollups",
     )
 
