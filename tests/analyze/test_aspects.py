@@ -3,11 +3,14 @@ the department that owns an item."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from voxpop.analyze.aspects import AspectHit, AspectTagger
+from voxpop.analyze.aspects import TOP_K, AspectHit, AspectTagger
 from voxpop.analyze.clauses import split_clauses
 from voxpop.analyze.embeddings import Embedder, get_embedder
 from voxpop.analyze.sentiment import SentimentModel
@@ -264,3 +267,67 @@ def test_department_is_the_owner_of_the_dominant_aspect(restaurant: AspectTagger
 def test_department_of_a_tagged_mixed_review(restaurant: AspectTagger) -> None:
     [hits] = restaurant.tag(["Delicious food, but we waited over an hour and the waiter was rude."])
     assert restaurant.department(hits) == "front of house"
+
+
+# --- keyword and similarity shortcuts ----------------------------------------------------------------
+
+
+def _search_each_aspect(taxonomy: Taxonomy, text: str) -> list[bool]:
+    """The plain rule: an aspect's keyword (or its plural) occurs in ``text`` as a whole word."""
+    found = []
+    for aspect in taxonomy.aspects:
+        words = "|".join(sorted((re.escape(k.lower()) for k in aspect.keywords), key=len, reverse=True))
+        found.append(bool(words and re.search(rf"(?<!\w)(?:{words})(?:s|es)?(?!\w)", text, re.IGNORECASE)))
+    return found
+
+
+@pytest.mark.parametrize("name", ["general", "airline", "hotel", "restaurant", "saas"])
+def test_keyword_hits_agree_with_a_search_per_aspect(name: str) -> None:
+    taxonomy = load_taxonomy(name)
+    tagger = AspectTagger(taxonomy)
+    keywords = [k for aspect in taxonomy.aspects for k in aspect.keywords]
+    texts = ["", "nothing to see here", "Cheaply made!", "cheaps and prices", "the bag-gage; BAGGAGE claims"]
+    for keyword in keywords:
+        texts += [
+            f"My {keyword} was fine.",
+            f"{keyword.upper()}ES AND {keyword}s",
+            f"un{keyword}ly {keyword}x",  # inside longer words: no match
+            f"{keyword} {keywords[len(texts) % len(keywords)]}",  # two keywords side by side
+        ]
+    hits = [tagger.keyword_hits(text) for text in texts]
+    assert hits == [_search_each_aspect(taxonomy, text) for text in texts]
+    assert sum(any(row) for row in hits) > len(keywords)  # the texts do exercise the keywords
+
+
+class _Seeded:
+    """Deterministic unit vectors, one per distinct text (enough to compare two ways of scoring)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [np.random.default_rng(sum(map(ord, t)) + len(t)).standard_normal(16) for t in texts]
+        matrix = np.asarray(rows, dtype=np.float32).reshape(len(texts), 16)
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+
+def test_similarity_is_the_mean_of_each_aspects_best_prompts() -> None:
+    taxonomy = Taxonomy(
+        "uneven",
+        [
+            Aspect("one", "only a description"),
+            Aspect("two", "a description", ["an example"]),
+            Aspect("many", "described", ["first", "second", "third", "fourth", "fifth"]),
+        ],
+        threshold=0.5,
+    )
+    tagger = AspectTagger(taxonomy, embedder=_Seeded())
+    vectors, owner = tagger._prompts()
+    texts = _Seeded().encode([f"text {i}" for i in range(7)])
+    hidden = np.zeros((7, len(vectors)), dtype=bool)
+    hidden[0, owner == 0] = True  # every prompt of an aspect hidden: -1
+    hidden[1, np.flatnonzero(owner == 2)[:4]] = True  # only one of the five left
+    sims = texts @ vectors.T
+    got = tagger.similarity(texts, hidden)
+    for row in range(7):
+        for index in range(3):
+            visible = sims[row, (owner == index) & ~hidden[row]]
+            best = np.sort(visible)[::-1][:TOP_K]
+            assert got[row, index] == pytest.approx(best.mean() if len(best) else -1.0, abs=1e-6)

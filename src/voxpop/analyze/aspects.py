@@ -112,11 +112,43 @@ def embed_with_clauses(
     return vectors, list(zip(clauses, parts, strict=True))
 
 
-def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
+def _keyword_pattern(keywords: Sequence[str], *, starts: bool = False) -> re.Pattern[str] | None:
+    """A keyword (or its plural) as a whole word; with ``starts``, a zero-width match where one begins.
+
+    The keywords are written as a prefix tree (``_alternatives``), so at each word the engine follows
+    the text's own letters instead of trying every keyword in turn; callers only ask *whether* (or
+    where) a keyword matches, which does not depend on the order the alternatives are tried in.
+    """
     if not keywords:
         return None
-    words = sorted({re.escape(k.lower()) for k in keywords}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?:s|es)?(?!\w)", re.IGNORECASE)
+    body = _alternatives({k.lower() for k in keywords}) + r"(?:s|es)?(?!\w)"
+    return re.compile(r"(?<!\w)(?=" + body + ")" if starts else r"(?<!\w)" + body, re.IGNORECASE)
+
+
+def _alternatives(words: set[str]) -> str:
+    """A regex matching exactly ``words`` (non-empty, none empty), factored by common prefixes:
+    ``{"bag", "bags", "baggage"}`` → ``(?:bag(?:gage|s)?)``."""
+    return "(?:" + _tree(words) + ")"
+
+
+def _tree(words: set[str]) -> str:
+    heads: dict[str, set[str]] = {}
+    for word in words:
+        if word:
+            heads.setdefault(word[0], set()).add(word[1:])
+    branches = [re.escape(head) + _tree(tails) for head, tails in sorted(heads.items())]
+    if "" not in words:
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return "(?:" + "|".join(branches) + ")?" if branches else ""
+
+
+def _prompt_layout(owner: np.ndarray, aspects: int) -> np.ndarray:
+    """``(aspects, widest)``: each aspect's prompt columns in order, ``-1`` past its last one."""
+    columns = [np.flatnonzero(owner == index) for index in range(aspects)]
+    layout = np.full((aspects, max((len(c) for c in columns), default=0)), -1, dtype=np.int64)
+    for index, found in enumerate(columns):
+        layout[index, : len(found)] = found
+    return layout
 
 
 class AspectTagger:
@@ -129,7 +161,9 @@ class AspectTagger:
         self._embedder = embedder
         self._sentiment = sentiment
         self._keywords = [_keyword_pattern(aspect.keywords) for aspect in taxonomy.aspects]
-        self._any_keyword = _keyword_pattern([k for aspect in taxonomy.aspects for k in aspect.keywords])
+        #: Where any aspect's keyword begins: only there can one aspect's pattern match.
+        every_keyword = [k for aspect in taxonomy.aspects for k in aspect.keywords]
+        self._keyword_starts = _keyword_pattern(every_keyword, starts=True)
         head = taxonomy.head
         self._learned = {name: i for i, name in enumerate(head.labels)} if head else {}
         self._prompt_vectors: np.ndarray | None = None
@@ -183,18 +217,17 @@ class AspectTagger:
         sims = np.asarray(embeddings, dtype=np.float32) @ vectors.T
         if exclude is not None:
             sims = np.where(exclude, -np.inf, sims)
-        out = np.full((sims.shape[0], len(self.taxonomy.aspects)), -1.0, dtype=np.float32)
-        for index in range(len(self.taxonomy.aspects)):
-            columns = sims[:, owner == index]
-            if columns.shape[1] == 0:
-                continue
-            k = min(TOP_K, columns.shape[1])
-            best = -np.sort(-columns, axis=1)[:, :k]
-            finite = np.isfinite(best)
-            counts = finite.sum(axis=1)
-            totals = np.where(finite, best, 0.0).sum(axis=1)
-            out[:, index] = np.where(counts > 0, totals / np.maximum(counts, 1), -1.0)
-        return out
+        # All aspects at once: each aspect's prompt columns side by side, padded with -inf to the widest
+        # aspect, sorted best first. A padding cell sorts last and, like a hidden prompt, counts as
+        # neither a match nor a zero, so each mean is that of the same values, added in the same order,
+        # as when every aspect was sorted on its own.
+        layout = _prompt_layout(owner, len(self.taxonomy.aspects))
+        grouped = np.where(layout >= 0, sims[:, np.maximum(layout, 0)], -np.inf)
+        best = -np.sort(-grouped, axis=2)[:, :, :TOP_K]
+        finite = np.isfinite(best)
+        counts = finite.sum(axis=2)
+        totals = np.where(finite, best, 0.0).sum(axis=2)
+        return np.where(counts > 0, totals / np.maximum(counts, 1), -1.0).astype(np.float32)
 
     def calibrate(self) -> float:
         """A threshold separating examples of an aspect from examples of others and from off-topic text."""
@@ -217,17 +250,30 @@ class AspectTagger:
         return float(candidates[int(np.argmax(f1s))])
 
     def keyword_hits(self, text: str) -> list[bool]:
-        """Per aspect: does one of its keywords occur in ``text``? (Most texts name none: one search tells.)"""
-        if self._any_keyword is None or not self._any_keyword.search(text):
-            return [False] * len(self._keywords)
-        return [bool(pattern and pattern.search(text)) for pattern in self._keywords]
+        """Per aspect: does one of its keywords occur in ``text``?
+
+        One pass over the text finds every position where some keyword begins (most texts have none);
+        an aspect's own pattern is then tried only at those positions, instead of searching the whole
+        text once per aspect. Same answers: an aspect's pattern matches somewhere exactly when it
+        matches at one of the positions where any keyword begins.
+        """
+        found = [False] * len(self._keywords)
+        if self._keyword_starts is None:
+            return found
+        for start in self._keyword_starts.finditer(text):
+            at = start.start()
+            for index, pattern in enumerate(self._keywords):
+                if not found[index] and pattern is not None and pattern.match(text, at):
+                    found[index] = True
+        return found
 
     # --- detection -------------------------------------------------------------------------------------
 
     def _evidence(
         self, texts: Sequence[str], embeddings: np.ndarray, *, learned: bool = True
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``(scores, tagged)``, both ``(n, aspects)``: a comparable score per aspect and the decision.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(scores, tagged, keyword)``, all ``(n, aspects)``: a comparable score per aspect, the decision,
+        and whether one of the aspect's keywords is in the text.
 
         Zero-shot aspects score their similarity minus the threshold (in ``RELEVANCE_SCALE`` units) and
         are tagged past it, unless a closer aspect beats them by ``MARGIN``, or one whose keyword is in the
@@ -264,7 +310,7 @@ class AspectTagger:
                 if learned:
                     tagged[:, index] = chosen[:, column]
         # A keyword makes its aspect at least an even bet.
-        return np.where(keyword, np.maximum(scores, 0.0), scores), tagged | keyword
+        return np.where(keyword, np.maximum(scores, 0.0), scores), tagged | keyword, keyword
 
     def _segments(
         self, texts: Sequence[str], embeddings: np.ndarray, segments: Segments | None = None
@@ -302,13 +348,13 @@ class AspectTagger:
         The whole text decides for learned aspects (the head was trained on whole texts); a zero-shot
         aspect or a keyword counts when found in the text or in any one clause.
         """
-        scores, tagged = self._evidence(texts, embeddings)
+        scores, tagged, keyword = self._evidence(texts, embeddings)
         # Every clause of every multi-clause text, scored in one batch.
         multi = [row for row, (parts, _) in enumerate(segments) if len(parts) > 1]
         flat_parts = [part for row in multi for part in segments[row][0]]
         if flat_parts:
             flat_vectors = np.vstack([segments[row][1] for row in multi])
-            flat_scores, flat_tagged = self._evidence(flat_parts, flat_vectors, learned=False)
+            flat_scores, flat_tagged, flat_keyword = self._evidence(flat_parts, flat_vectors, learned=False)
         names = self.taxonomy.names
         detections: list[list[tuple[str, float]]] = []
         per_clause: list[tuple[np.ndarray, np.ndarray]] = []
@@ -317,16 +363,22 @@ class AspectTagger:
             if len(parts) > 1:
                 clause_scores = flat_scores[cursor : cursor + len(parts)]
                 clause_tagged = flat_tagged[cursor : cursor + len(parts)]
+                clause_keyword = flat_keyword[cursor : cursor + len(parts)]
                 cursor += len(parts)
                 best = np.maximum(scores[row], clause_scores.max(axis=0))
                 found = tagged[row] | clause_tagged.any(axis=0)
             else:
                 clause_scores, best, found = scores[row : row + 1], scores[row], tagged[row]
-            keyword = np.array([self.keyword_hits(part) for part in parts], dtype=bool).reshape(len(parts), -1)
+                # The one clause is the text, at most without surrounding white space (never a word
+                # character, so the same keywords match): the text's own keyword row serves.
+                if parts[0].strip() == texts[row].strip():
+                    clause_keyword = keyword[row : row + 1]
+                else:
+                    clause_keyword = np.array([self.keyword_hits(parts[0])], dtype=bool).reshape(1, -1)
             relevance = 1.0 / (1.0 + np.exp(-best))
             hits = [(names[i], float(relevance[i])) for i in np.flatnonzero(found)]
             detections.append(sorted(hits, key=lambda hit: -hit[1]))
-            per_clause.append((clause_scores, keyword))
+            per_clause.append((clause_scores, clause_keyword))
         return detections, per_clause
 
     def detect(
