@@ -12,7 +12,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from voxpop.analyze.aspect_head import HEAD_FORMAT, STACKED_HEAD_FORMAT, AspectHead, decode_head, encode_head
+from voxpop.analyze.aspect_head import (
+    HEAD_FORMAT,
+    SPLIT_HEAD_FORMAT,
+    STACKED_HEAD_FORMAT,
+    AspectHead,
+    decode_head,
+    encode_head,
+)
 from voxpop.analyze.aspect_training import _decide, _joint_thresholds, _micro_f1
 from voxpop.analyze.embeddings import Embedder, get_embedder
 from voxpop.analyze.taxonomy import (
@@ -207,7 +214,8 @@ def test_fitted_head_travels_inside_the_yaml(fitted: Taxonomy, embedder: Embedde
     save_taxonomy(fitted, path)
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert fitted.head is not None
-    assert doc["head"]["format"] == (STACKED_HEAD_FORMAT if fitted.head.stacked else HEAD_FORMAT)
+    stacked_format = SPLIT_HEAD_FORMAT if fitted.head.split else STACKED_HEAD_FORMAT
+    assert doc["head"]["format"] == (stacked_format if fitted.head.stacked else HEAD_FORMAT)
     loaded = load_taxonomy(path)
     assert loaded.head is not None
     assert fitted.head is not None
@@ -262,7 +270,46 @@ def test_a_stacked_head_travels_as_format_2_and_a_plain_one_as_format_1(fitted: 
     assert loaded.predict(texts, vectors) == stacked.predict(texts, vectors)
     # The stack only counts under format 2: an older voxpop refuses such a file instead of ignoring it.
     with pytest.raises(ValueError, match="unknown head format"):
-        decode_head("voxpop-aspect-head/3+npz+base64", data)
+        decode_head("voxpop-aspect-head/9+npz+base64", data)
+
+
+def test_a_head_with_word_and_character_models_travels_as_format_3(fitted: Taxonomy, embedder: Embedder) -> None:
+    head = fitted.head
+    assert head is not None
+    assert head.stacked
+    assert head.split
+    assert head.stack_coef is not None
+    assert head.stack_coef.shape == (3, 12)
+    fmt, data = encode_head(head)
+    assert fmt == SPLIT_HEAD_FORMAT
+    loaded = decode_head(fmt, data)
+    texts = ["Parcel never came", "Refund the double charge please", "Nice weather today"]
+    vectors = embedder.encode(texts)
+    np.testing.assert_allclose(loaded.logits(texts, vectors), head.logits(texts, vectors), atol=0.02)
+    # The stack's columns are TF-IDF, words, characters, embedding: without the middle two it is a /2 stack.
+    n = len(head.labels)
+    two = decode_head(*encode_head(head))
+    assert two.stack_coef is not None
+    assert two.stack_intercept is not None
+    two.word_coef = two.word_intercept = two.char_coef = two.char_intercept = None
+    two.stack_coef = np.hstack([two.stack_coef[:, :n], two.stack_coef[:, 3 * n :]])
+    assert encode_head(two)[0] == STACKED_HEAD_FORMAT
+    four = decode_head(fmt, data)
+    assert four.stack_coef is not None
+    four.stack_coef[:, n : 3 * n] = 0.0
+    np.testing.assert_allclose(four.logits(texts, vectors), two.logits(texts, vectors), atol=1e-4)
+    # Read as format 2 (four models' columns where two are expected), the file is refused, not misread.
+    with pytest.raises(ValueError, match="stack does not match"):
+        decode_head(STACKED_HEAD_FORMAT, data)
+
+
+def test_word_and_character_models_that_do_not_match_the_vocabulary_are_refused(fitted: Taxonomy) -> None:
+    assert fitted.head is not None
+    broken = decode_head(*encode_head(fitted.head))
+    assert broken.char_coef is not None
+    broken.char_coef = broken.char_coef[:, :-1]
+    with pytest.raises(ValueError, match="word and character models do not match"):
+        decode_head(*encode_head(broken))
 
 
 def test_a_stack_that_does_not_match_the_labels_is_refused(fitted: Taxonomy) -> None:

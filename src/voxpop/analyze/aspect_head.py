@@ -7,11 +7,12 @@ Two linear models, stacked:
 - **meaning**: the 384-d sentence embedding, which generalises to phrasings never seen in training.
 
 Their log-odds are mixed with a weight and compared with per-aspect thresholds (several labels per text),
-or the top aspect is taken (exactly one label per text). When several labels per text are allowed and
-cross-validation says it helps, a small second-level model (a *stack*) replaces the fixed mix: per aspect,
-a logistic regression over both models' log-odds for *every* aspect, so that what co-occurs (or excludes
-each other: "anecdotes" is rarely "food") is learned too. Training lives in
-:mod:`voxpop.analyze.aspect_training`.
+or the top aspect is taken (exactly one label per text). When several labels per text are allowed, a small
+second-level model (a *stack*) replaces the fixed mix: per aspect, a logistic regression over the
+first-level models' log-odds for *every* aspect, so that what co-occurs (or excludes each other:
+"anecdotes" is rarely "food") is learned too. Such heads also have a word-only and a character-only
+TF-IDF model beside the joint one (format /3): each regularised on its own block, they let the stack weigh
+vocabulary against spelling per aspect. Training lives in :mod:`voxpop.analyze.aspect_training`.
 
 Everything is plain arrays, so a head is saved as an ``.npz`` (base64 inside the taxonomy's YAML) and
 loaded with ``allow_pickle=False``: a taxonomy file from elsewhere cannot run code.
@@ -33,6 +34,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 HEAD_FORMAT = "voxpop-aspect-head/1+npz+base64"
 #: Written for heads with a stack, so that an older voxpop refuses them instead of ignoring the stack.
 STACKED_HEAD_FORMAT = "voxpop-aspect-head/2+npz+base64"
+#: Written for stacked heads that also have separate word and character models (see ``AspectHead``).
+SPLIT_HEAD_FORMAT = "voxpop-aspect-head/3+npz+base64"
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 
@@ -68,9 +71,12 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
-def stack_logits(text_z: np.ndarray, embedding_z: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    """The second level's log-odds from both first-level models' log-odds, ``(n, labels)``."""
-    return np.asarray(np.hstack([text_z, embedding_z]) @ coef.T + intercept)
+def stack_logits(first_level: Sequence[np.ndarray], coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """The second level's log-odds from the first-level models' log-odds (each ``(n, labels)``), ``(n, labels)``.
+
+    The order is the head's: TF-IDF, then word and character models when the head has them, then embedding.
+    """
+    return np.asarray(np.hstack(list(first_level)) @ coef.T + intercept)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -103,9 +109,17 @@ class AspectHead:
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
     # Multi-label only, optional: the second level, ``(labels, 2 * labels)`` over the TF-IDF then the
-    # embedding log-odds of all aspects; when set it replaces ``blend``.
+    # embedding log-odds of all aspects (``(labels, 4 * labels)`` with the split models below, in the
+    # order TF-IDF, words, characters, embedding); when set it replaces ``blend``.
     stack_coef: np.ndarray | None = None
     stack_intercept: np.ndarray | None = None
+    # Stacked heads only, optional: a model on the word n-grams alone ``(labels, words)`` and one on the
+    # character n-grams alone ``(labels, chars)``, beside the joint one. Each is regularised on its own
+    # block, so the second level can weigh vocabulary against spelling per aspect.
+    word_coef: np.ndarray | None = None
+    word_intercept: np.ndarray | None = None
+    char_coef: np.ndarray | None = None
+    char_intercept: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         words, chars = new_vectorizers(1, self.word_ngrams, self.char_ngrams)
@@ -120,13 +134,19 @@ class AspectHead:
     def stacked(self) -> bool:
         return self.stack_coef is not None and self.stack_intercept is not None
 
+    @property
+    def split(self) -> bool:
+        """Has separate word and character models (only used by the stack)."""
+        return all(a is not None for a in (self.word_coef, self.word_intercept, self.char_coef, self.char_intercept))
+
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         texts = [text or "" for text in texts]
         return sparse.hstack([self._words.transform(texts), self._chars.transform(texts)]).tocsr()
 
     def logits(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """Blended per-aspect log-odds (multi-label) or log-probabilities (exclusive), ``(n, labels)``."""
-        text_z = np.asarray(self.features(texts) @ self.text_coef.T) + self.text_intercept
+        x = self.features(texts)
+        text_z = np.asarray(x @ self.text_coef.T) + self.text_intercept
         stacked = self.stacked and not self.exclusive
         if (
             self.embedding_coef is None
@@ -138,7 +158,12 @@ class AspectHead:
             raise ValueError("this head was fitted with embeddings: pass the texts' embeddings")
         embedding_z = embeddings @ self.embedding_coef.T + self.embedding_intercept
         if stacked and self.stack_coef is not None and self.stack_intercept is not None:
-            return stack_logits(text_z, embedding_z, self.stack_coef, self.stack_intercept)
+            first_level = [text_z]
+            if self.split and self.word_coef is not None and self.char_coef is not None:
+                n_words = len(self.word_vocabulary)
+                first_level.append(np.asarray(x[:, :n_words] @ self.word_coef.T) + self.word_intercept)
+                first_level.append(np.asarray(x[:, n_words:] @ self.char_coef.T) + self.char_intercept)
+            return stack_logits([*first_level, embedding_z], self.stack_coef, self.stack_intercept)
         if self.exclusive:
             weight = float(self.blend[0])
             return weight * log_softmax(text_z) + (1 - weight) * log_softmax(embedding_z)
@@ -225,6 +250,12 @@ def encode_head(head: AspectHead) -> tuple[str, str]:
         arrays["stack_coef"] = head.stack_coef.astype(np.float32)
         arrays["stack_intercept"] = head.stack_intercept.astype(np.float32)
         fmt = STACKED_HEAD_FORMAT
+        if head.split:
+            for key in ("word_coef", "char_coef"):
+                arrays[key] = np.asarray(getattr(head, key)).astype(np.float16)
+            for key in ("word_intercept", "char_intercept"):
+                arrays[key] = np.asarray(getattr(head, key)).astype(np.float32)
+            fmt = SPLIT_HEAD_FORMAT
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     return fmt, base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -239,8 +270,10 @@ def _ngram_range(value: object) -> tuple[int, int]:
 
 def decode_head(fmt: str, data: str) -> AspectHead:
     """The inverse of :func:`encode_head`; raises ``ValueError`` with a short reason on a bad block."""
-    if fmt not in (HEAD_FORMAT, STACKED_HEAD_FORMAT):
-        raise ValueError(f"unknown head format {fmt!r} (expected {HEAD_FORMAT!r} or {STACKED_HEAD_FORMAT!r})")
+    formats = (HEAD_FORMAT, STACKED_HEAD_FORMAT, SPLIT_HEAD_FORMAT)
+    if fmt not in formats:
+        raise ValueError(f"unknown head format {fmt!r} (expected one of {', '.join(map(repr, formats))})")
+    stacked, split = fmt in (STACKED_HEAD_FORMAT, SPLIT_HEAD_FORMAT), fmt == SPLIT_HEAD_FORMAT
     try:
         raw = base64.b64decode(data.encode("ascii"), validate=True)
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
@@ -265,20 +298,34 @@ def decode_head(fmt: str, data: str) -> AspectHead:
             offsets=arrays["offsets"],
             word_ngrams=_ngram_range(meta.get("word_ngrams", (1, 2))),
             char_ngrams=_ngram_range(meta.get("char_ngrams", (2, 5))),
-            stack_coef=arrays.get("stack_coef") if fmt == STACKED_HEAD_FORMAT else None,
-            stack_intercept=arrays.get("stack_intercept") if fmt == STACKED_HEAD_FORMAT else None,
+            stack_coef=arrays.get("stack_coef") if stacked else None,
+            stack_intercept=arrays.get("stack_intercept") if stacked else None,
+            word_coef=arrays["word_coef"].astype(np.float32) if split else None,
+            word_intercept=arrays["word_intercept"] if split else None,
+            char_coef=arrays["char_coef"].astype(np.float32) if split else None,
+            char_intercept=arrays["char_intercept"] if split else None,
         )
     except (ValueError, KeyError, IndexError, TypeError, OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"the learned head is damaged ({type(exc).__name__}: {exc})") from exc
     features = len(head.word_vocabulary) + len(head.char_vocabulary)
     if head.text_coef.shape != (len(labels), features) or {head.offsets.shape, head.blend.shape} != {(len(labels),)}:
         raise ValueError("the learned head's arrays do not match its labels and vocabulary")
-    if fmt == STACKED_HEAD_FORMAT and (
+    if stacked and (
         head.stack_coef is None
         or head.stack_intercept is None
         or head.embedding_coef is None
-        or head.stack_coef.shape != (len(labels), 2 * len(labels))
+        or head.stack_coef.shape != (len(labels), (4 if split else 2) * len(labels))
         or head.stack_intercept.shape != (len(labels),)
     ):
         raise ValueError("the learned head's stack does not match its labels")
+    if split and (
+        head.word_coef is None
+        or head.char_coef is None
+        or head.word_intercept is None
+        or head.char_intercept is None
+        or head.word_coef.shape != (len(labels), len(head.word_vocabulary))
+        or head.char_coef.shape != (len(labels), len(head.char_vocabulary))
+        or {head.word_intercept.shape, head.char_intercept.shape} != {(len(labels),)}
+    ):
+        raise ValueError("the learned head's word and character models do not match its vocabulary")
     return head

@@ -11,7 +11,8 @@ shipped models' scale (a refit on more rows is more confident than the fold mode
 thresholds are then tuned together for micro-F1 under the rule the head applies ("no aspect passes →
 the top one" when every training row had a label). Finally a second level (see
 :func:`voxpop.analyze.aspect_head.stack_logits`) is fitted on the out-of-fold log-odds and replaces
-the blend. Measured by 5-fold CV inside the SemEval-2014 restaurants 80 %
+the blend; with ``SPLIT_TEXT`` its inputs also include a word-only and a character-only TF-IDF model,
+trained the same way. Measured by 5-fold CV inside the SemEval-2014 restaurants 80 %
 (``benchmarks/cv_aspect_category.py``): see BENCHMARKS.md, "Aspect category".
 """
 
@@ -38,7 +39,10 @@ BLEND_GRID = np.round(np.linspace(0.0, 1.0, 11), 2)
 THRESHOLD_GRID = np.linspace(0.05, 0.95, 37)
 GUARD_QUANTILE = 0.02
 JOINT_ROUNDS = 3
-STACK_C = 1.0  # the second level has only 2 × labels inputs, all log-odds
+STACK_C = 1.0  # the second level has only 2 × labels inputs (4 × with the split models), all log-odds
+#: Multi-label: fit a word-only and a character-only TF-IDF model beside the joint one, as more inputs of
+#: the second level (chosen by 5-fold CV inside the SemEval-2014 restaurants 80 %; BENCHMARKS.md).
+SPLIT_TEXT = True
 
 
 def _fit_linear(
@@ -197,11 +201,27 @@ def _joint_thresholds(z: np.ndarray, y: np.ndarray, start: np.ndarray, at_least_
     return thresholds
 
 
+def _pick_strengths(
+    runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per aspect, the run (one per strength) whose out-of-fold log-odds reach the best F1: its log-odds,
+    coefficients and intercepts."""
+    z = np.zeros((len(y), y.shape[1]))
+    coef = np.zeros_like(runs[0][1])
+    intercept = np.zeros_like(runs[0][2])
+    for k in range(y.shape[1]):
+        best = max(range(len(runs)), key=lambda i: _best_threshold(runs[i][0][:, k], y[:, k])[1])
+        z[:, k], coef[k], intercept[k] = runs[best][0][:, k], runs[best][1][k], runs[best][2][k]
+    return z, coef, intercept
+
+
 def _select_multilabel(
-    x: Any, e: np.ndarray, y: np.ndarray, n_labels: int, folds: list[Any], at_least_one: bool
+    x: Any, e: np.ndarray, y: np.ndarray, n_labels: int, folds: list[Any], at_least_one: bool, n_words: int
 ) -> dict[str, np.ndarray]:
     """Per aspect: strengths and blend from out-of-fold log-odds, the fold-averaged models, and the
-    second level (``stack_coef``/``stack_intercept``) with its thresholds (``offsets``)."""
+    second level (``stack_coef``/``stack_intercept``) with its thresholds (``offsets``). With
+    ``SPLIT_TEXT``, also a word-only model on the first ``n_words`` columns of ``x`` and a character-only
+    model on the rest (``word_*``/``char_*``), whose log-odds feed the second level too."""
     text_runs = [_out_of_fold_averaged(x, y, n_labels, c, folds) for c in TEXT_CS]
     embedding_runs = [_out_of_fold_averaged(e, y, n_labels, c, folds) for c in EMBEDDING_CS]
     blend = np.ones(n_labels)
@@ -226,10 +246,18 @@ def _select_multilabel(
                 best, blend[k] = f1, w
     out["blend"] = blend  # unused once stacked: a report of how much each model is worth per aspect
 
+    first_level = [text_z]
+    if SPLIT_TEXT and 0 < n_words < x.shape[1]:
+        for part, block in (("word", x[:, :n_words]), ("char", x[:, n_words:])):
+            z, out[f"{part}_coef"], out[f"{part}_intercept"] = _pick_strengths(
+                [_out_of_fold_averaged(block, y, n_labels, c, folds) for c in TEXT_CS], y
+            )
+            first_level.append(z)
+
     # The second level. Its thresholds come from its own out-of-fold log-odds. It is always kept: a gate
     # comparing it with the blend on these rows favoured the blend (whose strengths, weights and
     # thresholds were all chosen on them), while on held-out folds the stack was the better of the two.
-    features = np.hstack([text_z, embedding_z])
+    features = np.hstack([*first_level, embedding_z])
     stacked_z = np.zeros_like(text_z)
     for train, test in KFold(len(folds), shuffle=True, random_state=2).split(features):
         coef, intercept = _fit_stack(features[train], y[train])
@@ -285,7 +313,8 @@ def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder |
     embeddings = np.asarray(embedder.encode(texts), dtype=np.float32)
     min_df = 2 if len(texts) >= 200 else 1
     words, chars = new_vectorizers(min_df)
-    x = sparse.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+    word_matrix = words.fit_transform(texts)
+    x = sparse.hstack([word_matrix, chars.fit_transform(texts)]).tocsr()
 
     # Choose the strengths, the blend and the decision points on out-of-fold predictions.
     n_folds = min(FOLDS, min(counts.values())) if exclusive else FOLDS
@@ -300,7 +329,7 @@ def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder |
             text_c, embedding_c, weight = _select_exclusive(x, embeddings, y, len(names), folds)
             blend[:] = weight
         else:
-            chosen = _select_multilabel(x, embeddings, y, len(names), folds, at_least_one)
+            chosen = _select_multilabel(x, embeddings, y, len(names), folds, at_least_one, word_matrix.shape[1])
             blend, offsets = chosen["blend"], chosen["offsets"]
     centroids, floors = _guard(embeddings, y, exclusive, len(names))
     if chosen:  # multi-label: the fold-averaged models the thresholds were chosen for
@@ -329,4 +358,8 @@ def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder |
         char_ngrams=aspect_head.CHAR_NGRAMS,
         stack_coef=chosen.get("stack_coef"),
         stack_intercept=chosen.get("stack_intercept"),
+        word_coef=chosen.get("word_coef"),
+        word_intercept=chosen.get("word_intercept"),
+        char_coef=chosen.get("char_coef"),
+        char_intercept=chosen.get("char_intercept"),
     )
