@@ -21,6 +21,8 @@ CPU time (``time.process_time``: the app and SQLite both), steadier than wall ti
   the last 180 days and one location; p95 and median over ``--page-runs`` for the cells;
 - personas: ``personas.personas`` over the whole span (what the page fitted on every view before) against
   ``personas.stored`` (what the page reads now), and the background refit (``personas.refresh``, once);
+- topics: a store without store-wide topics gets them first (``add_topics``: 31 topics over four items in five,
+  one of them only in the last two weeks), so /trends' emerging topics and /topics count real assignments;
 - pages: ``GET`` of every Measure page but the dashboard (``PAGES``: /trends, /competitors, /journey, /personas,
   /topics, /business, /events) through the app as the admin and as an agent (wall and CPU).
 """
@@ -36,7 +38,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, insert, literal, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -51,6 +53,8 @@ from voxpop.measure.trends import trend_report
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item, Source
+from voxpop.store.models.topics import ItemTopic, StoreTopic
+from voxpop.store.types import utcnow
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "insight"
 
@@ -183,6 +187,7 @@ def main() -> None:
     with store.write() as s:  # a competitor case cut short leaves sources marked: ours again (days queued)
         for source_id in s.scalars(select(Source.id).where(Source.is_competitor.is_(True))):
             set_competitor(s, None, source_id, None)
+    add_topics(store)
     started = time.process_time()
     if days := rollups.ensure_fresh(store, max_days=None):
         print(f"rolled up {days:,} days: {time.process_time() - started:,.1f} s CPU", file=sys.stderr)
@@ -202,6 +207,44 @@ def main() -> None:
     store.dispose()
 
 
+TOPICS = 30
+
+
+def add_topics(store: Store) -> None:
+    """Store-wide topics, as ``voxpop topics rebuild`` leaves them, when the store has none: ``TOPICS``
+    topics, four items in five in one of them (spread evenly), and one more topic that only the last 14 days'
+    items are in (one in ten of them: it emerges). Then the roll-ups' topic cells, as ``store_topics`` writes
+    them (timed)."""
+    with store.write() as s:
+        if s.scalar(select(StoreTopic.id).limit(1)) is not None:
+            return
+        now = utcnow()
+        topics = [
+            StoreTopic(name=f"theme {n}", key_phrases=[f"phrase {n}"], centroid=b"", threshold=0.5)
+            for n in range(TOPICS)
+        ]
+        emerging = StoreTopic(name="new complaint", key_phrases=["new complaint"], centroid=b"", threshold=0.5)
+        s.add_all([*topics, emerging])
+        s.flush()
+        last = s.scalar(select(func.max(Item.created_at)))
+        assert last is not None
+        recent = last - timedelta(days=13)
+        topic = case(
+            ((Item.created_at >= recent) & (Item.id % 10 == 7), emerging.id),
+            (Item.id % 5 == 0, None),
+            else_=topics[0].id + (Item.id * 7919) % TOPICS,
+        )
+        s.execute(
+            insert(ItemTopic).from_select(["item_id", "topic_id", "assigned_at"], select(Item.id, topic, literal(now)))
+        )
+        started = time.process_time()
+        cells = rollups.recompute_topic_cells(s)
+        took = time.process_time() - started
+    print(
+        f"store-wide topics added: {TOPICS + 1}; topic cells written: {cells:,} in {took:,.1f} s CPU", file=sys.stderr
+    )
+
+
 def trend_cases(store: Store, runs: int) -> None:
     print("\n| case | from the items | from the roll-ups |\n| --- | --- | --- |")
     with store.read() as s:
@@ -210,6 +253,7 @@ def trend_cases(store: Store, runs: int) -> None:
             assert new.source == "rollups", "the cells cannot stand in: pending days or competitor sources"
             old = trend_report(s, None, metric, rollups=False)
             assert [c.day for c in new.changes] == [c.day for c in old.changes], metric
+            assert new.emerging == old.emerging, metric  # the topic cells against the items
             items = cpu(lambda m=metric: trend_report(s, None, m, rollups=False), runs)  # type: ignore[misc]
             cells = cpu(lambda m=metric: trend_report(s, None, m), runs)  # type: ignore[misc]
             print(f"| /trends {metric}, {new.start} – {new.end} ({new.items:,} items) | {items:,.0f} | {cells:,.0f} |")

@@ -129,20 +129,20 @@ def list_topics_of(store: Store) -> list[TopicSummary]:
 
 
 def _topic_cells_follow(store: Store) -> None:
-    """The roll-ups' topic cells count each day's items per store-wide topic name (``store_topics`` rewrites
-    them when it assigns topics: the triggers on ``items`` never see an assignment)."""
+    """The roll-ups' topic cells count each day's items per store-wide topic (``store_topics`` rewrites them
+    when it assigns topics: the triggers on ``items`` never see an assignment)."""
     with store.read() as session:
         cells = {
             (c.day, c.value): c.volume
-            for c in session.scalars(select(DailyCell).where(DailyCell.dimension == rollups.TOPIC))
+            for c in session.scalars(select(DailyCell).where(DailyCell.dimension == rollups.TOPIC_ID))
         }
         expected: dict[tuple[date, str], int] = {}
-        for created, name in session.execute(
-            select(Item.created_at, StoreTopic.name)
+        for created, topic_id in session.execute(
+            select(Item.created_at, ItemTopic.topic_id)
             .join(ItemTopic, ItemTopic.item_id == Item.id)
-            .join(StoreTopic, StoreTopic.id == ItemTopic.topic_id)
+            .where(ItemTopic.topic_id.is_not(None))
         ):
-            key = (created.astimezone(UTC).date(), name)
+            key = (created.astimezone(UTC).date(), str(topic_id))
             expected[key] = expected.get(key, 0) + 1
     assert cells == expected != {}
 

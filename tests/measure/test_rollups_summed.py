@@ -50,27 +50,31 @@ def _expected_summed(store: Store) -> dict[tuple[Any, ...], tuple[Any, ...]]:
 
 
 def _expected_topics(store: Store) -> dict[tuple[Any, ...], int]:
-    """Per (day, department, topic): our own items without spam, each once per topic."""
+    """Per (day, department, cell dimension, value): our own items without spam in each topic — the
+    store-wide topic's id once those exist, else each distinct name of the item's own list."""
     found: Counter[tuple[Any, ...]] = Counter()
     with store.read() as s:
         store_wide = s.scalar(select(StoreTopic.id).limit(1)) is not None
-        topic_of = dict(s.execute(select(ItemTopic.item_id, StoreTopic.name).join(StoreTopic)).all())
+        topic_of = dict(s.execute(select(ItemTopic.item_id, ItemTopic.topic_id)).all())
         rows = s.execute(
             select(Item.id, Item.created_at, Item.department_id, Item.topics)
             .join(Source, Source.id == Item.source_id)
             .where(Item.status != "spam", Source.is_competitor.is_(False))
         )
         for item_id, created, department, topics in rows:
-            names = ({topic_of[item_id]} if item_id in topic_of else set()) if store_wide else set(topics or ())
-            for name in names:
-                found[(created.date(), department or 0, name)] += 1
+            if store_wide:
+                keys = {(rollups.TOPIC_ID, str(topic_of[item_id]))} if topic_of.get(item_id) else set()
+            else:
+                keys = {(rollups.TOPIC, name) for name in topics or ()}
+            for dimension, value in keys:
+                found[(created.date(), department or 0, dimension, value)] += 1
     return dict(found)
 
 
 def _topic_cells(store: Store) -> dict[tuple[Any, ...], int]:
     with store.read() as s:
-        cells = s.scalars(select(DailyCell).where(DailyCell.dimension == rollups.TOPIC))
-        return {(c.day, c.department_id, c.value): c.volume for c in cells}
+        cells = s.scalars(select(DailyCell).where(DailyCell.dimension.in_(rollups.TOPIC_DIMENSIONS)))
+        return {(c.day, c.department_id, c.dimension, c.value): c.volume for c in cells}
 
 
 def test_summed_and_topic_cells_follow_the_items_and_the_migration_fills_them(store: Store) -> None:
@@ -132,7 +136,7 @@ def test_summed_and_topic_cells_follow_the_items_and_the_migration_fills_them(st
         s.flush()
         rollups.recompute_topic_cells(s)
     assert _topic_cells(store) == _expected_topics(store)
-    assert {name for _, _, name in _topic_cells(store)} == {"late checkout"}
+    assert {(dimension, value) for _, _, dimension, value in _topic_cells(store)} == {(rollups.TOPIC_ID, str(topic.id))}
 
     before_summed, before_topics = _cells(store, summed_dimensions), _topic_cells(store)
     downgrade(store.engine, "0023")
@@ -149,8 +153,8 @@ def test_a_topic_day_is_recomputed_with_its_day(store: Store) -> None:
         s.add(_item(source, 0, topics=["wifi", "wifi", "parking"]))
     rollups.process_pending(store, now=NOW)
     day: date = T0.date()
-    assert _topic_cells(store) == {(day, 0, "wifi"): 1, (day, 0, "parking"): 1}
+    assert _topic_cells(store) == {(day, 0, "topic", "wifi"): 1, (day, 0, "topic", "parking"): 1}
     with store.write() as s:
         s.execute(update(Item).values(topics=["breakfast"]))
     rollups.ensure_fresh(store, now=NOW)
-    assert _topic_cells(store) == {(day, 0, "breakfast"): 1}
+    assert _topic_cells(store) == {(day, 0, "topic", "breakfast"): 1}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import World, login
+from voxpop.measure import rollups
 from voxpop.measure.topic_trends import is_growing, topics_view
 from voxpop.store import Store
 from voxpop.store.models import Item
@@ -111,6 +112,13 @@ def test_weekly_volume_and_growing_rule(world: World, store: Store) -> None:
     assert by_id[refund].baseline == 0
     assert by_id[refund].growing
     assert not by_id[parking].growing
+    # Once rolled up, the roll-ups' topic cells give the same view (the page reads them when nothing is pending).
+    rollups.process_pending(store)
+    with store.read() as db:
+        assert not rollups.is_pending(db)
+        cells = topics_view(db, datetime.now(UTC).date(), weeks=12)
+        items = topics_view(db, datetime.now(UTC).date(), weeks=12, from_cells=False)
+    assert cells == items == view
     # the rule itself: too few recent items, a share below twice the baseline, or both significant
     assert is_growing(4, 100, 0, 400) == (False, None)
     assert is_growing(10, 100, 30, 400) == (False, None)  # 10 % against 7.5 %

@@ -18,9 +18,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from voxpop.measure.observations import Observation, TopicWindowCounts, topic_window_counts
-from voxpop.measure.rollups import SUMMED, TOPIC
+from voxpop.measure.rollups import SUMMED, TOPIC_DIMENSIONS, TOPIC_ID
 from voxpop.store.models import User
 from voxpop.store.models.measure import DailyCell
+from voxpop.store.models.topics import StoreTopic
 
 RECENT_DAYS = 14
 BASELINE_DAYS = 56
@@ -123,7 +124,7 @@ def emerging_in_store(
 
 def topic_cell_counts(session: Session, viewer: User | None, start: date, since: date, end: date) -> TopicWindowCounts:
     """``observations.topic_window_counts`` (no location, no channel) from the roll-ups: the topic day cells
-    (``rollups.TOPIC``) for the topics, the day cells over all channels for the totals. Two grouped reads of
+    (``rollups.TOPIC_DIMENSIONS``) for the topics, the day cells over all channels for the totals. Two grouped reads of
     a few thousand cells instead of every item of the ten weeks; the caller makes sure nothing is pending."""
     recent = case((DailyCell.day >= since, 1), else_=0).label("recent")
     where = [DailyCell.day >= start, DailyCell.day <= end]
@@ -136,7 +137,21 @@ def topic_cell_counts(session: Session, viewer: User | None, start: date, since:
             found.recent_total = int(n)
         else:
             found.baseline_total = int(n)
-    topics = select(recent, DailyCell.value, func.sum(DailyCell.volume)).where(DailyCell.dimension == TOPIC, *where)
-    for is_recent, name, n in session.execute(topics.group_by(recent, DailyCell.value)):
-        (found.recent if is_recent else found.baseline)[str(name)] = int(n)
+    topics = select(recent, DailyCell.dimension, DailyCell.value, func.sum(DailyCell.volume)).where(
+        DailyCell.dimension.in_(TOPIC_DIMENSIONS), *where
+    )
+    names: dict[str, str] | None = None
+    for is_recent, dimension, value, n in session.execute(
+        topics.group_by(recent, DailyCell.dimension, DailyCell.value)
+    ):
+        if dimension == TOPIC_ID:  # a store-wide topic's id: counted under its name, as the items path does
+            if names is None:
+                names = {str(i): name for i, name in session.execute(select(StoreTopic.id, StoreTopic.name))}
+            name = names.get(str(value), "")
+            if not name:
+                continue
+        else:
+            name = str(value)
+        side = found.recent if is_recent else found.baseline
+        side[name] = side.get(name, 0) + int(n)
     return found

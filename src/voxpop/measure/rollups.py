@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import ColumnElement, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from voxpop.measure.cache import bump
@@ -77,13 +77,16 @@ MONTH_DIMENSIONS = (*(MONTHLY + d for d in DIMENSIONS), ALL_CHANNELS)
 #: day was one cell per department × channel). ``series`` reads them whenever no channel is asked for.
 SUMMED = "x:"
 SUMMED_DIMENSIONS = ("all", "aspect", "location")
-#: Per day and department, the items (ours, no spam) in each topic — the store-wide topic when those
-#: exist (``analyze.store_topics``), else each name of the item's ``topics`` — over every channel, value =
-#: the topic's name. Emerging topics are counted from them. A re-cluster rewrites them
-#: (:func:`recompute_topic_cells`): topic assignments are not in ``items``, so its triggers never see them.
+#: Per day and department, the items (ours, no spam) in each topic, over every channel: the store-wide
+#: topics when those exist (``analyze.store_topics``; dimension ``TOPIC_ID``, value = the topic's id), else
+#: each name of the item's own ``topics`` (dimension ``TOPIC``, value = the name). Emerging topics and the
+#: topics page count from them. A re-cluster or an assignment rewrites them (:func:`recompute_topic_cells`):
+#: topic assignments are not in ``items``, so its triggers never see them.
 TOPIC = "topic"
+TOPIC_ID = "topic_id"
+TOPIC_DIMENSIONS = (TOPIC, TOPIC_ID)
 #: Every dimension of the day cells: what a day's recomputation replaces.
-DAY_DIMENSIONS = (*DIMENSIONS, *(SUMMED + d for d in SUMMED_DIMENSIONS), TOPIC)
+DAY_DIMENSIONS = (*DIMENSIONS, *(SUMMED + d for d in SUMMED_DIMENSIONS), *TOPIC_DIMENSIONS)
 #: The dimensions whose cells count the sentiment of the aspect's own clause.
 ASPECT_DIMENSIONS = frozenset({"aspect", "aspect_location", "aspect_source", SUMMED + "aspect"})
 #: Separates the aspect from the location in an ``aspect_location`` value (and from the source id in an
@@ -234,8 +237,8 @@ def compute_day(session: Session, day: date, now: datetime) -> tuple[dict[CellKe
                 # Not split by channel: aspects × locations × channels would outnumber the items.
                 _add(cells, ("aspect_location", department, "", f"{aspect}{PAIR}{row.location}"), base, label)
     cells.update(_summed_over_channels(cells))
-    for (_, department, name), count in topic_counts(session, day, day).items():
-        topic = cells[(TOPIC, department, "", name)] = _Cell()
+    for (_, department, dimension, value), count in topic_counts(session, day, day).items():
+        topic = cells[(dimension, department, "", value)] = _Cell()
         topic.volume = count
     return cells, next_due
 
@@ -264,13 +267,14 @@ def _day_of(session: Session) -> Any:
     return func.date(Item.created_at)
 
 
-def topic_counts(session: Session, first: date, last: date) -> dict[tuple[date, int, str], int]:
-    """Per (day, department id or 0, topic name), our own items (no spam, no competitor's) of
-    ``[first, last]`` in the topic: each item once per topic — its store-wide topic when store-wide topics
-    exist, else each distinct name of its ``topics`` (as ``observations.load_observations`` names them).
-    One grouped query; an item's ``topics`` list is decoded once per distinct list."""
+def topic_counts(session: Session, first: date, last: date) -> dict[tuple[date, int, str, str], int]:
+    """Per (day, department id or 0, cell dimension, value), our own items (no spam, no competitor's) of
+    ``[first, last]`` in a topic: each item in its store-wide topic (``TOPIC_ID``, the id) when store-wide
+    topics exist, else once per distinct name of its ``topics`` (``TOPIC``, the name; as
+    ``observations.load_observations`` names them). One grouped query; an item's ``topics`` list is decoded
+    once per distinct list."""
     store_wide = session.scalar(select(StoreTopic.id).limit(1)) is not None
-    topic: Any = StoreTopic.name if store_wide else Item.topics
+    topic: Any = ItemTopic.topic_id if store_wide else Item.topics
     day = _day_of(session).label("day")
     query = (
         select(day, Item.department_id, topic, func.count())
@@ -284,24 +288,25 @@ def topic_counts(session: Session, first: date, last: date) -> dict[tuple[date, 
         )
     )
     if store_wide:
-        query = query.join(ItemTopic, ItemTopic.item_id == Item.id).join(
-            StoreTopic, StoreTopic.id == ItemTopic.topic_id
-        )
-    found: dict[tuple[date, int, str], int] = {}
+        query = query.join(ItemTopic, ItemTopic.item_id == Item.id).where(ItemTopic.topic_id.is_not(None))
+    found: dict[tuple[date, int, str, str], int] = {}
     for raw_day, department, raw, n in session.execute(query.group_by(day, Item.department_id, topic)):
         on = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
-        names = ((raw,) if raw else ()) if store_wide else {str(t) for t in raw or ()}
-        for name in names:
-            key = (on, department or 0, str(name)[:420])
+        if store_wide:
+            found[(on, department or 0, TOPIC_ID, str(raw))] = n
+            continue
+        for name in {str(t)[:420] for t in raw or ()}:
+            key = (on, department or 0, TOPIC, name)
             found[key] = found.get(key, 0) + n
     return found
 
 
 def recompute_topic_cells(session: Session, first: date | None = None, last: date | None = None) -> int:
-    """Replace the :data:`TOPIC` cells of ``[first, last]`` (default: every day) from the items and their
-    topics now; returns how many cells. What a re-cluster or a topic assignment calls, in its transaction."""
+    """Replace the topic cells (``TOPIC_DIMENSIONS``) of ``[first, last]`` (default: every day) from the
+    items and their topics now; returns how many cells. What a re-cluster or an assignment calls, in its
+    transaction."""
     _lock(session)
-    where = [DailyCell.dimension == TOPIC]
+    where: list[ColumnElement[bool]] = [DailyCell.dimension.in_(TOPIC_DIMENSIONS)]
     if first is not None:
         where.append(DailyCell.day >= first)
     if last is not None:
@@ -317,8 +322,8 @@ def recompute_topic_cells(session: Session, first: date | None = None, last: dat
     session.execute(delete(DailyCell).where(*where))
     counts = topic_counts(session, first, last)
     rows = [
-        {"dimension": TOPIC, "day": on, "department_id": department, "channel": "", "value": name, "volume": n}
-        for (on, department, name), n in sorted(counts.items())
+        {"dimension": dimension, "day": on, "department_id": department, "channel": "", "value": value, "volume": n}
+        for (on, department, dimension, value), n in sorted(counts.items())
     ]
     for start in range(0, len(rows), 5000):
         session.execute(insert(DailyCell), rows[start : start + 5000])

@@ -6,8 +6,9 @@ A topic is *growing* (emerging) by the rule of ``measure.emerging``: its share o
 from SQL (per topic, per window) instead of every item of the period as observations, so the page costs
 a few grouped counts and one scan of the weeks shown, not a load of the items.
 
-Spam is left out, as the topics themselves leave it out. The topics page is for managers, who see every
-department, so nothing here is scoped to a viewer.
+Spam and competitors' items are left out, as the roll-ups leave them out (the counts come from the
+topics' day cells, ``rollups.TOPIC_ID``, unless a day waits for recomputation). The topics page is for
+managers, who see every department, so nothing here is scoped to a viewer.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from scipy.stats import fisher_exact
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from voxpop.measure.emerging import ALPHA, BASELINE_DAYS, MIN_RATIO, MIN_RECENT, RECENT_DAYS
-from voxpop.store.models import Item
+from voxpop.measure.rollups import SUMMED, TOPIC_ID, is_pending
+from voxpop.store.models import Item, Source
+from voxpop.store.models.measure import DailyCell
 from voxpop.store.models.topics import ItemTopic, StoreTopic
 
 WEEKS = 26
@@ -61,20 +64,97 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def _ours(*period: ColumnElement[bool]) -> tuple[ColumnElement[bool], ...]:
+    """The period's items that count: ours (no competitor's) without spam, as the roll-ups count them."""
+    return (*period, Item.status != "spam", Source.is_competitor.is_(False))
+
+
 def _counts(session: Session, first: date, last: date) -> tuple[dict[int, int], int]:
-    """Items of ``[first, last]`` per topic, and all items of the period (spam left out)."""
-    period = (Item.created_at >= _start(first), Item.created_at < _start(last) + timedelta(days=1))
+    """Items of ``[first, last]`` per topic, and all items of the period (ours, spam left out)."""
+    period = _ours(Item.created_at >= _start(first), Item.created_at < _start(last) + timedelta(days=1))
     per_topic: dict[int, int] = {
         int(topic_id or 0): int(count)  # never 0: the NULLs are filtered out
         for topic_id, count in session.execute(
             select(ItemTopic.topic_id, func.count())
             .join(Item, Item.id == ItemTopic.item_id)
-            .where(*period, ItemTopic.topic_id.is_not(None), Item.status != "spam")
+            .join(Source, Source.id == Item.source_id)
+            .where(*period, ItemTopic.topic_id.is_not(None))
             .group_by(ItemTopic.topic_id)
         )
     }
-    total = session.scalar(select(func.count()).select_from(Item).where(*period, Item.status != "spam")) or 0
+    total = session.scalar(select(func.count()).select_from(Item).join(Source).where(*period)) or 0
     return per_topic, int(total)
+
+
+@dataclass
+class _Counts:
+    """What the view needs: per topic its items per day, and the items of the recent and baseline stretches."""
+
+    daily: dict[int, dict[date, int]]
+    recent: dict[int, int]
+    recent_total: int
+    baseline: dict[int, int]
+    baseline_total: int
+
+
+def _from_items(
+    session: Session, ids: list[int], first: date, today: date, since: date, baseline_from: date
+) -> _Counts:
+    daily: dict[int, dict[date, int]] = {}
+    for topic_id, created_at in session.execute(
+        select(ItemTopic.topic_id, Item.created_at)
+        .join(Item, Item.id == ItemTopic.item_id)
+        .join(Source, Source.id == Item.source_id)
+        .where(
+            ItemTopic.topic_id.in_(ids),
+            *_ours(Item.created_at >= _start(first), Item.created_at < _start(today) + timedelta(days=1)),
+        )
+    ):
+        day = created_at.astimezone(UTC).date()
+        per = daily.setdefault(int(topic_id or 0), {})  # never 0: the ids asked for
+        per[day] = per.get(day, 0) + 1
+    recent, recent_total = _counts(session, since, today)
+    baseline, baseline_total = _counts(session, baseline_from, since - timedelta(days=1))
+    return _Counts(daily, recent, recent_total, baseline, baseline_total)
+
+
+def _from_cells(
+    session: Session, ids: list[int], first: date, today: date, since: date, baseline_from: date
+) -> _Counts:
+    """:func:`_from_items` from the roll-ups: the topics' day cells (``rollups.TOPIC_ID``) and the store's
+    day cells over every channel for the totals — a few thousand cells instead of months of items."""
+    daily: dict[int, dict[date, int]] = {}
+    for value, day, n in session.execute(
+        select(DailyCell.value, DailyCell.day, func.sum(DailyCell.volume))
+        .where(
+            DailyCell.dimension == TOPIC_ID,
+            DailyCell.value.in_([str(i) for i in ids]),
+            DailyCell.day >= min(first, baseline_from),
+            DailyCell.day <= today,
+        )
+        .group_by(DailyCell.value, DailyCell.day)
+    ):
+        daily.setdefault(int(value), {})[day] = int(n)
+    totals: dict[date, int] = {
+        day: int(n)
+        for day, n in session.execute(
+            select(DailyCell.day, func.sum(DailyCell.volume))
+            .where(DailyCell.dimension == SUMMED + "all", DailyCell.day >= baseline_from, DailyCell.day <= today)
+            .group_by(DailyCell.day)
+        )
+    }
+
+    def within(per: dict[date, int], low: date, high: date) -> int:
+        return sum(n for day, n in per.items() if low <= day <= high)
+
+    before = since - timedelta(days=1)
+    return _Counts(
+        daily,
+        {topic: within(per, since, today) for topic, per in daily.items()},
+        within(totals, since, today),
+        {topic: within(per, baseline_from, before) for topic, per in daily.items()},
+        within(totals, baseline_from, before),
+    )
 
 
 def is_growing(recent: int, recent_total: int, baseline: int, baseline_total: int) -> tuple[bool, float | None]:
@@ -90,9 +170,12 @@ def is_growing(recent: int, recent_total: int, baseline: int, baseline_total: in
     return p < ALPHA, p
 
 
-def topics_view(session: Session, today: date, *, weeks: int = WEEKS, retired: bool = False) -> TopicsView:
+def topics_view(
+    session: Session, today: date, *, weeks: int = WEEKS, retired: bool = False, from_cells: bool | None = None
+) -> TopicsView:
     """Every live topic (``retired`` too when asked), largest first, with its last ``weeks`` weeks of
-    volume and whether it is growing in the ``RECENT_DAYS`` up to ``today``."""
+    volume and whether it is growing in the ``RECENT_DAYS`` up to ``today``. Counted from the roll-up cells
+    unless a day waits for recomputation (or ``from_cells`` says otherwise), else from the items."""
     query = select(StoreTopic).order_by(StoreTopic.size.desc(), StoreTopic.id)
     if not retired:
         query = query.where(StoreTopic.retired.is_(False))
@@ -107,24 +190,15 @@ def topics_view(session: Session, today: date, *, weeks: int = WEEKS, retired: b
     view = TopicsView(list(found.values()), mondays, since, baseline_from, today)
     if not found:
         return view
-    for topic_id, created_at in session.execute(
-        select(ItemTopic.topic_id, Item.created_at)
-        .join(Item, Item.id == ItemTopic.item_id)
-        .where(
-            ItemTopic.topic_id.in_(list(found)),
-            Item.created_at >= _start(mondays[0]),
-            Item.created_at < _start(today) + timedelta(days=1),
-            Item.status != "spam",
-        )
-    ):
-        if topic_id is None:
-            continue
-        day = created_at.astimezone(UTC).date()
-        index = (day - mondays[0]).days // 7
-        if 0 <= index < weeks:
-            found[topic_id].weekly[index] += 1
-    recent, recent_total = _counts(session, since, today)
-    baseline, baseline_total = _counts(session, baseline_from, since - timedelta(days=1))
+    read = _from_cells if (from_cells if from_cells is not None else not is_pending(session)) else _from_items
+    counts = read(session, list(found), mondays[0], today, since, baseline_from)
+    for topic_id, per in counts.daily.items():
+        for day, n in per.items():
+            index = (day - mondays[0]).days // 7
+            if 0 <= index < weeks:
+                found[topic_id].weekly[index] += n
+    recent, recent_total = counts.recent, counts.recent_total
+    baseline, baseline_total = counts.baseline, counts.baseline_total
     for topic in found.values():
         topic.recent, topic.baseline = recent.get(topic.id, 0), baseline.get(topic.id, 0)
         topic.recent_share = topic.recent / recent_total if recent_total else 0.0

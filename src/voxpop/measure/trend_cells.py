@@ -43,7 +43,7 @@ from voxpop.measure.changes import (
 from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import day_start
 from voxpop.measure.rollups import is_pending
-from voxpop.measure.series import Point, Slice, breakdown, series, series_by, summary
+from voxpop.measure.series import Point, Slice, breakdown, day_arrays, series, summary
 from voxpop.store.models import Item, User
 from voxpop.store.models.measure import DailyCell
 
@@ -123,33 +123,33 @@ def _sub(s: Slice, dimension: str, segment: str) -> Slice:
 #: what ``READ`` needs of a day's totals: a segment's series sums only these (each summed column costs
 #: the database a step per cell)
 SEGMENT_COUNTERS = ("volume", "analysed", "negative", "rated", "rating_sum", "rating_sq")
-
-
-def _series_by(session: Session, viewer: User | None, s: Slice, dimension: str) -> dict[str, list[Point]]:
-    """Every segment's daily series of the dimension (location, channel or aspect) within the slice, from
-    one grouped read of its day cells with only ``SEGMENT_COUNTERS`` summed; a segment with no cell in the
-    slice is left out."""
-    per = series_by(session, viewer, s, dimension, counters=SEGMENT_COUNTERS)
-    return {str(label): points for label, points in per.items()}
+#: metric → the ``SEGMENT_COUNTERS`` columns that give (n, sum, sum of squares), as ``READ``
+SEGMENT_READ: dict[str, tuple[int, int, int]] = {
+    "negative_share": (1, 2, 2),
+    "rating": (3, 4, 5),
+    "volume": (0, 0, 0),
+}
 
 
 def detect_segments(
     session: Session, viewer: User | None, s: Slice, metric: str, *, dimensions: tuple[str, ...] = SEGMENT_DIMENSIONS
 ) -> list[Change]:
     """Changes in each location's, channel's and aspect's own series (``changes.detect_segment_changes``),
-    the segments with at least ``MIN_SEGMENT_ITEMS`` items, Bonferroni over all of them."""
-    groups: dict[tuple[str, str], list[Point]] = {}
+    the segments with at least ``MIN_SEGMENT_ITEMS`` items, Bonferroni over all of them. Each dimension's
+    segment series come from one grouped read of its day cells, straight into arrays (``series.day_arrays``)."""
+    groups: dict[tuple[str, str], np.ndarray] = {}
     for dimension in dimensions:
         try:
-            per = _series_by(session, viewer, s, dimension)
+            per = day_arrays(session, viewer, s, dimension, SEGMENT_COUNTERS)
         except ValidationError:  # e.g. aspects of one location on one channel: not in the cells
             continue
-        for segment, points in per.items():
-            if sum(p.metrics.totals.volume for p in points) >= MIN_SEGMENT_SERIES_ITEMS:
-                groups[(dimension, segment)] = points
+        for segment, days in per.items():
+            if days[:, 0].sum() >= MIN_SEGMENT_SERIES_ITEMS:
+                groups[(dimension, str(segment))] = days
     found: list[Change] = []
-    for (dimension, segment), points in sorted(groups.items()):
-        one = daily(points, metric, s.date_from)
+    n, total, squares = SEGMENT_READ[metric]
+    for (dimension, segment), days in sorted(groups.items(), key=lambda kv: kv[0]):
+        one = DailySeries(metric, s.date_from, days[:, n].copy(), days[:, total].copy(), days[:, squares].copy())
         for change in significant_changes(one, candidates(one), tests=len(groups)):
             change.dimension, change.segment = dimension, segment
             found.append(change)

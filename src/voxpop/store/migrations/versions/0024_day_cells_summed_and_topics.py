@@ -1,13 +1,13 @@
 """measure: day cells over every channel (``x:all``, ``x:aspect``, ``x:location``) and topic day cells
-(``topic``) for the days rolled up before they existed
+(``topic``, ``topic_id``) for the days rolled up before they existed
 
 ``/trends`` and the dashboard read the store's, each aspect's and each location's daily series over all
 channels from the ``x:`` cells (one per department instead of one per department × channel), and the
 emerging topics from the ``topic`` cells (items per day, department and topic) instead of ten weeks of
 items. ``rollups.recompute_day`` writes both from now on. This fills them in for the days already rolled
 up: the ``x:`` cells from the day cells stored (the same sums, histograms merged; no item is read), the
-topic cells from the items and their topics (one grouped query; the store-wide topic when topics have been
-built, else each distinct name of the item's ``topics``). The roll-ups' version token changes, so no cached
+topic cells from the items and their topics (one grouped query; the store-wide topic's id when topics have
+been built, else each distinct name of the item's ``topics``). The roll-ups' version token changes, so no cached
 page outlives the change. Days not rolled up yet are still queued, and get both when they are computed.
 
 Revision ID: 0024
@@ -32,7 +32,8 @@ depends_on = None
 
 SUMMED = "x:"
 SUMMED_DIMENSIONS = ("all", "aspect", "location")
-TOPIC = "topic"
+TOPIC = "topic"  # an item's own topic names (value: the name)
+TOPIC_ID = "topic_id"  # the store-wide topics (value: the id)
 COUNTERS = (
     "volume",
     "rated",
@@ -77,7 +78,7 @@ ITEMS = sa.table(
 )
 SOURCES = sa.table("sources", sa.column("id", sa.Integer), sa.column("is_competitor", sa.Boolean))
 ITEM_TOPICS = sa.table("item_topics", sa.column("item_id", sa.Integer), sa.column("topic_id", sa.Integer))
-TOPICS = sa.table("topics", sa.column("id", sa.Integer), sa.column("name", sa.String))
+TOPICS = sa.table("topics", sa.column("id", sa.Integer))
 BATCH = 5000
 # SQLite's trigger on ``items`` queues a day only when a column it watches changes (0006): ``topics`` joins
 # them, as the topic cells count it. PostgreSQL's statement triggers fire on every update already.
@@ -152,7 +153,7 @@ def _topic_cells(bind: sa.Connection) -> None:
         day = sa.func.date(ITEMS.c.created_at)
     day = day.label("day")
     store_wide = bind.scalar(sa.select(TOPICS.c.id).limit(1)) is not None
-    topic: Any = TOPICS.c.name if store_wide else ITEMS.c.topics
+    topic: Any = ITEM_TOPICS.c.topic_id if store_wide else ITEMS.c.topics
     query = (
         sa.select(day, ITEMS.c.department_id, topic, sa.func.count())
         .select_from(ITEMS)
@@ -160,24 +161,23 @@ def _topic_cells(bind: sa.Connection) -> None:
         .where(ITEMS.c.status != "spam", SOURCES.c.is_competitor.is_(False))
     )
     if store_wide:
-        query = query.join(ITEM_TOPICS, ITEM_TOPICS.c.item_id == ITEMS.c.id).join(
-            TOPICS, TOPICS.c.id == ITEM_TOPICS.c.topic_id
-        )
-    found: dict[tuple[date, int, str], int] = {}
+        query = query.join(ITEM_TOPICS, ITEM_TOPICS.c.item_id == ITEMS.c.id).where(ITEM_TOPICS.c.topic_id.is_not(None))
+    found: dict[tuple[date, int, str, str], int] = {}
     for raw_day, department, raw, n in bind.execute(query.group_by(day, ITEMS.c.department_id, topic)):
-        on = _day(raw_day)
-        names = ((raw,) if raw else ()) if store_wide else {str(t) for t in _json(raw) or ()}
-        for name in names:
-            k = (on, department or 0, str(name)[:420])
+        if store_wide:
+            found[(_day(raw_day), department or 0, TOPIC_ID, str(raw))] = n
+            continue
+        for name in {str(t)[:420] for t in _json(raw) or ()}:
+            k = (_day(raw_day), department or 0, TOPIC, name)
             found[k] = found.get(k, 0) + n
     rolled_up = {_day(d) for (d,) in bind.execute(sa.text("SELECT day FROM measure_days"))}
     _insert(
         bind,
         [
-            {"dimension": TOPIC, "day": on, "department_id": department, "channel": "", "value": name, "volume": n}
-            | {c: 0 for c in COUNTERS if c != "volume"}
-            | {"response_minutes": {}}
-            for (on, department, name), n in sorted(found.items())
+            {"dimension": dimension, "day": on, "department_id": department, "channel": "", "value": value}
+            | dict.fromkeys(COUNTERS, 0)
+            | {"volume": n, "response_minutes": {}}
+            for (on, department, dimension, value), n in sorted(found.items())
             if on in rolled_up
         ],
     )
@@ -186,7 +186,9 @@ def _topic_cells(bind: sa.Connection) -> None:
 def upgrade() -> None:
     bind = op.get_bind()
     _watch(WATCHED + ", topics")
-    bind.execute(sa.delete(CELLS).where(CELLS.c.dimension.in_([*(SUMMED + d for d in SUMMED_DIMENSIONS), TOPIC])))
+    bind.execute(
+        sa.delete(CELLS).where(CELLS.c.dimension.in_([*(SUMMED + d for d in SUMMED_DIMENSIONS), TOPIC, TOPIC_ID]))
+    )
     _summed_cells(bind)
     _topic_cells(bind)
     bind.execute(sa.text("UPDATE measure_version SET version = :token"), {"token": secrets.token_hex(16)})
@@ -195,5 +197,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     _watch(WATCHED)
     op.get_bind().execute(
-        sa.delete(CELLS).where(CELLS.c.dimension.in_([*(SUMMED + d for d in SUMMED_DIMENSIONS), TOPIC]))
+        sa.delete(CELLS).where(CELLS.c.dimension.in_([*(SUMMED + d for d in SUMMED_DIMENSIONS), TOPIC, TOPIC_ID]))
     )
