@@ -140,3 +140,29 @@ def test_a_part_not_in_the_text_is_embedded_on_its_own(fp32: Embedder) -> None:
     np.testing.assert_allclose(pooled[0][1], fp32.encode(["@acme_shop"])[0], atol=1e-5)
     with pytest.raises(ValueError, match="one list of parts per text"):
         fp32.encode_parts(["a", "b"], [["a"]])
+
+
+def test_span_means_are_each_spans_mean_bit_for_bit() -> None:
+    rows = np.random.default_rng(3).standard_normal((50, 8)).astype(np.float32)
+    bounds = [0, 3, 3, 4, 10, 31, 45, 50]  # adjacent, a single row, a long one, one ending at the last row
+    expected = np.stack([rows[a:b].mean(axis=0) for a, b in zip(bounds[0::2], bounds[1::2], strict=True)])
+    got = embeddings._span_means(rows, bounds)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, expected)  # the same float32 sums, added in the same order
+
+
+def test_token_spans_cover_each_parts_word_pieces(fp32: Embedder) -> None:
+    cleaned = "The soup was cold, but the bread was fresh"
+    encoding = fp32._tokenizer.encode(cleaned)
+    spans = embeddings._token_spans(
+        cleaned,
+        ["@acme The soup was cold", "but the bread was fresh", "not there"],
+        encoding.offsets,
+        encoding.special_tokens_mask,
+    )
+    assert spans[2] is None
+    first, second = spans[0], spans[1]
+    assert first is not None
+    assert second is not None
+    assert encoding.tokens[first[0] : first[1]] == ["the", "soup", "was", "cold"]
+    assert encoding.tokens[second[0] : second[1]] == ["but", "the", "bread", "was", "fresh"]

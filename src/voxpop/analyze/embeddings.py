@@ -171,6 +171,8 @@ class Embedder:
             out[index] = _unit((hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9))
             if parts is None:
                 continue
+            found: list[tuple[int, int]] = []  # (text, part) of each span, in order
+            bounds: list[int] = []  # first and last + 1 token of each span, in ``hidden`` as one list of rows
             for row, i in enumerate(index):
                 if len(parts[i]) < 2:  # one part is the whole text: the caller has its vector already
                     part_vectors[i][:] = out[i]
@@ -180,12 +182,30 @@ class Embedder:
                     if span is None:
                         missed.append((int(i), k, parts[i][k]))
                     else:
-                        part_vectors[i][k] = _unit(hidden[row, span[0] : span[1]].mean(axis=0, keepdims=True))[0]
+                        found.append((int(i), k))
+                        bounds += (row * width + span[0], row * width + span[1])
+            if found:
+                pooled = _span_means(hidden.reshape(-1, hidden.shape[-1]), bounds)
+                for (i, k), vector in zip(found, _unit(pooled), strict=True):
+                    part_vectors[i][k] = vector
         if missed:
             alone = self.encode([text for _, _, text in missed], batch_size)
             for (i, k, _), vector in zip(missed, alone, strict=True):
                 part_vectors[i][k] = vector
         return out, part_vectors
+
+
+def _span_means(rows: np.ndarray, bounds: list[int]) -> np.ndarray:
+    """The mean of ``rows[first:last]`` for each ``(first, last)`` pair in ``bounds`` (none empty), exactly
+    as ``rows[first:last].mean(axis=0)`` computes it — rows added one after the other in float32, the sum
+    divided by the count — but for all spans at once: step ``j`` adds every span's ``j``-th row."""
+    edges = np.asarray(bounds, dtype=np.int64)
+    firsts, lengths = edges[0::2], edges[1::2] - edges[0::2]
+    sums = rows[firsts]
+    for step in range(1, int(lengths.max())):
+        live = np.flatnonzero(lengths > step)
+        sums[live] += rows[firsts[live] + step]
+    return (sums / lengths[:, None]).astype(np.float32)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -200,9 +220,8 @@ def _token_spans(
     Parts are cleaned as the text was and looked up in order; a part's pieces are the contiguous run of
     non-special tokens whose characters fall inside it.
     """
-    starts = np.fromiter((a for a, _ in offsets), dtype=np.int64, count=len(offsets))
-    ends = np.fromiter((b for _, b in offsets), dtype=np.int64, count=len(offsets))
-    real = np.fromiter((not s for s in special), dtype=bool, count=len(special))
+    # Plain loops: a tweet has a few dozen tokens, too few for numpy's per-call cost to pay off.
+    tokens = [(t, a, b) for t, ((a, b), s) in enumerate(zip(offsets, special, strict=True)) if not s and b > a]
     spans: list[tuple[int, int] | None] = []
     cursor = 0
     for part in parts:
@@ -212,8 +231,8 @@ def _token_spans(
             spans.append(None)
             continue
         cursor = at + len(needle)
-        inside = np.flatnonzero(real & (starts >= at) & (ends <= cursor) & (ends > starts))
-        spans.append((int(inside[0]), int(inside[-1]) + 1) if len(inside) else None)
+        inside = [t for t, a, b in tokens if a >= at and b <= cursor]
+        spans.append((inside[0], inside[-1] + 1) if inside else None)
     return spans
 
 
