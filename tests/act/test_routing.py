@@ -306,10 +306,13 @@ def test_a_chunk_is_written_set_based_even_when_departments_are_looked_up_midway
     texts = ["nice", "refund please", "nice", "it came late", "refund now", "late again"]
     ids = [add_item(store, world.reviews, minutes=n, text=t) for n, t in enumerate(texts)]
     updates: list[str] = []
+    audit_inserts: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if statement.lstrip().upper().startswith("UPDATE") and "items" in statement.split("SET")[0]:
             updates.append(statement)
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_LOG"):
+            audit_inserts.append(statement)
 
     event.listen(store.engine, "before_cursor_execute", seen)
     try:
@@ -320,6 +323,23 @@ def test_a_chunk_is_written_set_based_even_when_departments_are_looked_up_midway
         got = {i.id: i.department_id for i in s.query(Item).filter(Item.id.in_(ids))}
     expected = [None, world.billing, None, world.delivery, world.billing, world.delivery]
     assert [got[i] for i in ids] == expected
+    # The chunk's audit rows in one INSERT, each as ``accounts.audit.record`` would have written it.
+    assert len(audit_inserts) == 1
+    with store.read() as s:
+        routes = {str(i.id): i.route for i in s.query(Item).filter(Item.id.in_(ids))}
+        events = s.query(AuditEvent).filter(AuditEvent.action == "item_routed").all()
+    assert sorted(e.object_id for e in events) == sorted(routes)
+    for e in events:
+        route = routes[e.object_id]
+        assert route is not None
+        assert (e.actor, e.object_type, e.user_id) == ("routing", "item", None)
+        assert e.detail == {
+            "text": route["text"],
+            "by": route["by"],
+            "department": route["department"],
+            "rules": route["rules"],
+        }
+        assert e.at.isoformat() == route["at"]
     if store.engine.dialect.name == "postgresql":
         # One statement per set of changed columns: route only; route + department; route + department + due.
         assert len(updates) == 3
