@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from voxpop.act.departments import create_department
-from voxpop.measure import rollups, series
+from voxpop.measure import cell_reads, rollups
 from voxpop.measure.series import SENTIMENT_COUNTERS, Slice, breakdown
 from voxpop.store import Store
 from voxpop.store.models import Item, Source
@@ -63,7 +63,7 @@ def test_month_minus_days_gives_the_days_sums(store: Store, monkeypatch: pytest.
     subtracted = 0
     with store.read() as s:
         for sl in SLICES:
-            signs = [sign for _, _, sign in series._month_minus_days(series._parts(sl))]
+            signs = [sign for _, _, sign in cell_reads.month_minus_days(cell_reads.period_parts(sl))]
             subtracted += -1 in signs
             for by in ("aspect", "aspect_location", "location", "channel", "department"):
                 if (by in ("channel", "aspect_location") and sl.channel) or (
@@ -72,7 +72,7 @@ def test_month_minus_days_gives_the_days_sums(store: Store, monkeypatch: pytest.
                     continue
                 got = breakdown(s, None, sl, by, sentiment_only=True)
                 with monkeypatch.context() as patched:
-                    patched.setattr(series, "EXACT_COUNTERS", frozenset())  # no subtraction: days and months
+                    patched.setattr(cell_reads, "EXACT_COUNTERS", frozenset())  # no subtraction: days and months
                     expected = breakdown(s, None, sl, by, sentiment_only=True)
                 assert list(got) == list(expected), (sl, by)
                 for key, metrics in got.items():

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from voxpop.act.departments import create_department
-from voxpop.measure import rollups, series
+from voxpop.measure import cell_reads, rollups
 from voxpop.measure.series import Slice, breakdown, cube, summary
 from voxpop.store import Store
 from voxpop.store.models import Item, Source
@@ -65,12 +65,12 @@ def test_month_histograms_merged_in_python_equal_the_database_merge(store: Store
         for sl in slices:
             dimension, value = sl.base()
             for group in ((), (DailyCell.department_id,)):
-                for where in series._wheres(None, sl, dimension, value, months=True, group=group):
-                    if not series._monthly(where):
+                for where in cell_reads.wheres(None, sl, dimension, value, months=True, group=group):
+                    if not cell_reads.reads_month_cells(where):
                         continue
                     month_cells += 1
-                    here = sorted(series._histograms_merged_here(s, group, where))
-                    assert here == sorted(series._histograms(s, group, where)), (sl, group)
+                    here = sorted(cell_reads.histograms_merged_here(s, group, where))
+                    assert here == sorted(cell_reads.histograms(s, group, where)), (sl, group)
                     assert here, (sl, group)
             # and what the dashboard shows from them: the per-department histograms and the median
             got = cube(s, None, sl)

@@ -7,8 +7,8 @@ brand ``OWN``. Share of voice is each brand's share of all the items of a month.
 :func:`competitor_benchmark` reads the brands' items, ratings, sentiment and monthly volumes from the
 roll-ups' per-source cells (``measure.series``), like the dashboard: a year costs a few thousand cell rows,
 not a scan of the items. The aspect rows too: ours from the ``aspect`` cells, a competitor's from the
-``aspect_source`` cells its items alone have (an aspect counts once per item, with its clause's own
-sentiment). :func:`benchmark` computes the same from observations (tests, the library).
+``aspect_source`` cells its items alone have (``cell_reads.grouped_totals``; an aspect counts once per
+item, with its clause's own sentiment). :func:`benchmark` computes the same from observations (tests, the library).
 :func:`set_competitor` marks a source as a competitor's (``voxpop ingest --competitor``,
 ``voxpop sources competitor``, the page's form).
 """
@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 
 from voxpop.accounts.audit import record
 from voxpop.errors import NotFoundError, PermissionDeniedError, ValidationError
+from voxpop.measure.cell_reads import grouped_totals
 from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import NEGATIVE, Observation
 from voxpop.measure.rollups import PAIR
-from voxpop.measure.series import MAX_DAYS, Slice, _grouped, breakdown, series_by
+from voxpop.measure.series import MAX_DAYS, Slice, breakdown, series_by
 from voxpop.store.models import Item, Role, Source, User
 from voxpop.store.models.measure import DailyCell, DirtyDay
 
@@ -190,7 +191,9 @@ def _aspects(
     if ours is not None:
         for aspect, metrics in breakdown(session, viewer, s, "aspect", sentiment_only=True).items():
             count(ours, str(aspect), metrics.totals)
-    found = _grouped(session, viewer, s, "aspect_source", None, (DailyCell.value,), medians=False, counters=COUNTED)
+    found = grouped_totals(
+        session, viewer, s, "aspect_source", None, (DailyCell.value,), medians=False, counters=COUNTED
+    )
     for (value,), totals in sorted(found.items(), key=lambda kv: -kv[1].volume):
         aspect, _, source_id = str(value).partition(PAIR)
         brand = brands.get(brand_of.get(source_id, OWN))
