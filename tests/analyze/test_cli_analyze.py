@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -309,3 +311,23 @@ def test_the_blas_runs_on_one_thread_during_the_run_only(tmp_path: Path) -> None
     assert enricher.seen
     assert set(enricher.seen) == {1}
     assert [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] == before
+
+
+def test_analysing_a_file_does_not_import_the_store(tmp_path: Path) -> None:
+    """``voxpop analyze`` on a file needs no database: SQLAlchemy and the store stay unimported (they were
+    a good part of its start-up). Run in a fresh interpreter, as the command runs; the enrichers that need
+    the embedding model are skipped (a fresh interpreter would derive it first), every enricher module is
+    still imported."""
+    source = _write_csv(tmp_path / "in.csv", [{"text": "The parcel came late."}, {"text": "Is it open?"}])
+    skip = [f"--skip={name}" for name in ("topics", "aspects", "urgency", "sentiment", "authenticity")]
+    script = (
+        "import sys\n"
+        "from voxpop.cli import main\n"
+        f"sys.argv = ['voxpop', 'analyze', {str(source)!r}, '-o', {str(tmp_path / 'out.jsonl')!r}, *{skip!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}),"
+        " sorted(m for m in sys.modules if m.startswith('voxpop.store')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[] []"
+    assert [row["is_question"] for row in _read(tmp_path / "out.jsonl")] == [False, True]
