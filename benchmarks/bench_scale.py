@@ -9,7 +9,10 @@ Every mode runs the real ``voxpop ingest`` in a subprocess; the clock runs from 
 the moment every item is analysed. (The route, alert and roll-up messages of the last batches may still be
 queued then: up to ``VOXPOP_QUEUE_MAX_DEPTH`` batches' worth, in both modes alike.) The goal is
 (c) >= 1.8 x (b) on a 2-core machine. Per-stage items/s of work come from the ``stage_stats`` the pipeline
-keeps. Needs the local PostgreSQL and Redis.
+keeps. CPU per item is reported by party, and for the rest of the machine (``others``: every other program,
+``steal``: the hypervisor, ``machine_idle``): on a shared machine ``others`` says whether a run was quiet —
+it takes cores from (c)'s two workers but only the idle second core in (b). Needs the local PostgreSQL and
+Redis.
 """
 
 from __future__ import annotations
@@ -160,6 +163,15 @@ class ServerCpu:
         return {kind: ticks / hz for kind, ticks in totals.items()}
 
 
+def machine_cpu() -> dict[str, float]:
+    """Seconds of the whole machine's CPU so far, from ``/proc/stat``: busy (user, nice, system, irq, softirq),
+    idle (idle and I/O wait) and stolen by the hypervisor."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    hz = os.sysconf("SC_CLK_TCK")
+    return {"busy": (user + nice + system + irq + softirq) / hz, "idle": (idle + iowait) / hz, "steal": steal / hz}
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -217,7 +229,7 @@ def run(mode: str, csv_path: Path, count: int, work: Path) -> dict[str, object]:
             )
         )
         time.sleep(8)  # let the workers load their models before the clock starts
-    servers, children_before = ServerCpu(), children_cpu()
+    servers, children_before, machine_before = ServerCpu(), children_cpu(), machine_cpu()
     harness_before = time.process_time()  # this script's own polling, which shares the cores in (c)
     started = time.perf_counter()
     command = [*VOXPOP, "ingest", str(csv_path), "--source", "bench", "--map", "id=id,text=text", "--analyze"]
@@ -239,6 +251,7 @@ def run(mode: str, csv_path: Path, count: int, work: Path) -> dict[str, object]:
         servers.sample()
         time.sleep(0.5)
     elapsed = time.perf_counter() - started
+    machine = {k: v - machine_before[k] for k, v in machine_cpu().items()}
     poller.dispose()
     harness_cpu = time.process_time() - harness_before
     servers.sample()
@@ -253,6 +266,12 @@ def run(mode: str, csv_path: Path, count: int, work: Path) -> dict[str, object]:
         **server_seconds,
         "harness": harness_cpu,
     }
+    # The rest of the machine: what other programs used (on a shared machine they take cores from (c)'s
+    # workers but only the idle second core in (b)), what the hypervisor took, and what no one used.
+    counted = sum(cpu_ms.values())
+    cpu_ms.update(
+        {"others": max(0.0, machine["busy"] - counted), "steal": machine["steal"], "machine_idle": machine["idle"]}
+    )
     return {
         "mode": mode,
         "items": count,
