@@ -212,3 +212,26 @@ def test_a_busy_day_without_history_or_ratings_is_not_a_burst() -> None:
     ]
     batch = _enrich(busy)
     assert batch.column("authenticity_risk") == [0.0] * 10
+
+
+@pytest.mark.parametrize("added", [3, 5, 12])  # part-filled, just full, wrapped round
+def test_the_windows_similarities_are_those_of_its_vectors_oldest_first(added: int) -> None:
+    from voxpop.analyze.signals import RecentWindow
+
+    rng = np.random.default_rng(added)
+    vectors = rng.standard_normal((added, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    window = RecentWindow(size=5)
+    for start in range(0, added, 2):
+        chunk = range(start, min(start + 2, added))
+        records = [Record(id=i, text=f"review number {i} with enough words in it") for i in chunk]
+        window.add(Batch.of(records, vectors[list(chunk)]))
+    queries = np.vstack([vectors[-2:], rng.standard_normal((3, 8)).astype(np.float32)])
+    history = window.matrix()
+    assert history is not None
+    assert np.array_equal(history, vectors[-5:])  # oldest first
+    got = window.similar(queries, 0.1)
+    assert got is not None
+    assert np.array_equal(got, queries @ history.T >= 0.1)
+    assert got[0, len(history) - 2]  # each query finds itself
+    assert got[1, len(history) - 1]
