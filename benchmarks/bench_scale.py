@@ -92,6 +92,20 @@ def _ticks(pid: str) -> tuple[str, int]:
     return command, int(fields[11]) + int(fields[12])
 
 
+def postgres_ticks() -> int:
+    """CPU ticks used so far by the PostgreSQL backends of the benchmark's database (``PG_DB`` when called:
+    the stage benchmarks point it at their own database)."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command, ticks = _ticks(pid)
+        except (OSError, ValueError):
+            continue
+        if command.startswith("postgres:") and PG_DB in command:
+            total += ticks
+    return total
+
+
 class ServerCpu:
     """CPU seconds spent from the clock's start by the worker processes, the PostgreSQL backends of the
     benchmark's database and Redis.

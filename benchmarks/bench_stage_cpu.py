@@ -32,15 +32,7 @@ bench_scale.PG_DB = "voxpop_bench_stage_cpu"
 
 def postgres_seconds() -> float:
     """CPU seconds used so far by the backends of the benchmark's database."""
-    ticks = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            command, used = bench_scale._ticks(pid)
-        except (OSError, ValueError):
-            continue
-        if command.startswith("postgres:") and bench_scale.PG_DB in command:
-            ticks += used
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return bench_scale.postgres_ticks() / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

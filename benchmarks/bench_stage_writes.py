@@ -33,18 +33,6 @@ BATCH = 512
 bench_scale.PG_DB = "voxpop_bench_stage_writes"
 
 
-def pg_ticks() -> int:
-    total = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            command, ticks = bench_scale._ticks(pid)
-        except (OSError, ValueError):
-            continue
-        if command.startswith("postgres:") and bench_scale.PG_DB in command:
-            total += ticks
-    return total
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=20_000)
@@ -109,10 +97,10 @@ def main() -> None:
     results: dict[str, list[float]] = {}
 
     def measure(name: str, fn: Callable[[], object]) -> None:
-        ticks, cpu = pg_ticks(), time.process_time()
+        ticks, cpu = bench_scale.postgres_ticks(), time.process_time()
         fn()
         hz = os.sysconf("SC_CLK_TCK")
-        results.setdefault(f"{name} postgres", []).append(1000 * (pg_ticks() - ticks) / hz / BATCH)
+        results.setdefault(f"{name} postgres", []).append(1000 * (bench_scale.postgres_ticks() - ticks) / hz / BATCH)
         results.setdefault(f"{name} client", []).append(1000 * (time.process_time() - cpu) / BATCH)
 
     batch = 1
