@@ -92,6 +92,25 @@ def _ticks(pid: str) -> tuple[str, int]:
     return command, int(fields[11]) + int(fields[12])
 
 
+def ingested_pg(name: str, items: int) -> dict[str, str]:
+    """A fresh benchmark database (``PG_DB``) holding ``items`` ingested but not analysed items, for the stage
+    benchmarks (files in ``CACHE / name``); returns the environment that points voxpop at the database."""
+    work = CACHE / name
+    work.mkdir(parents=True, exist_ok=True)
+    csv_path = work / f"items-{items}.csv"
+    if not csv_path.exists():
+        write_input(csv_path, items)
+    env = environment(work / "home", fresh_pg())
+    subprocess.run([*VOXPOP, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*VOXPOP, "ingest", str(csv_path), "--source", "bench", "--map", "id=id,text=text"],
+        env={**env, "VOXPOP_ANALYZE_ON_INGEST": "false"},
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
 def postgres_ticks() -> int:
     """CPU ticks used so far by the PostgreSQL backends of the benchmark's database (``PG_DB`` when called:
     the stage benchmarks point it at their own database)."""

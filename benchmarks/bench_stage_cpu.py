@@ -16,7 +16,6 @@ import argparse
 import cProfile
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,20 +39,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--profile", type=Path, help="write a cProfile (CPU clock) of the stages here")
     args = parser.parse_args()
-    work = bench_scale.CACHE / "stage-cpu"
-    work.mkdir(parents=True, exist_ok=True)
-    csv_path = work / f"items-{args.items}.csv"
-    if not csv_path.exists():
-        bench_scale.write_input(csv_path, args.items)
-    url = bench_scale.fresh_pg()
-    env = bench_scale.environment(work / "home", url)
-    subprocess.run([*bench_scale.VOXPOP, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*bench_scale.VOXPOP, "ingest", str(csv_path), "--source", "bench", "--map", "id=id,text=text"],
-        env={**env, "VOXPOP_ANALYZE_ON_INGEST": "false"},
-        check=True,
-        capture_output=True,
-    )
+    env = bench_scale.ingested_pg("stage-cpu", args.items)
     # One thread for the model and every native pool, as `voxpop worker --threads 1` gives each process.
     os.environ.update(env, VOXPOP_ANALYSIS_THREADS="1")
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -38,20 +37,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--pairs", type=int, default=8)
     args = parser.parse_args()
-    work = bench_scale.CACHE / "stage-writes"
-    work.mkdir(parents=True, exist_ok=True)
-    csv_path = work / f"items-{args.items}.csv"
-    if not csv_path.exists():
-        bench_scale.write_input(csv_path, args.items)
-    url = bench_scale.fresh_pg()
-    env = bench_scale.environment(work / "home", url)
-    subprocess.run([*bench_scale.VOXPOP, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*bench_scale.VOXPOP, "ingest", str(csv_path), "--source", "bench", "--map", "id=id,text=text"],
-        env={**env, "VOXPOP_ANALYZE_ON_INGEST": "false"},
-        check=True,
-        capture_output=True,
-    )
+    env = bench_scale.ingested_pg("stage-writes", args.items)
     os.environ.update(env, VOXPOP_ANALYSIS_THREADS="1")
 
     import voxpop.act.routing.engine as routing
