@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_dashboard import enrich
 from bench_inbox import SECRET, build, login
-from voxpop.measure import personas, rollups
+from voxpop.measure import personas, rollups, topic_cells
 from voxpop.measure.competitors import benchmark, competitor_benchmark, set_competitor
 from voxpop.measure.journey import journey_view
 from voxpop.measure.observations import load_observations
@@ -238,7 +238,7 @@ def add_topics(store: Store) -> None:
             insert(ItemTopic).from_select(["item_id", "topic_id", "assigned_at"], select(Item.id, topic, literal(now)))
         )
         started = time.process_time()
-        cells = rollups.recompute_topic_cells(s)
+        cells = topic_cells.recompute_topic_cells(s)
         took = time.process_time() - started
     print(
         f"store-wide topics added: {TOPICS + 1}; topic cells written: {cells:,} in {took:,.1f} s CPU", file=sys.stderr

@@ -23,7 +23,7 @@ from voxpop.analyze.store_topics import (
     refresh_topics,
 )
 from voxpop.cli import app
-from voxpop.measure import rollups
+from voxpop.measure import topic_cells
 from voxpop.measure.observations import load_observations
 from voxpop.settings import Settings
 from voxpop.store import Store
@@ -134,7 +134,7 @@ def _topic_cells_follow(store: Store) -> None:
     with store.read() as session:
         cells = {
             (c.day, c.value): c.volume
-            for c in session.scalars(select(DailyCell).where(DailyCell.dimension == rollups.TOPIC_ID))
+            for c in session.scalars(select(DailyCell).where(DailyCell.dimension == topic_cells.TOPIC_ID))
         }
         expected: dict[tuple[date, str], int] = {}
         for created, topic_id in session.execute(

@@ -20,7 +20,8 @@ from voxpop.measure.emerging import (
     topic_cell_counts,
 )
 from voxpop.measure.observations import Observation, load_observations, topic_window_counts
-from voxpop.measure.rollups import process_pending, recompute_topic_cells
+from voxpop.measure.rollups import process_pending
+from voxpop.measure.topic_cells import recompute_topic_cells
 from voxpop.store import Store
 from voxpop.store.models import Item, User
 from voxpop.store.models.topics import ItemTopic, StoreTopic

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 
 from tests.measure.test_rollups import NOW, T0, _item, _random_items, _source
 from voxpop.act.departments import create_department
-from voxpop.measure import rollups
+from voxpop.measure import rollups, topic_cells
 from voxpop.measure.series import Slice, breakdown, series, series_by
 from voxpop.store import Store
 from voxpop.store.migrate import downgrade, upgrade
@@ -63,9 +63,9 @@ def _expected_topics(store: Store) -> dict[tuple[Any, ...], int]:
         )
         for item_id, created, department, topics in rows:
             if store_wide:
-                keys = {(rollups.TOPIC_ID, str(topic_of[item_id]))} if topic_of.get(item_id) else set()
+                keys = {(topic_cells.TOPIC_ID, str(topic_of[item_id]))} if topic_of.get(item_id) else set()
             else:
-                keys = {(rollups.TOPIC, name) for name in topics or ()}
+                keys = {(topic_cells.TOPIC, name) for name in topics or ()}
             for dimension, value in keys:
                 found[(created.date(), department or 0, dimension, value)] += 1
     return dict(found)
@@ -73,7 +73,7 @@ def _expected_topics(store: Store) -> dict[tuple[Any, ...], int]:
 
 def _topic_cells(store: Store) -> dict[tuple[Any, ...], int]:
     with store.read() as s:
-        cells = s.scalars(select(DailyCell).where(DailyCell.dimension.in_(rollups.TOPIC_DIMENSIONS)))
+        cells = s.scalars(select(DailyCell).where(DailyCell.dimension.in_(topic_cells.TOPIC_DIMENSIONS)))
         return {(c.day, c.department_id, c.dimension, c.value): c.volume for c in cells}
 
 
@@ -134,9 +134,11 @@ def test_summed_and_topic_cells_follow_the_items_and_the_migration_fills_them(st
         for item_id in s.scalars(select(Item.id).where(Item.source_id == source).order_by(Item.id).limit(40)):
             s.add(ItemTopic(item_id=item_id, topic_id=topic.id))
         s.flush()
-        rollups.recompute_topic_cells(s)
+        topic_cells.recompute_topic_cells(s)
     assert _topic_cells(store) == _expected_topics(store)
-    assert {(dimension, value) for _, _, dimension, value in _topic_cells(store)} == {(rollups.TOPIC_ID, str(topic.id))}
+    assert {(dimension, value) for _, _, dimension, value in _topic_cells(store)} == {
+        (topic_cells.TOPIC_ID, str(topic.id))
+    }
 
     before_summed, before_topics = _cells(store, summed_dimensions), _topic_cells(store)
     downgrade(store.engine, "0023")

@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from voxpop.analyze.topics import MIN_ITEMS, discover_topics, week_of
-from voxpop.measure.rollups import recompute_topic_cells
+from voxpop.measure.topic_cells import recompute_topic_cells
 from voxpop.store.models import Item
 from voxpop.store.models.topics import ItemEmbedding, ItemTopic, StoreTopic
 from voxpop.store.types import utcnow

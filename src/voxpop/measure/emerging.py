@@ -18,7 +18,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from voxpop.measure.observations import Observation, TopicWindowCounts, topic_window_counts
-from voxpop.measure.rollups import SUMMED, TOPIC_DIMENSIONS, TOPIC_ID
+from voxpop.measure.rollups import SUMMED
+from voxpop.measure.topic_cells import TOPIC_DIMENSIONS, TOPIC_ID
 from voxpop.store.models import User
 from voxpop.store.models.measure import DailyCell
 from voxpop.store.models.topics import StoreTopic
@@ -124,8 +125,9 @@ def emerging_in_store(
 
 def topic_cell_counts(session: Session, viewer: User | None, start: date, since: date, end: date) -> TopicWindowCounts:
     """``observations.topic_window_counts`` (no location, no channel) from the roll-ups: the topic day cells
-    (``rollups.TOPIC_DIMENSIONS``) for the topics, the day cells over all channels for the totals. Two grouped reads of
-    a few thousand cells instead of every item of the ten weeks; the caller makes sure nothing is pending."""
+    (``topic_cells.TOPIC_DIMENSIONS``) for the topics, the day cells over all channels for the totals. Two
+    grouped reads of a few thousand cells instead of every item of the ten weeks; the caller makes sure
+    nothing is pending."""
     recent = case((DailyCell.day >= since, 1), else_=0).label("recent")
     where = [DailyCell.day >= start, DailyCell.day <= end]
     if viewer is not None and not viewer.sees_all_departments:

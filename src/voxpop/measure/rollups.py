@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from voxpop.measure.cache import bump
@@ -42,10 +42,10 @@ from voxpop.measure.metrics import (
     question_type,
     to_scale,
 )
+from voxpop.measure.topic_cells import TOPIC_DIMENSIONS, topic_counts
 from voxpop.store import Store
 from voxpop.store.models import Customer, Item, Source
 from voxpop.store.models.measure import DailyCell, DirtyDay, RollupDay
-from voxpop.store.models.topics import ItemTopic, StoreTopic
 from voxpop.store.types import utcnow
 from voxpop.workers.tasks import task
 
@@ -77,14 +77,7 @@ MONTH_DIMENSIONS = (*(MONTHLY + d for d in DIMENSIONS), ALL_CHANNELS)
 #: day was one cell per department × channel). ``series`` reads them whenever no channel is asked for.
 SUMMED = "x:"
 SUMMED_DIMENSIONS = ("all", "aspect", "location")
-#: Per day and department, the items (ours, no spam) in each topic, over every channel: the store-wide
-#: topics when those exist (``analyze.store_topics``; dimension ``TOPIC_ID``, value = the topic's id), else
-#: each name of the item's own ``topics`` (dimension ``TOPIC``, value = the name). Emerging topics and the
-#: topics page count from them. A re-cluster or an assignment rewrites them (:func:`recompute_topic_cells`):
-#: topic assignments are not in ``items``, so its triggers never see them.
-TOPIC = "topic"
-TOPIC_ID = "topic_id"
-TOPIC_DIMENSIONS = (TOPIC, TOPIC_ID)
+#: (The topic day cells, ``TOPIC_DIMENSIONS``, are written by ``measure.topic_cells``.)
 #: Every dimension of the day cells: what a day's recomputation replaces.
 DAY_DIMENSIONS = (*DIMENSIONS, *(SUMMED + d for d in SUMMED_DIMENSIONS), *TOPIC_DIMENSIONS)
 #: The dimensions whose cells count the sentiment of the aspect's own clause.
@@ -260,77 +253,6 @@ def _summed_over_channels(cells: dict[CellKey, _Cell]) -> dict[CellKey, _Cell]:
     return summed
 
 
-def _day_of(session: Session) -> Any:
-    """The UTC day of ``items.created_at`` as SQL (a ``date`` on PostgreSQL, ISO text on SQLite)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", Item.created_at))
-    return func.date(Item.created_at)
-
-
-def topic_counts(session: Session, first: date, last: date) -> dict[tuple[date, int, str, str], int]:
-    """Per (day, department id or 0, cell dimension, value), our own items (no spam, no competitor's) of
-    ``[first, last]`` in a topic: each item in its store-wide topic (``TOPIC_ID``, the id) when store-wide
-    topics exist, else once per distinct name of its ``topics`` (``TOPIC``, the name; as
-    ``observations.load_observations`` names them). One grouped query; an item's ``topics`` list is decoded
-    once per distinct list."""
-    store_wide = session.scalar(select(StoreTopic.id).limit(1)) is not None
-    topic: Any = ItemTopic.topic_id if store_wide else Item.topics
-    day = _day_of(session).label("day")
-    query = (
-        select(day, Item.department_id, topic, func.count())
-        .select_from(Item)
-        .join(Source, Source.id == Item.source_id)
-        .where(
-            Item.status != "spam",
-            Item.created_at >= day_bounds(first)[0],
-            Item.created_at < day_bounds(last)[1],
-            Source.is_competitor.is_(False),
-        )
-    )
-    if store_wide:
-        query = query.join(ItemTopic, ItemTopic.item_id == Item.id).where(ItemTopic.topic_id.is_not(None))
-    found: dict[tuple[date, int, str, str], int] = {}
-    for raw_day, department, raw, n in session.execute(query.group_by(day, Item.department_id, topic)):
-        on = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
-        if store_wide:
-            found[(on, department or 0, TOPIC_ID, str(raw))] = n
-            continue
-        for name in {str(t)[:420] for t in raw or ()}:
-            key = (on, department or 0, TOPIC, name)
-            found[key] = found.get(key, 0) + n
-    return found
-
-
-def recompute_topic_cells(session: Session, first: date | None = None, last: date | None = None) -> int:
-    """Replace the topic cells (``TOPIC_DIMENSIONS``) of ``[first, last]`` (default: every day) from the
-    items and their topics now; returns how many cells. What a re-cluster or an assignment calls, in its
-    transaction."""
-    _lock(session)
-    where: list[ColumnElement[bool]] = [DailyCell.dimension.in_(TOPIC_DIMENSIONS)]
-    if first is not None:
-        where.append(DailyCell.day >= first)
-    if last is not None:
-        where.append(DailyCell.day <= last)
-    if first is None or last is None:
-        bounds = session.execute(select(func.min(Item.created_at), func.max(Item.created_at))).one()
-        if bounds[0] is None:
-            session.execute(delete(DailyCell).where(*where))
-            bump(session)
-            return 0
-        first = first or bounds[0].astimezone(UTC).date()
-        last = last or bounds[1].astimezone(UTC).date()
-    session.execute(delete(DailyCell).where(*where))
-    counts = topic_counts(session, first, last)
-    rows = [
-        {"dimension": dimension, "day": on, "department_id": department, "channel": "", "value": value, "volume": n}
-        for (on, department, dimension, value), n in sorted(counts.items())
-    ]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(DailyCell), rows[start : start + 5000])
-    bump(session)
-    return len(rows)
-
-
 def _add(cells: dict[CellKey, _Cell], key: CellKey, base: _Cell, aspect_sentiment: str | None) -> None:
     cell = cells.get(key)
     if cell is None:
@@ -489,7 +411,7 @@ def _recompute_days(session: Session, days: Iterable[date], now: datetime) -> in
     return count
 
 
-def _lock(session: Session) -> None:
+def lock_writer(session: Session) -> None:
     """On PostgreSQL, one roll-up writer at a time (SQLite's write lock already serialises them)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK})
@@ -505,12 +427,12 @@ def process_pending(store: Store, *, now: datetime | None = None, max_days: int 
     now = now or utcnow()
     done = 0
     with store.write() as session:
-        _lock(session)
+        lock_writer(session)
         due = list(session.scalars(select(RollupDay.day).where(RollupDay.next_due_at <= now)))
         done += _recompute_days(session, due, now)
     while True:
         with store.write() as session:
-            _lock(session)
+            lock_writer(session)
             top = session.scalar(select(func.max(DirtyDay.id)))
             if top is None or (max_days is not None and done >= max_days):
                 return done
@@ -578,7 +500,7 @@ def pending_days(session: Session) -> int:
 def rebuild(store: Store, *, now: datetime | None = None) -> int:
     """Throw every cell away and recompute all days from ``items``; returns how many days."""
     with store.write() as session:
-        _lock(session)
+        lock_writer(session)
         session.execute(delete(DailyCell))
         bump(session)
         session.execute(delete(RollupDay))

@@ -7,7 +7,7 @@ from SQL (per topic, per window) instead of every item of the period as observat
 a few grouped counts and one scan of the weeks shown, not a load of the items.
 
 Spam and competitors' items are left out, as the roll-ups leave them out (the counts come from the
-topics' day cells, ``rollups.TOPIC_ID``, unless a day waits for recomputation). The topics page is for
+topics' day cells, ``topic_cells.TOPIC_ID``, unless a day waits for recomputation). The topics page is for
 managers, who see every department, so nothing here is scoped to a viewer.
 """
 
@@ -21,7 +21,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from voxpop.measure.emerging import ALPHA, BASELINE_DAYS, MIN_RATIO, MIN_RECENT, RECENT_DAYS
-from voxpop.measure.rollups import SUMMED, TOPIC_ID, is_pending
+from voxpop.measure.rollups import SUMMED, is_pending
+from voxpop.measure.topic_cells import TOPIC_ID
 from voxpop.store.models import Item, Source
 from voxpop.store.models.measure import DailyCell
 from voxpop.store.models.topics import ItemTopic, StoreTopic
@@ -121,7 +122,7 @@ def _from_items(
 def _from_cells(
     session: Session, ids: list[int], first: date, today: date, since: date, baseline_from: date
 ) -> _Counts:
-    """:func:`_from_items` from the roll-ups: the topics' day cells (``rollups.TOPIC_ID``) and the store's
+    """:func:`_from_items` from the roll-ups: the topics' day cells (``topic_cells.TOPIC_ID``) and the store's
     day cells over every channel for the totals — a few thousand cells instead of months of items."""
     daily: dict[int, dict[date, int]] = {}
     for value, day, n in session.execute(
