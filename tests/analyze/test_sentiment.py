@@ -13,7 +13,7 @@ from voxpop.analyze import embeddings, lexicon, sentiment
 from voxpop.analyze.embeddings import get_embedder
 from voxpop.analyze.sentiment import CLASSES, SentimentModel, SentimentResult, fit_from_csv
 from voxpop.cli import app
-from voxpop.errors import IngestError
+from voxpop.errors import IngestError, ValidationError
 from voxpop.settings import Settings
 
 CLEAR = {
@@ -182,8 +182,50 @@ def test_fitted_model_stacks_its_own_text_head_only(settings: Settings, tmp_path
     fit_from_csv(settings, path, text_column="comment", label_column="mood")
     fitted = SentimentModel.load(settings)
     assert fitted.prior is None
-    # The final layer reads [embedding, lexicon, 3 TF-IDF log-probabilities].
-    assert fitted.coef.shape[1] == embeddings.DIM + len(lexicon.FEATURE_NAMES) + 3
+    assert [head.names for head in fitted.text_heads] == [("word", "char"), ("word",), ("char",)]
+    assert fitted.dense_head is not None
+    assert fitted.dense_head.coef.shape == (3, embeddings.DIM + len(lexicon.FEATURE_NAMES))
+    # The final layer reads [lexicon, the dense head's and each TF-IDF head's 3 log-probabilities]:
+    # the raw embedding goes through the dense head only.
+    assert fitted.coef.shape[1] == len(lexicon.FEATURE_NAMES) + 3 + 3 * 3
+
+
+def _business_model(**kwargs: object) -> tuple[list[str], np.ndarray, SentimentModel]:
+    texts = [text for text, _ in BUSINESS_ROWS] * 2
+    labels = [label for _, label in BUSINESS_ROWS] * 2
+    vectors = np.random.default_rng(0).normal(size=(len(texts), embeddings.DIM)).astype(np.float32)
+    return texts, vectors, sentiment.train(texts, labels, vectors, text_features=True, c=0.1, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_format_1_file_with_one_joint_head_still_loads(tmp_path: Path) -> None:
+    """Files written before the separate heads (format 1: ``text_coef`` over all vectorizers) must still load."""
+    texts, vectors, model = _business_model()
+    assert [head.names for head in model.text_heads] == [("word", "char")]
+    with np.load(model.save(tmp_path / "new.npz"), allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files if name != "text_heads" and not name.startswith("head")}
+        arrays.update(format_version=np.array(1), text_coef=data["head0_coef"], text_intercept=data["head0_intercept"])
+    np.savez_compressed(tmp_path / "old.npz", **arrays)
+    old = SentimentModel.read(tmp_path / "old.npz")
+    assert [head.names for head in old.text_heads] == [("word", "char")]
+    np.testing.assert_allclose(old.probabilities(texts, vectors), model.probabilities(texts, vectors), atol=1e-4)
+
+
+def test_separate_heads_survive_the_file_and_a_newer_format_is_refused(tmp_path: Path) -> None:
+    texts, vectors, model = _business_model(text_heads=sentiment.ADAPTED_HEADS, dense_head=(0.03, 0.3))
+    read = SentimentModel.read(model.save(tmp_path / "heads.npz"))
+    assert [head.names for head in read.text_heads] == list(sentiment.ADAPTED_HEADS)
+    assert read.dense_head is not None
+    assert model.dense_head is not None
+    np.testing.assert_allclose(read.dense_head.coef, model.dense_head.coef, rtol=1e-6)
+    assert read.text_log_probabilities(texts).shape == (len(texts), 9)
+    np.testing.assert_allclose(read.probabilities(texts, vectors), model.probabilities(texts, vectors), atol=1e-4)
+    with np.load(tmp_path / "heads.npz", allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files} | {"format_version": np.array(99)}
+    np.savez_compressed(tmp_path / "future.npz", **arrays)
+    with pytest.raises(ValidationError, match="sentiment model format 99, this voxpop reads 1 and 2"):
+        SentimentModel.read(tmp_path / "future.npz")
+    with pytest.raises(ValueError, match="text heads must name some of the vectorizers"):
+        _business_model(text_heads=(("word", "emoji"),))
 
 
 def test_a_model_fitted_with_a_prior_still_loads(tmp_path: Path) -> None:
@@ -246,3 +288,16 @@ def test_text_head_learns_the_row_weights() -> None:
     neutral, positive = model.classes.index("neutral"), model.classes.index("positive")
     assert lean["neutral"][neutral] > lean["positive"][neutral]
     assert lean["positive"][positive] > lean["neutral"][positive]
+
+
+def test_dense_head_strength_is_chosen_out_of_fold() -> None:
+    """The dense head keeps the strength whose out-of-fold log-probabilities have the smallest log-loss."""
+    rng = np.random.default_rng(0)
+    y = np.array(["negative", "neutral", "positive"] * 40)
+    signal = np.eye(3)[[CLASSES.index(label) for label in y]]
+    dense = np.hstack([signal + rng.normal(0, 0.5, signal.shape), rng.normal(0, 1, (len(y), 40))])
+    head, out_of_fold = sentiment._dense_head(dense, y, None, (1e-6, 0.1))
+    assert out_of_fold.shape == (len(y), 3)
+    assert (np.asarray(CLASSES)[out_of_fold.argmax(axis=1)] == y).mean() > 0.6
+    # A strength so small that every class is equally likely cannot have been kept.
+    assert np.abs(head.coef).max() > 0.01
