@@ -26,7 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_analyze import DATA as TWEETS
 from bench_aspect_category import DATA, ZERO_SHOT_MAP
-from voxpop.analyze.aspects import AspectHit, AspectTagger, clauses_of, embed_with_clauses
+from voxpop.analyze.aspects import AspectHit, AspectTagger
+from voxpop.analyze.clauses import clauses_of, embed_with_clauses
 from voxpop.analyze.embeddings import Embedder, get_embedder
 from voxpop.analyze.sentiment import SentimentModel
 from voxpop.analyze.taxonomy import load_taxonomy

@@ -218,13 +218,13 @@ def test_the_embedding_window_leaves_the_enrichers_batches_alone(
     registry.register(_BatchSizes)
     analyzer = Analyzer(Settings(home=tmp_path / "home"), registry=registry)
     prepared: list[int] = []
-    prepare = analyzer.prepare
+    stage = analyzer.stage  # each window is staged (tokenised) once, then embedded
 
-    def counting_prepare(records: list[object]) -> object:
+    def counting_stage(records: list[object]) -> object:
         prepared.append(len(records))
-        return prepare(records)  # type: ignore[arg-type]
+        return stage(records)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(analyzer, "prepare", counting_prepare)
+    monkeypatch.setattr(analyzer, "stage", counting_stage)
     rows = [{"id": f"r{n}", "text": f"Row number {n}."} for n in range(120)]
     out = tmp_path / "out.jsonl"
     stream.analyze_file(_write_csv(tmp_path / "rows.csv", rows), out, analyzer, batch_size=16)

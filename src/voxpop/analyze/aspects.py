@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voxpop.analyze.aspect_head import Encoder
-from voxpop.analyze.clauses import split_clauses
+from voxpop.analyze.clauses import Segments, clauses_of
 from voxpop.analyze.sentiment import SentimentModel
 from voxpop.analyze.taxonomy import Taxonomy
 
@@ -85,31 +85,6 @@ class AspectHit:
             "relevance": round(float(self.relevance), 4),
             "clause": self.clause,
         }
-
-
-#: Per text: its clauses and their ``(clauses, 384)`` vectors.
-Segments = list[tuple[list[str], np.ndarray]]
-
-
-def clauses_of(texts: Sequence[str]) -> list[list[str]]:
-    """Each text's clauses (a text with none, e.g. empty, is its own one clause)."""
-    return [split_clauses(text) or [text] for text in texts]
-
-
-def embed_with_clauses(
-    encoder: Encoder, texts: Sequence[str], batch_size: int = 64
-) -> tuple[np.ndarray, Segments | None]:
-    """The texts' vectors and each text's clauses with theirs, from one forward pass per text.
-
-    ``None`` for the clauses when ``encoder`` cannot pool parts of a text (then :meth:`AspectTagger.tag`
-    embeds the clauses itself).
-    """
-    encode_parts = getattr(encoder, "encode_parts", None)
-    if encode_parts is None:
-        return np.asarray(encoder.encode(list(texts)), dtype=np.float32), None
-    clauses = clauses_of(texts)
-    vectors, parts = encode_parts(list(texts), clauses, batch_size)
-    return vectors, list(zip(clauses, parts, strict=True))
 
 
 def _keyword_pattern(keywords: Sequence[str], *, starts: bool = False) -> re.Pattern[str] | None:
@@ -317,7 +292,7 @@ class AspectTagger:
     ) -> list[tuple[list[str], np.ndarray]]:
         """Each text's clauses and their embeddings (a one-clause text reuses its own embedding).
 
-        ``segments`` are clauses already embedded with the texts (see :func:`embed_with_clauses`);
+        ``segments`` are clauses already embedded with the texts (see ``clauses.embed_with_clauses``);
         without them the multi-clause texts are embedded here, once more.
         """
         if segments is not None:

@@ -10,6 +10,10 @@ not made, so "Great, but pricey" stays one clause only when a side is too short 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
 
 MIN_WORDS = 2
 
@@ -24,6 +28,12 @@ _CONTRAST = re.compile(
 )
 _SEMICOLON = re.compile(r"\s*;\s*")
 _WORD = re.compile(r"\w+")
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into unit vectors (``voxpop.analyze.embeddings.Embedder``)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def _words(text: str) -> int:
@@ -61,3 +71,28 @@ def split_clauses(text: str) -> list[str]:
         for part in _split_keeping_short(sentence, _SEMICOLON):
             clauses.extend(_split_keeping_short(part, _CONTRAST))
     return clauses or [text]
+
+
+#: Per text: its clauses and their ``(clauses, 384)`` vectors.
+Segments = list[tuple[list[str], np.ndarray]]
+
+
+def clauses_of(texts: Sequence[str]) -> list[list[str]]:
+    """Each text's clauses (a text with none, e.g. empty, is its own one clause)."""
+    return [split_clauses(text) or [text] for text in texts]
+
+
+def embed_with_clauses(
+    encoder: Encoder, texts: Sequence[str], batch_size: int = 64
+) -> tuple[np.ndarray, Segments | None]:
+    """The texts' vectors and each text's clauses with theirs, from one forward pass per text.
+
+    ``None`` for the clauses when ``encoder`` cannot pool parts of a text (then :meth:`AspectTagger.tag`
+    embeds the clauses itself).
+    """
+    encode_parts = getattr(encoder, "encode_parts", None)
+    if encode_parts is None:
+        return np.asarray(encoder.encode(list(texts)), dtype=np.float32), None
+    clauses = clauses_of(texts)
+    vectors, parts = encode_parts(list(texts), clauses, batch_size)
+    return vectors, list(zip(clauses, parts, strict=True))

@@ -15,13 +15,14 @@ import os
 import tempfile
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 from voxpop.analyze.lexicon import clean
 from voxpop.settings import Settings, get_settings
@@ -139,20 +140,35 @@ class Embedder:
         text, or lies past the truncation point, is embedded on its own instead. Returns the text matrix
         and, per text, a ``(len(parts[i]), 384)`` matrix (empty when ``parts`` is ``None``).
         """
+        return self.encode_tokens(self.tokenize(texts, parts), batch_size)
+
+    def tokenize(self, texts: Sequence[str], parts: Sequence[Sequence[str]] | None = None) -> Tokens:
+        """The half of :meth:`encode_parts` that needs no model: clean, tokenise, order by length and find
+        each part's word pieces. Done apart so that a caller can run it on one thread while the model runs
+        the previous texts on another (in ``voxpop analyze`` this work would otherwise leave a core idle
+        between forward passes)."""
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts, not a single string")
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
         if parts is not None and len(parts) != len(texts):
             raise ValueError("parts must hold one list of parts per text")
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        part_vectors = [np.zeros((len(p), self.dim), dtype=np.float32) for p in (parts or [()] * len(texts))]
-        if not texts:
-            return out, part_vectors
         cleaned = [clean(text or "") or text or "" for text in texts]
-        encodings = self._tokenizer.encode_batch(cleaned)
+        encodings = self._tokenizer.encode_batch(cleaned) if cleaned else []
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-        order = np.argsort(lengths, kind="stable")
+        spans: list[list[tuple[int, int] | None] | None] = [None] * len(texts)
+        if parts is not None:
+            for i, pieces in enumerate(parts):
+                if len(pieces) >= 2:  # one part is the whole text: its vector is the text's
+                    spans[i] = _token_spans(cleaned[i], pieces, encodings[i].offsets, encodings[i].special_tokens_mask)
+        return Tokens(cleaned, encodings, lengths, np.argsort(lengths, kind="stable"), parts, spans)
+
+    def encode_tokens(self, tokens: Tokens, batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The model half of :meth:`encode_parts`, on what :meth:`tokenize` prepared."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        parts, encodings, lengths, order = tokens.parts, tokens.encodings, tokens.lengths, tokens.order
+        count = len(tokens.cleaned)
+        out = np.zeros((count, self.dim), dtype=np.float32)
+        part_vectors = [np.zeros((len(p), self.dim), dtype=np.float32) for p in (parts or [()] * count)]
         missed: list[tuple[int, int, str]] = []  # (text, part, part text) to embed on their own
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
@@ -174,10 +190,10 @@ class Embedder:
             found: list[tuple[int, int]] = []  # (text, part) of each span, in order
             bounds: list[int] = []  # first and last + 1 token of each span, in ``hidden`` as one list of rows
             for row, i in enumerate(index):
-                if len(parts[i]) < 2:  # one part is the whole text: the caller has its vector already
+                spans = tokens.spans[i]
+                if spans is None:  # one part is the whole text: the caller has its vector already
                     part_vectors[i][:] = out[i]
                     continue
-                spans = _token_spans(cleaned[i], parts[i], encodings[i].offsets, encodings[i].special_tokens_mask)
                 for k, span in enumerate(spans):
                     if span is None:
                         missed.append((int(i), k, parts[i][k]))
@@ -193,6 +209,22 @@ class Embedder:
             for (i, k, _), vector in zip(missed, alone, strict=True):
                 part_vectors[i][k] = vector
         return out, part_vectors
+
+
+@dataclass
+class Tokens:
+    """Texts cleaned, tokenised and put in length order for the model, with each part's word pieces
+    (``spans[i]`` is ``None`` for a text of fewer than two parts): see :meth:`Embedder.tokenize`."""
+
+    cleaned: list[str]
+    encodings: list[Encoding]
+    lengths: np.ndarray
+    order: np.ndarray
+    parts: Sequence[Sequence[str]] | None
+    spans: list[list[tuple[int, int] | None] | None]
+
+    def __len__(self) -> int:
+        return len(self.cleaned)
 
 
 def _span_means(rows: np.ndarray, bounds: list[int]) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,6 +39,17 @@ FIELDS: dict[str, Any] = {
     "topics": [],
 }
 EMBED_BATCH = 64
+
+
+@dataclass
+class Staged:
+    """Records ready for the model (:meth:`Analyzer.stage`): ``tokens`` when the embedder tokenises apart,
+    ``clauses`` when an enricher needs clause vectors and the embedder can pool them."""
+
+    records: list[Record]
+    wants_clauses: bool
+    clauses: list[list[str]] | None = None
+    tokens: Any = None
 
 
 class Analyzer:
@@ -106,14 +118,44 @@ class Analyzer:
         return [self.output(result, evidence) for result, evidence in zip(batch.results, batch.evidence, strict=True)]
 
     def prepare(self, records: Iterable[Record | Mapping[str, Any]]) -> Batch:
-        items = [r if isinstance(r, Record) else Record.from_mapping(r, i) for i, r in enumerate(records)]
-        embeddings = segments = None
-        if items and any(spec.needs_clauses for spec in self.specs):
-            from voxpop.analyze.aspects import embed_with_clauses
+        """The batch the enrichers run on: records with their embeddings (and clauses, when asked for)."""
+        return self.embed_staged(self.stage(records))
 
-            embeddings, segments = embed_with_clauses(self.context.embedder, [r.text for r in items], EMBED_BATCH)
-        elif items and any(spec.needs_embeddings for spec in self.specs):
-            embeddings = self.embed([r.text for r in items])
+    def stage(self, records: Iterable[Record | Mapping[str, Any]]) -> Staged:
+        """The model-free half of :meth:`prepare`: records read, clauses split, texts tokenised.
+
+        ``voxpop analyze`` runs it on the main thread for the next window while the model embeds the
+        current one on another, so the model is not kept waiting by work that needs no model.
+        """
+        items = [r if isinstance(r, Record) else Record.from_mapping(r, i) for i, r in enumerate(records)]
+        clauses = tokens = None
+        wants_clauses = any(spec.needs_clauses for spec in self.specs)
+        if items and (wants_clauses or any(spec.needs_embeddings for spec in self.specs)):
+            from voxpop.analyze.clauses import clauses_of
+
+            tokenize = getattr(self.context.embedder, "tokenize", None)
+            texts = [r.text for r in items]
+            if wants_clauses and hasattr(self.context.embedder, "encode_parts"):
+                clauses = clauses_of(texts)
+            if tokenize is not None:
+                tokens = tokenize(texts, clauses)
+        return Staged(items, wants_clauses, clauses, tokens)
+
+    def embed_staged(self, staged: Staged) -> Batch:
+        """The model half of :meth:`prepare`."""
+        items, embeddings, segments = staged.records, None, None
+        texts = [r.text for r in items]
+        if staged.tokens is not None:
+            embeddings, parts = self.context.embedder.encode_tokens(staged.tokens, EMBED_BATCH)
+            if staged.clauses is not None:
+                segments = list(zip(staged.clauses, parts, strict=True))
+        elif staged.clauses is not None:  # an encoder that pools parts but does not tokenise apart
+            embeddings, parts = self.context.embedder.encode_parts(texts, staged.clauses, EMBED_BATCH)
+            segments = list(zip(staged.clauses, parts, strict=True))
+        elif items and (staged.wants_clauses or any(spec.needs_embeddings for spec in self.specs)):
+            embeddings = self.embed(texts)
+        if embeddings is not None:
+            embeddings = np.asarray(embeddings, dtype=np.float32)
         return Batch.of(items, embeddings, segments)
 
     def run(self, batch: Batch, *, corpus: bool = True) -> Batch:

@@ -89,7 +89,7 @@ class Batch:
     evidence: list[dict[str, Any]]
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: Per item, its clauses and their vectors, pooled from the same forward pass as ``embeddings``
-    #: (set when an enricher declares ``needs_clauses``; see ``aspects.embed_with_clauses``).
+    #: (set when an enricher declares ``needs_clauses``; see ``clauses.embed_with_clauses``).
     segments: list[tuple[list[str], np.ndarray]] | None = None
 
     @classmethod

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from voxpop.analyze.pipeline import Analyzer, _jsonable
+from voxpop.analyze.pipeline import Analyzer, Staged, _jsonable
 from voxpop.analyze.registry import Batch, Record
 from voxpop.analyze.topics import FIT_SAMPLE, MIN_ITEMS, Topic, discover_topics, week_of
 from voxpop.errors import IngestError
@@ -184,8 +184,10 @@ def analyze_file(
 ) -> FileSummary:
     """Analyse ``source`` into ``target`` (one JSON object per input row, same order).
 
-    While one batch goes through the enrichers, the next one is read and embedded on a helper thread
-    (onnxruntime and the tokenizer release the GIL), so the model rarely waits for the rest. The helper
+    While one batch goes through the enrichers, the next one is embedded on a helper thread (onnxruntime
+    and the tokenizer release the GIL), so the model rarely waits for the rest; the next window is read,
+    split into clauses and tokenised on this thread before it is handed over, so the helper only runs the
+    model and pools its output. The helper
     also keeps each embedded window for the topics and, once the last rows are embedded, fits and assigns
     the topics while the enrichers finish the last windows (the reservoir sample sees the items in input
     order either way, so the topics are the same).
@@ -214,8 +216,8 @@ def _analyze_file(
     corpus = _Corpus(target.parent) if topics and "topics" in analyzer.names else None
     rows = 0
 
-    def embed(records: list[Record]) -> Batch:
-        batch = analyzer.prepare(records)
+    def embed(staged: Staged) -> Batch:
+        batch = analyzer.embed_staged(staged)
         if corpus is not None:
             corpus.add(batch.records, batch.embeddings)
         return batch
@@ -231,7 +233,7 @@ def _analyze_file(
             fitted: Future[_Placed | None] | None = None
             window = batch_size * max(1, EMBED_WINDOW // batch_size)
             for records, last in _batches(source, convert, batch_size, window):
-                upcoming = helper.submit(embed, records)
+                upcoming = helper.submit(embed, analyzer.stage(records))
                 if last and corpus is not None:  # runs on the helper once the last rows are embedded
                     fitted = helper.submit(corpus.fit)
                 if ahead is not None:
