@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from voxpop.analyze import embeddings
-from voxpop.analyze.embeddings import Embedder, get_embedder, quantized_model_path, source_model_path
+from voxpop.analyze.embeddings import (
+    Embedder,
+    VectorMemo,
+    get_embedder,
+    quantized_model_path,
+    source_model_path,
+)
 from voxpop.settings import Settings
 
 SENTENCES = [
@@ -140,6 +146,53 @@ def test_a_part_not_in_the_text_is_embedded_on_its_own(fp32: Embedder) -> None:
     np.testing.assert_allclose(pooled[0][1], fp32.encode(["@acme_shop"])[0], atol=1e-5)
     with pytest.raises(ValueError, match="one list of parts per text"):
         fp32.encode_parts(["a", "b"], [["a"]])
+
+
+def test_a_memo_embeds_a_repeated_text_once(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [
+        "Lost my bag again, thanks for nothing.",
+        "@acme Lost my bag again, thanks for nothing.",  # the same once the handle is cleaned out
+        "The crew were lovely but the seat was broken.",
+        "The crew were lovely but the seat was broken.",
+        "Great service",
+    ]
+    parts = [[t] for t in texts[:2]] + [["The crew were lovely", "but the seat was broken."]] * 2 + [[texts[4]]]
+    fed: list[int] = []
+    run = embedder._session.run
+
+    def counting_run(names: object, feed: dict[str, np.ndarray]) -> object:
+        fed.append(len(feed["input_ids"]))
+        return run(names, feed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embedder._session, "run", counting_run)
+    memo = VectorMemo(size=10)
+    vectors, pooled = embedder.encode_tokens(embedder.tokenize(texts, parts), memo=memo)
+    assert sum(fed) == 3  # three distinct texts went through the model
+    np.testing.assert_array_equal(vectors[0], vectors[1])
+    np.testing.assert_array_equal(vectors[2], vectors[3])
+    np.testing.assert_array_equal(pooled[2], pooled[3])
+    assert pooled[2].shape == (2, 384)
+    assert not np.array_equal(pooled[2][0], pooled[2][1])
+    # Without a memo every text is embedded, and the vectors agree with the memo's (up to the int8 model's
+    # per-batch quantisation, which depends on the batch mates).
+    alone, alone_pooled = embedder.encode_tokens(embedder.tokenize(texts, parts))
+    assert sum(fed) == 3 + 5
+    assert float(np.min(np.sum(alone * vectors, axis=1))) > 0.97
+    assert float(np.min(np.sum(alone_pooled[2] * pooled[2], axis=1))) > 0.97
+    # A later call finds them in the memo: nothing reaches the model, and the vectors are the same ones.
+    again, again_pooled = embedder.encode_tokens(embedder.tokenize(texts[2:], parts[2:]), memo=memo)
+    assert sum(fed) == 3 + 5
+    assert memo.hits == 3
+    np.testing.assert_array_equal(again, vectors[2:])
+    np.testing.assert_array_equal(again_pooled[0], pooled[2])
+
+
+def test_a_memo_keeps_only_the_most_recent_texts(embedder: Embedder) -> None:
+    memo = VectorMemo(size=2)
+    embedder.encode_tokens(embedder.tokenize(["one text", "two texts", "three texts"]), memo=memo)
+    assert len(memo) == 2
+    assert memo.get(("one text", None)) is None
+    assert memo.get(("three texts", None)) is not None
 
 
 def test_span_means_are_each_spans_mean_bit_for_bit() -> None:

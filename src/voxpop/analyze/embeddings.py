@@ -14,6 +14,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -161,14 +162,39 @@ class Embedder:
                     spans[i] = _token_spans(cleaned[i], pieces, encodings[i].offsets, encodings[i].special_tokens_mask)
         return Tokens(cleaned, encodings, lengths, np.argsort(lengths, kind="stable"), parts, spans)
 
-    def encode_tokens(self, tokens: Tokens, batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The model half of :meth:`encode_parts`, on what :meth:`tokenize` prepared."""
+    def encode_tokens(
+        self, tokens: Tokens, batch_size: int = 64, memo: VectorMemo | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The model half of :meth:`encode_parts`, on what :meth:`tokenize` prepared.
+
+        With a ``memo``, a text that is the same once cleaned (with the same parts) as one met earlier in
+        this call or in an earlier call with the same memo is not run through the model again: it gets
+        that text's vectors. Customers' texts repeat (retweets, pasted reviews, "Great service", "N/A");
+        on the airline tweets 2.4 % of the cleaned texts are repeats.
+        """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         parts, encodings, lengths, order = tokens.parts, tokens.encodings, tokens.lengths, tokens.order
         count = len(tokens.cleaned)
         out = np.zeros((count, self.dim), dtype=np.float32)
         part_vectors = [np.zeros((len(p), self.dim), dtype=np.float32) for p in (parts or [()] * count)]
+        copies: list[tuple[int, int]] = []  # (text, first text with the same key) in this call
+        remembered: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []
+        if memo is not None:
+            keys = [_memo_key(tokens, i) for i in range(count)]
+            first: dict[MemoKey, int] = {}
+            keep = np.ones(count, dtype=bool)
+            for i, key in enumerate(keys):
+                hit = memo.get(key)
+                if hit is not None:
+                    remembered.append((i, hit))
+                    keep[i] = False
+                elif key in first:
+                    copies.append((i, first[key]))
+                    keep[i] = False
+                else:
+                    first[key] = i
+            order = order[keep[order]]
         missed: list[tuple[int, int, str]] = []  # (text, part, part text) to embed on their own
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
@@ -208,7 +234,58 @@ class Embedder:
             alone = self.encode([text for _, _, text in missed], batch_size)
             for (i, k, _), vector in zip(missed, alone, strict=True):
                 part_vectors[i][k] = vector
+        if memo is not None:
+            for i, j in copies:
+                out[i], part_vectors[i][:] = out[j], part_vectors[j]
+            for i, (vector, part_matrix) in remembered:
+                out[i], part_vectors[i][:] = vector, part_matrix
+            for i in order:
+                memo.put(keys[i], (out[i].copy(), part_vectors[i].copy()))
         return out, part_vectors
+
+
+#: A text as the model sees it (cleaned) and what its part vectors depend on: the parts themselves when
+#: they are pooled from the text's tokens, else only how many there are (each is the text's own vector).
+MemoKey = tuple[str, tuple[str, ...] | int | None]
+
+
+def _memo_key(tokens: Tokens, i: int) -> MemoKey:
+    parts = tokens.parts
+    if parts is None:
+        return (tokens.cleaned[i], None)
+    return (tokens.cleaned[i], tuple(parts[i]) if tokens.spans[i] is not None else len(parts[i]))
+
+
+class VectorMemo:
+    """The vectors of the last ``size`` distinct texts (and parts) embedded: see :meth:`Embedder.encode_tokens`.
+
+    Used from one thread at a time (``voxpop analyze`` embeds its windows one after the other), so which
+    texts are found in it, and therefore every vector, does not depend on timing.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._entries: OrderedDict[MemoKey, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()  # a worker's analyzer may be shared by threads
+        self.hits = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: MemoKey) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+            return found
+
+    def put(self, key: MemoKey, vectors: tuple[np.ndarray, np.ndarray]) -> None:
+        with self._lock:
+            self._entries[key] = vectors
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 @dataclass

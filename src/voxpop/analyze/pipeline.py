@@ -17,6 +17,7 @@ import numpy as np
 from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Record, Registry, default_registry
 
 if TYPE_CHECKING:
+    from voxpop.analyze.embeddings import VectorMemo
     from voxpop.settings import Settings
     from voxpop.store import Store
     from voxpop.store.models import Item
@@ -72,6 +73,7 @@ class Analyzer:
         self.specs = self.registry.ordered(enrichers)
         self._instances: dict[str, Enricher] = {}
         self._lock = threading.RLock()  # enrichers may be loaded on a helper thread (``load``)
+        self._memo: VectorMemo | None = None  # vectors of recent texts, so a repeated text is embedded once
 
     @property
     def names(self) -> list[str]:
@@ -146,7 +148,11 @@ class Analyzer:
         items, embeddings, segments = staged.records, None, None
         texts = [r.text for r in items]
         if staged.tokens is not None:
-            embeddings, parts = self.context.embedder.encode_tokens(staged.tokens, EMBED_BATCH)
+            if self._memo is None:
+                from voxpop.analyze.embeddings import VectorMemo
+
+                self._memo = VectorMemo()
+            embeddings, parts = self.context.embedder.encode_tokens(staged.tokens, EMBED_BATCH, self._memo)
             if staged.clauses is not None:
                 segments = list(zip(staged.clauses, parts, strict=True))
         elif staged.clauses is not None:  # an encoder that pools parts but does not tokenise apart
