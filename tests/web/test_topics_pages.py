@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import World, login
 from voxpop.measure import rollups
-from voxpop.measure.topic_trends import is_growing, topics_view
+from voxpop.measure.topic_trends import is_growing, topic_items, topics_view
 from voxpop.store import Store
-from voxpop.store.models import Item
+from voxpop.store.models import Item, Source
 from voxpop.store.models.topics import ItemTopic, StoreTopic
 
 
@@ -126,3 +126,36 @@ def test_weekly_volume_and_growing_rule(world: World, store: Store) -> None:
     assert growing
     assert p is not None
     assert p < 0.01
+
+
+def test_a_topics_items_are_ours_only(app_client: TestClient, world: World, store: Store) -> None:
+    # A competitor's review clustered into a store-wide topic is neither listed nor counted on the drill
+    # down, as /topics itself leaves competitors' items out.
+    _, refund, refund_ids = _seed(store, world)
+    with store.write() as s:
+        rival = Source(name="Rival", kind="file", channel="google", config={}, is_competitor=True, competitor="R")
+        s.add(rival)
+        s.flush()
+        theirs = Item(
+            source_id=rival.id,
+            dedup_key="rival:1",
+            channel="google",
+            kind="review",
+            status="new",
+            priority=0,
+            raw={},
+            text="their refund took ages too",
+            created_at=datetime.now(UTC),
+        )
+        s.add(theirs)
+        s.flush()
+        s.add(ItemTopic(item_id=theirs.id, topic_id=refund))
+        theirs_id = theirs.id
+    with store.read() as db:
+        found = topic_items(db, refund)
+    assert found is not None
+    assert found.total == len(refund_ids)
+    assert theirs_id not in {item.id for item in found.items}
+    login(app_client, "manager@example.com")
+    listed = {int(i) for i in re.findall(r'<a href="/items/(\d+)">', app_client.get(f"/topics/{refund}").text)}
+    assert listed == set(refund_ids)

@@ -218,14 +218,21 @@ class TopicItems:
 
 
 def topic_items(session: Session, topic_id: int, *, page: int = 1) -> TopicItems | None:
-    """A topic and its items, newest first, ``ITEMS_PER_PAGE`` a page (None: no such topic)."""
+    """A topic and its items, newest first, ``ITEMS_PER_PAGE`` a page (None: no such topic).
+
+    Ours only, as on ``/topics``: a competitor's item may sit in a store-wide topic (it was clustered with
+    the rest) but is neither listed nor counted here."""
     topic = session.get(StoreTopic, topic_id)
     if topic is None:
         return None
-    where = (ItemTopic.topic_id == topic_id, Item.status != "spam")
+    where = _ours(ItemTopic.topic_id == topic_id)
     total = int(
         session.scalar(
-            select(func.count()).select_from(Item).join(ItemTopic, ItemTopic.item_id == Item.id).where(*where)
+            select(func.count())
+            .select_from(Item)
+            .join(ItemTopic, ItemTopic.item_id == Item.id)
+            .join(Source, Source.id == Item.source_id)
+            .where(*where)
         )
         or 0
     )
@@ -235,6 +242,7 @@ def topic_items(session: Session, topic_id: int, *, page: int = 1) -> TopicItems
         session.scalars(
             select(Item)
             .join(ItemTopic, ItemTopic.item_id == Item.id)
+            .join(Source, Source.id == Item.source_id)
             .where(*where)
             .order_by(Item.created_at.desc(), Item.id.desc())
             .offset((page - 1) * ITEMS_PER_PAGE)
