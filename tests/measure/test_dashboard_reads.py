@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from voxpop.act.departments import create_department
-from voxpop.measure import cell_reads, rollups
+from voxpop.measure import cell_dimensions, cell_reads, month_cells, rollups
 from voxpop.measure.series import Slice, breakdown, cube, summary
 from voxpop.store import Store
 from voxpop.store.models import Item, Source
@@ -85,13 +85,13 @@ def test_a_days_cells_are_stored_in_key_order(store: Store) -> None:
     day = date(2025, 3, 4)
     with store.write() as s:
         rollups.recompute_day(s, day, NOW)
-        rollups.recompute_month(s, day.replace(day=1))
+        month_cells.recompute_month(s, day.replace(day=1))
     key = (DailyCell.dimension, DailyCell.department_id, DailyCell.channel, DailyCell.value)
     with store.read() as s:
         for first in (day, day.replace(day=1)):
             rows = s.execute(select(*key).where(DailyCell.day == first).order_by(DailyCell.id)).all()
-            months = [tuple(r) for r in rows if r[0].startswith(rollups.MONTHLY)]
-            days = [tuple(r) for r in rows if not r[0].startswith(rollups.MONTHLY)]
+            months = [tuple(r) for r in rows if r[0].startswith(cell_dimensions.MONTHLY)]
+            days = [tuple(r) for r in rows if not r[0].startswith(cell_dimensions.MONTHLY)]
             for written in (months, days):
                 assert written == sorted(written)
             assert len(days if first == day else months) > 10

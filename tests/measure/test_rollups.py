@@ -12,7 +12,9 @@ from sqlalchemy import delete, func, select, update
 from voxpop.accounts.users import create_user
 from voxpop.act.departments import create_department
 from voxpop.measure import rollups
+from voxpop.measure.cell_dimensions import ALL_CHANNELS
 from voxpop.measure.metrics import Metrics
+from voxpop.measure.month_cells import coarse_minutes
 from voxpop.measure.overview import regroup
 from voxpop.measure.series import Slice, breakdown, cube, series, summary
 from voxpop.store import Store
@@ -342,14 +344,14 @@ def test_whole_months_read_from_month_cells_equal_the_days(store: Store) -> None
             answered = sorted(m for _, m in inside if m is not None)
             middle = len(answered) // 2
             expected = answered[middle] if len(answered) % 2 else (answered[middle - 1] + answered[middle]) / 2
-            # month cells keep response times in 10-minute buckets past two hours (rollups.coarse_minutes)
+            # month cells keep response times in 10-minute buckets past two hours (month_cells.coarse_minutes)
             assert got.median_response_minutes == pytest.approx(expected, abs=5 if expected >= 120 else 0.5)
             by_location = breakdown(s, None, Slice(first, last), "location")
             assert sum(m.volume for m in by_location.values()) == len(inside)
 
 
 def test_month_histogram_buckets() -> None:
-    assert [rollups.coarse_minutes(m) for m in (0, 119, 120, 129, 130, 1439, 1440, 1499, 2879)] == [
+    assert [coarse_minutes(m) for m in (0, 119, 120, 129, 130, 1439, 1440, 1499, 2879)] == [
         0,
         119,
         125,
@@ -360,7 +362,7 @@ def test_month_histogram_buckets() -> None:
         1470,
         2850,
     ]
-    assert all(rollups.coarse_minutes(rollups.coarse_minutes(m)) == rollups.coarse_minutes(m) for m in range(3000))
+    assert all(coarse_minutes(coarse_minutes(m)) == coarse_minutes(m) for m in range(3000))
 
 
 def test_lazy_refresh_is_capped_newest_first(store: Store) -> None:
@@ -490,7 +492,7 @@ def test_month_cells_follow_reanalysis_and_erasure(store: Store) -> None:
 
 
 def _all_channel_cells(store: Store) -> list[tuple[Any, ...]]:
-    return [row[1:] for row in _snapshot(store) if row[0] == rollups.ALL_CHANNELS]
+    return [row[1:] for row in _snapshot(store) if row[0] == ALL_CHANNELS]
 
 
 def test_month_cells_over_all_channels_follow_the_items_and_the_migration_fills_them(store: Store) -> None:
@@ -521,7 +523,7 @@ def test_month_cells_over_all_channels_follow_the_items_and_the_migration_fills_
         with store.read() as s:
             return {
                 (c.day, c.department_id): (c.volume, c.negative, dict(c.response_minutes))
-                for c in s.scalars(select(DailyCell).where(DailyCell.dimension == rollups.ALL_CHANNELS))
+                for c in s.scalars(select(DailyCell).where(DailyCell.dimension == ALL_CHANNELS))
             }
 
     assert collapsed() == expected()

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from tests.measure.test_rollups import NOW, T0, _item, _random_items, _source
 from voxpop.act.departments import create_department
 from voxpop.measure import rollups, topic_cells
+from voxpop.measure.cell_dimensions import SUMMED, SUMMED_DIMENSIONS
 from voxpop.measure.series import Slice, breakdown, series, series_by
 from voxpop.store import Store
 from voxpop.store.migrate import downgrade, upgrade
@@ -40,8 +41,8 @@ def _expected_summed(store: Store) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """The per-channel day cells of ``SUMMED_DIMENSIONS`` summed over their channels."""
     sums: dict[tuple[Any, ...], list[Any]] = {}
     hists: dict[tuple[Any, ...], Counter[str]] = {}
-    for (dimension, day, department, _, value), (*counts, hist) in _cells(store, rollups.SUMMED_DIMENSIONS).items():
-        key = (rollups.SUMMED + dimension, day, department, "", value)
+    for (dimension, day, department, _, value), (*counts, hist) in _cells(store, SUMMED_DIMENSIONS).items():
+        key = (SUMMED + dimension, day, department, "", value)
         into = sums.setdefault(key, [0] * len(COUNTED))
         for n, count in enumerate(counts):
             into[n] = round(into[n] + count, 6)
@@ -91,7 +92,7 @@ def test_summed_and_topic_cells_follow_the_items_and_the_migration_fills_them(st
         s.flush()
         s.add_all(_random_items(rival.id, departments, rng, 1000, 20))  # a competitor's: in no summed cell
     rollups.process_pending(store, now=NOW)
-    summed_dimensions = tuple(rollups.SUMMED + d for d in rollups.SUMMED_DIMENSIONS)
+    summed_dimensions = tuple(SUMMED + d for d in SUMMED_DIMENSIONS)
     assert _cells(store, summed_dimensions) == _expected_summed(store)
     assert _topic_cells(store) == _expected_topics(store) != {}
 

@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select, cast, false, func, select, true
 from sqlalchemy.orm import Session
 
+from voxpop.measure.cell_dimensions import ALL_CHANNELS, MONTHLY, SUMMED, SUMMED_DIMENSIONS
 from voxpop.measure.metrics import COUNTERS, Totals
-from voxpop.measure.rollups import ALL_CHANNELS, MONTHLY, SUMMED, SUMMED_DIMENSIONS, month_bounds
+from voxpop.measure.month_cells import month_bounds
 from voxpop.measure.slices import Slice
 from voxpop.store.models import User
 from voxpop.store.models.measure import DailyCell
@@ -169,8 +170,8 @@ def wheres(
 ) -> list[list[ColumnElement[bool]]]:
     """The WHERE clauses that together cover the slice: whole months from the month cells when
     ``months`` (a month cell's day is its month's first), the other days from the day cells. The whole
-    store's months come from the cells over all channels (``rollups.ALL_CHANNELS``, one per department)
-    when neither the slice nor the ``group`` is about a channel."""
+    store's months come from the cells over all channels (``cell_dimensions.ALL_CHANNELS``, one per
+    department) when neither the slice nor the ``group`` is about a channel."""
     return [where for where, _ in signed_wheres(viewer, s, dimension, value, months=months, group=group)]
 
 
@@ -204,8 +205,8 @@ def signed_wheres(
 def _cells_of(dimension: str, prefix: str, any_channel: bool) -> str:
     """The cell dimension that holds ``dimension`` in a part read with ``prefix`` (month or day cells):
     when no channel is asked for, the cells summed over every channel where the roll-ups keep them (the
-    whole store's months, ``rollups.ALL_CHANNELS``; the store's, aspects' and locations' days,
-    ``rollups.SUMMED``), which are several times fewer."""
+    whole store's months, ``cell_dimensions.ALL_CHANNELS``; the store's, aspects' and locations' days,
+    ``cell_dimensions.SUMMED``), which are several times fewer."""
     if any_channel and prefix == MONTHLY and dimension == "all":
         return ALL_CHANNELS
     if any_channel and not prefix and dimension in SUMMED_DIMENSIONS:

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from voxpop.accounts.audit import record
 from voxpop.errors import NotFoundError, PermissionDeniedError, ValidationError
+from voxpop.measure.cell_dimensions import PAIR
 from voxpop.measure.cell_reads import grouped_totals
 from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import NEGATIVE, Observation
-from voxpop.measure.rollups import PAIR
 from voxpop.measure.series import MAX_DAYS, Slice, breakdown, series_by
 from voxpop.store.models import Item, Role, Source, User
 from voxpop.store.models.measure import DailyCell, DirtyDay

@@ -17,8 +17,8 @@ from scipy.stats import fisher_exact
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from voxpop.measure.cell_dimensions import SUMMED
 from voxpop.measure.observations import Observation, TopicWindowCounts, topic_window_counts
-from voxpop.measure.rollups import SUMMED
 from voxpop.measure.topic_cells import TOPIC_DIMENSIONS, TOPIC_ID
 from voxpop.store.models import User
 from voxpop.store.models.measure import DailyCell

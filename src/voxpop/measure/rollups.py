@@ -17,6 +17,9 @@ the day's breach count is out of date although no item changed.
 - :func:`ensure_fresh` is the lazy check the dashboard makes before reading (two indexed probes when
   nothing is pending);
 - :func:`rebuild` recomputes everything (``voxpop rollup rebuild``).
+
+A recomputed day's months are then summed again from its day cells (``measure.month_cells``); the names
+of the cells' dimensions are in ``measure.cell_dimensions``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from voxpop.measure.cache import bump
+from voxpop.measure.cell_dimensions import ASPECT_DIMENSIONS, DAY_DIMENSIONS, PAIR, SUMMED, SUMMED_DIMENSIONS
 from voxpop.measure.metrics import (
     CES,
     COUNTERS,
@@ -42,7 +46,8 @@ from voxpop.measure.metrics import (
     question_type,
     to_scale,
 )
-from voxpop.measure.topic_cells import TOPIC_DIMENSIONS, topic_counts
+from voxpop.measure.month_cells import recompute_month
+from voxpop.measure.topic_cells import topic_counts
 from voxpop.store import Store
 from voxpop.store.models import Customer, Item, Source
 from voxpop.store.models.measure import DailyCell, DirtyDay, RollupDay
@@ -51,40 +56,6 @@ from voxpop.workers.tasks import task
 
 log = logging.getLogger(__name__)
 
-#: The dimensions a cell can be about, besides channel and department (which every cell carries).
-DIMENSIONS = (
-    "all",
-    "source",
-    "location",
-    "kind",
-    "product",
-    "segment",
-    "aspect",
-    "aspect_location",
-    "aspect_source",
-)
-#: Month cells: the same counts summed over a calendar month, under dimension ``"m:" + dimension`` and
-#: ``day`` = the month's first day, so a year is read as 12 rows per key instead of 365.
-MONTHLY = "m:"
-#: Month × department cells over every channel (channel and value ""): a long period's totals and
-#: response-time medians for the whole store merge one cell per department and month instead of one per
-#: department × channel (migration 0019 added them to the months rolled up before).
-ALL_CHANNELS = MONTHLY + "all_channels"
-MONTH_DIMENSIONS = (*(MONTHLY + d for d in DIMENSIONS), ALL_CHANNELS)
-#: Day cells summed over every channel (channel ""), under dimension ``SUMMED + dimension``, for the
-#: dimensions whose day cells are read most over all channels: the store's, each aspect's and each
-#: location's daily series (``/trends`` and its segments read 180 days of them; per channel, a location's
-#: day was one cell per department × channel). ``series`` reads them whenever no channel is asked for.
-SUMMED = "x:"
-SUMMED_DIMENSIONS = ("all", "aspect", "location")
-#: (The topic day cells, ``TOPIC_DIMENSIONS``, are written by ``measure.topic_cells``.)
-#: Every dimension of the day cells: what a day's recomputation replaces.
-DAY_DIMENSIONS = (*DIMENSIONS, *(SUMMED + d for d in SUMMED_DIMENSIONS), *TOPIC_DIMENSIONS)
-#: The dimensions whose cells count the sentiment of the aspect's own clause.
-ASPECT_DIMENSIONS = frozenset({"aspect", "aspect_location", "aspect_source", SUMMED + "aspect"})
-#: Separates the aspect from the location in an ``aspect_location`` value (and from the source id in an
-#: ``aspect_source`` one: a competitor's aspects, which the benchmark reads; only competitors' items have them).
-PAIR = "\x1f"
 ANSWERABLE_KINDS = frozenset({"review", "mention", "ticket", "feedback"})
 CLOSED_UNANSWERED = frozenset({"ignored", "spam"})
 DAYS_PER_TRANSACTION = 31
@@ -314,88 +285,6 @@ QUEUE_ALL_DAYS = {
     "sqlite": "INSERT INTO measure_dirty(day) SELECT DISTINCT date(created_at) FROM items",
     "postgresql": "INSERT INTO measure_dirty(day) SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::date FROM items",
 }
-
-
-def month_bounds(day: date) -> tuple[date, date]:
-    """The first and last day of the day's month."""
-    first = day.replace(day=1)
-    return first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
-#: Response-time histogram resolution in month cells: exact minutes below ``EXACT_MINUTES``, then
-#: ``COARSE_MINUTES``-wide buckets up to a day, then hour-wide buckets. A bucket is kept under its
-#: middle minute, so a median read from month cells is within 5 minutes of the exact one up to a day and
-#: within 30 minutes past it (day cells stay exact). A month cell then holds at most ~300 keys instead
-#: of one per distinct minute (up to 2,880 for two days), which is what a year's KPIs spent their time
-#: parsing.
-EXACT_MINUTES = 120
-COARSE_MINUTES = 10
-DAY_MINUTES = 1440
-
-
-def coarse_minutes(minutes: int) -> int:
-    """The histogram key a response time is kept under in month cells (idempotent)."""
-    if minutes < EXACT_MINUTES:
-        return minutes
-    width = COARSE_MINUTES if minutes < DAY_MINUTES else 60
-    return minutes - minutes % width + width // 2
-
-
-def recompute_month(session: Session, month: date) -> None:
-    """Replace a month's cells with the sum of its day cells (SQL sums; histograms merged here, with
-    coarser buckets past two hours: see ``coarse_minutes``)."""
-    first, last = month_bounds(month)
-    session.execute(delete(DailyCell).where(DailyCell.dimension.in_(MONTH_DIMENSIONS), DailyCell.day == first))
-    key = (DailyCell.dimension, DailyCell.department_id, DailyCell.channel, DailyCell.value)
-    where = (DailyCell.dimension.in_(DIMENSIONS), DailyCell.day >= first, DailyCell.day <= last)
-    sums = [func.sum(getattr(DailyCell, name)).label(name) for name in COUNTERS]
-    histograms: dict[tuple[Any, ...], dict[str, int]] = {}
-    for row in session.execute(select(*key, DailyCell.response_minutes).where(*where, DailyCell.responded > 0)):
-        merged = histograms.setdefault(tuple(row[:4]), {})
-        for minutes, count in row[4].items():
-            kept_as = str(coarse_minutes(int(minutes)))
-            merged[kept_as] = merged.get(kept_as, 0) + int(count)
-    rows = [
-        {
-            "dimension": MONTHLY + row[0],
-            "day": first,
-            "department_id": row[1],
-            "channel": row[2],
-            "value": row[3],
-            **{name: getattr(row, name) for name in COUNTERS},
-            "response_minutes": histograms.get(tuple(row[:4]), {}),
-        }
-        for row in session.execute(select(*key, *sums).where(*where).group_by(*key))
-    ]
-    rows.extend(collapse_channels(rows))
-    rows.sort(key=lambda row: (row["dimension"], row["department_id"], row["channel"], row["value"]))
-    if rows:
-        session.execute(insert(DailyCell), rows)
-    bump(session)
-
-
-def collapse_channels(month_rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The :data:`ALL_CHANNELS` cells of a month: its ``m:all`` cells summed per department."""
-    collapsed: dict[int, dict[str, Any]] = {}
-    for row in month_rows:
-        if row["dimension"] != MONTHLY + "all":
-            continue
-        into = collapsed.get(row["department_id"])
-        if into is None:
-            collapsed[row["department_id"]] = {
-                **row,
-                "dimension": ALL_CHANNELS,
-                "channel": "",
-                "value": "",
-                "response_minutes": dict(row["response_minutes"]),
-            }
-            continue
-        for name in COUNTERS:
-            into[name] += row[name]
-        histogram = into["response_minutes"]
-        for minutes, count in row["response_minutes"].items():
-            histogram[minutes] = histogram.get(minutes, 0) + count
-    return list(collapsed.values())
 
 
 def _recompute_days(session: Session, days: Iterable[date], now: datetime) -> int:

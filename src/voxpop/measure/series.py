@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from voxpop.errors import ValidationError
 from voxpop.measure import cell_reads
+from voxpop.measure.cell_dimensions import PAIR
 from voxpop.measure.metrics import COUNTERS, Metrics, Totals
-from voxpop.measure.rollups import PAIR
 from voxpop.measure.slices import MAX_DAYS, Slice
 from voxpop.store.models import User
 from voxpop.store.models.measure import DailyCell

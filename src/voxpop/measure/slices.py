@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from voxpop.errors import ValidationError
-from voxpop.measure.rollups import PAIR
+from voxpop.measure.cell_dimensions import PAIR
 
 #: The dimensions a slice can pick one value of (``Slice.dimension``).
 ONE_VALUE = ("source", "kind", "product", "segment")

@@ -20,8 +20,9 @@ from scipy.stats import fisher_exact
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from voxpop.measure.cell_dimensions import SUMMED
 from voxpop.measure.emerging import ALPHA, BASELINE_DAYS, MIN_RATIO, MIN_RECENT, RECENT_DAYS
-from voxpop.measure.rollups import SUMMED, is_pending
+from voxpop.measure.rollups import is_pending
 from voxpop.measure.topic_cells import TOPIC_ID
 from voxpop.store.models import Item, Source
 from voxpop.store.models.measure import DailyCell

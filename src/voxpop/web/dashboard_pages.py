@@ -16,6 +16,7 @@ from voxpop.accounts.audit import record
 from voxpop.act.departments import list_departments
 from voxpop.errors import PermissionDeniedError, ValidationError
 from voxpop.measure.cache import remember
+from voxpop.measure.cell_dimensions import MONTHLY
 from voxpop.measure.export import overview_tables, to_csv
 from voxpop.measure.metrics import format_minutes
 from voxpop.measure.overview import (
@@ -36,7 +37,7 @@ from voxpop.measure.reports import (
     render_html,
     render_pdf,
 )
-from voxpop.measure.rollups import MONTHLY, ensure_fresh, pending_days
+from voxpop.measure.rollups import ensure_fresh, pending_days
 from voxpop.measure.series import TREND_COUNTERS, Slice, series
 from voxpop.settings import Settings
 from voxpop.store import Store
