@@ -15,7 +15,8 @@ import ruptures as rpt
 from ruptures.base import BaseCost
 
 from voxpop.measure import changes, significance
-from voxpop.measure.changes import DailySeries, candidates, significant_changes
+from voxpop.measure.changes import candidates, significant_changes
+from voxpop.measure.daily_series import DailySeries
 from voxpop.measure.significance import item_variance
 
 

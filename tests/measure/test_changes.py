@@ -16,7 +16,8 @@ from voxpop.accounts.users import create_user
 from voxpop.act.departments import create_department
 from voxpop.errors import ValidationError
 from voxpop.measure.attribution import attribute, explain
-from voxpop.measure.changes import daily_series, detect_changes, detect_segment_changes
+from voxpop.measure.changes import detect_changes, detect_segment_changes
+from voxpop.measure.daily_series import daily_series
 from voxpop.measure.observations import Mention, Observation
 from voxpop.measure.trends import trend_report
 from voxpop.store import Store

@@ -13,7 +13,7 @@ from voxpop.cli import app
 from voxpop.cli.common import console, open_store, user_errors
 from voxpop.errors import ValidationError
 from voxpop.measure import business, events, trends
-from voxpop.measure.changes import METRICS
+from voxpop.measure.daily_series import METRICS
 
 events_app = typer.Typer(help="Campaigns, policy and price changes, launches marked on the timeline.")
 business_app = typer.Typer(help="Business metrics (churn, purchase frequency, return rate, click rate).")

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from voxpop.measure.changes import Change, metric_value
+from voxpop.measure.changes import Change
+from voxpop.measure.daily_series import metric_value
 from voxpop.measure.observations import Observation
 
 DIMENSIONS = ("aspect", "location", "channel")

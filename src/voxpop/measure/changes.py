@@ -25,21 +25,22 @@ Three steps, so that noise is not reported and a month-long bump is found as a b
 
 ``detect_changes`` is pure (observations in, changes out) so the benchmark runs it without a store;
 ``measure.attribution`` then explains each change by its segments. The tests themselves are in
-``measure.significance``.
+``measure.significance``, the daily series they read in ``measure.daily_series``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 from scipy.stats import chi2
 
 from voxpop.errors import ValidationError
-from voxpop.measure.observations import NEGATIVE, Observation
+from voxpop.measure.daily_series import METRIC_LABELS, METRICS, DailySeries, daily_series
+from voxpop.measure.observations import Observation
 from voxpop.measure.pelt import mean_shift_errors, pelt, poisson_errors
 from voxpop.measure.significance import (
     PERMUTATIONS,
@@ -53,10 +54,8 @@ from voxpop.measure.significance import (
 
 __all__ = [
     "Change",
-    "DailySeries",
     "bonferroni_p_value",
     "candidates",
-    "daily_series",
     "detect_changes",
     "detect_segment_changes",
     "item_variance",
@@ -64,13 +63,6 @@ __all__ = [
     "significant_changes",
 ]
 
-METRICS = ("negative_share", "sentiment", "rating", "volume")
-METRIC_LABELS = {
-    "negative_share": "share negative",
-    "sentiment": "sentiment index",
-    "rating": "average rating",
-    "volume": "items per day",
-}
 # The smallest change worth reporting: absolute for the means, relative for volume.
 MIN_EFFECT = {"negative_share": 0.03, "sentiment": 0.05, "rating": 0.03, "volume": 0.2}
 MIN_DAYS = 7
@@ -85,71 +77,6 @@ WHOLE_PERIOD_ALPHA = 0.05
 ALIKE = 0.05  # two stretches a plain two-sample test cannot tell apart at this level are alike
 REFINE_ROUNDS = 3
 TEST_NAME = f"permutation tests ({PERMUTATIONS} day shuffles): whole period, then step or bump"
-
-
-def metric_value(row: Observation, metric: str) -> float | None:
-    """The value one item adds to a mean metric (None: the item does not count for it)."""
-    if metric == "negative_share":
-        return None if row.sentiment is None else float(row.sentiment == NEGATIVE)
-    if metric == "sentiment":
-        return row.score
-    if metric == "rating":
-        return row.rating
-    if metric == "volume":
-        return 1.0
-    raise ValidationError(f"unknown metric '{metric}' (choose from {', '.join(METRICS)})")
-
-
-@dataclass
-class DailySeries:
-    """Per day: how many items count (``n``), the sum of their values (``total``) and of their squares."""
-
-    metric: str
-    start: date
-    n: np.ndarray
-    total: np.ndarray
-    squares: np.ndarray
-
-    @property
-    def days(self) -> int:
-        return len(self.n)
-
-    def day(self, index: int) -> date:
-        return self.start + timedelta(days=index)
-
-    def values(self) -> list[float | None]:
-        """The metric per day: the mean, or the count for volume (None on a day without items)."""
-        if self.metric == "volume":
-            return [float(c) for c in self.n]
-        return [float(t / c) if c else None for t, c in zip(self.total, self.n, strict=True)]
-
-    def level(self, lo: int, hi: int) -> float:
-        """The metric over days ``[lo, hi)``: items per day for volume, else the items' mean."""
-        count = float(self.n[lo:hi].sum())
-        if self.metric == "volume":
-            return count / max(hi - lo, 1)
-        return float(self.total[lo:hi].sum()) / count if count else float("nan")
-
-
-def daily_series(rows: Sequence[Observation], metric: str, start: date, end: date) -> DailySeries:
-    """The metric day by day over ``[start, end]``."""
-    if end < start:
-        raise ValidationError(f"the period ends ({end}) before it starts ({start})")
-    length = (end - start).days + 1
-    n = np.zeros(length)
-    total = np.zeros(length)
-    squares = np.zeros(length)
-    for row in rows:
-        index = (row.day - start).days
-        if not 0 <= index < length:
-            continue
-        value = metric_value(row, metric)
-        if value is None:
-            continue
-        n[index] += 1
-        total[index] += value
-        squares[index] += value * value
-    return DailySeries(metric=metric, start=start, n=n, total=total, squares=squares)
 
 
 # --- candidates: PELT (``measure.pelt``) ---

@@ -407,7 +407,7 @@ def change_points(
     try:
         import numpy as np
 
-        from voxpop.measure import changes
+        from voxpop.measure import changes, daily_series
     except ImportError:
         return []
     if days is None:
@@ -416,7 +416,7 @@ def change_points(
     for metric, (label, read, show) in _CHANGE_METRICS.items():
         values = np.array([read(p.metrics.totals) for p in days], dtype=float).reshape(-1, 3)
         try:
-            daily = changes.DailySeries(
+            daily = daily_series.DailySeries(
                 metric=metric, start=s.date_from, n=values[:, 0], total=values[:, 1], squares=values[:, 2]
             )
             significant = changes.significant_changes(daily, changes.candidates(daily))

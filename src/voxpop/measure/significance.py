@@ -25,7 +25,7 @@ import numpy as np
 from scipy.stats import chi2
 
 if TYPE_CHECKING:
-    from voxpop.measure.changes import DailySeries
+    from voxpop.measure.daily_series import DailySeries
 
 MIN_SIDE_ITEMS = 10  # a split with fewer items on one side is not looked at (too few to judge)
 PERMUTATIONS = 499

@@ -36,10 +36,10 @@ from voxpop.measure.changes import (
 from voxpop.measure.changes import (
     SEGMENT_DIMENSIONS,
     Change,
-    DailySeries,
     candidates,
     significant_changes,
 )
+from voxpop.measure.daily_series import DailySeries
 from voxpop.measure.metrics import Totals
 from voxpop.measure.observations import day_start
 from voxpop.measure.rollups import is_pending

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from voxpop.errors import ValidationError
 from voxpop.measure import trend_cells
 from voxpop.measure.attribution import Driver, explain
-from voxpop.measure.changes import METRICS, Change, DailySeries, detect_changes, detect_segment_changes, period_of
+from voxpop.measure.changes import Change, detect_changes, detect_segment_changes, period_of
+from voxpop.measure.daily_series import METRICS, DailySeries
 from voxpop.measure.emerging import EmergingTopic, emerging_in_store, emerging_topics
 from voxpop.measure.observations import Observation, load_observations
 from voxpop.measure.series import Slice

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from voxpop.measure.changes import Change, DailySeries
+from voxpop.measure.changes import Change
+from voxpop.measure.daily_series import DailySeries
 from voxpop.measure.journey import JourneyView, Spot
 from voxpop.store.models.insight import Event
 

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from voxpop.accounts.audit import record
 from voxpop.errors import ValidationError
 from voxpop.measure import business, competitors, events, journey, personas, trends
-from voxpop.measure.changes import METRIC_LABELS, METRICS
+from voxpop.measure.daily_series import METRIC_LABELS, METRICS
 from voxpop.measure.rollups import ensure_fresh
 from voxpop.store import Store
 from voxpop.store.models import Role
