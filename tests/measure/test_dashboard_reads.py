@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from voxpop.act.departments import create_department
-from voxpop.measure import cell_dimensions, cell_reads, month_cells, rollups
+from voxpop.measure import cell_dimensions, cell_reads, day_cells, month_cells, rollups
 from voxpop.measure.series import Slice, breakdown, cube, summary
 from voxpop.store import Store
 from voxpop.store.models import Item, Source
@@ -84,7 +84,7 @@ def test_a_days_cells_are_stored_in_key_order(store: Store) -> None:
     _fill(store)
     day = date(2025, 3, 4)
     with store.write() as s:
-        rollups.recompute_day(s, day, NOW)
+        day_cells.recompute_day(s, day, NOW)
         month_cells.recompute_month(s, day.replace(day=1))
     key = (DailyCell.dimension, DailyCell.department_id, DailyCell.channel, DailyCell.value)
     with store.read() as s:

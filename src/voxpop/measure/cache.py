@@ -3,7 +3,7 @@
 The dashboard's numbers for a period are a function of the roll-up cells, the viewer's department scope
 and a few small tables. Computing them on 1,000,000 items takes a few hundred milliseconds; a second
 view of the same period — the same manager refreshing, a colleague opening it — needs none of that work
-while the cells are unchanged. Every change of the cells (``rollups.recompute_day``,
+while the cells are unchanged. Every change of the cells (``day_cells.recompute_day``,
 ``month_cells.recompute_month``, ``rollups.rebuild``) writes a new random token to ``measure_version`` in
 the same transaction, so a cached result is used only while the token it was computed under is still the
 current one.

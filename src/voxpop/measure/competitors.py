@@ -144,7 +144,7 @@ def benchmark(rows: Sequence[Observation], *, top_aspects: int = TOP_ASPECTS) ->
             if mention.name in seen:  # an aspect counts once per item (its first mention), as in the cells
                 continue
             seen.add(mention.name)
-            # The aspect clause's own sentiment, as the cells count it (rollups._add).
+            # The aspect clause's own sentiment, as the cells count it (day_cells._add).
             _count_mention(brand, mention.name, mention.sentiment, mentions)
         by_month[row.day.replace(day=1)][name] += 1
     return _assemble(brands, by_month, mentions, top_aspects)

@@ -4,7 +4,7 @@ topic, over every channel.
 Which topics: the store-wide ones when they exist (``analyze.store_topics``; dimension ``TOPIC_ID``, value =
 the topic's id), else each name of the item's own ``topics`` list (dimension ``TOPIC``, value = the name).
 Emerging topics (``measure.emerging``) and the topics page (``measure.topic_trends``) count from them.
-``rollups.recompute_day`` writes a day's topic cells with its other cells; topic assignments are not in
+``day_cells.recompute_day`` writes a day's topic cells with its other cells; topic assignments are not in
 ``items``, so its triggers never see them, and ``store_topics`` calls :func:`recompute_topic_cells` after a
 re-cluster or an assignment.
 """
