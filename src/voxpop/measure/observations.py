@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from voxpop.act.inbox import visible_to
@@ -67,6 +67,17 @@ class Observation:
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def ours(*where: ColumnElement[bool]) -> tuple[ColumnElement[bool], ...]:
+    """``where`` plus what makes an item count in Measure, as the roll-ups count it: not spam, not a
+    competitor's (the query must join ``Source``)."""
+    return (*where, Item.status != "spam", Source.is_competitor.is_(False))
+
+
+def between(first: date, last: date) -> tuple[ColumnElement[bool], ...]:
+    """Items created on the days ``[first, last]`` (UTC)."""
+    return (Item.created_at >= day_start(first), Item.created_at < day_start(last) + timedelta(days=1))
 
 
 def _mentions(raw: Iterable[dict[str, object]] | None) -> tuple[Mention, ...]:
@@ -210,12 +221,7 @@ def topic_window_counts(
         select(recent, topic, func.count())
         .select_from(Item)
         .join(Source, Source.id == Item.source_id)
-        .where(
-            Item.status != "spam",
-            Item.created_at >= day_start(start),
-            Item.created_at < day_start(end) + timedelta(days=1),
-            Source.is_competitor.is_(False),
-        )
+        .where(*ours(*between(start, end)))
     )
     if store_wide:
         # ``item_topics`` holds one row per item: the outer joins keep one row per item.

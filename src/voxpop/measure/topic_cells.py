@@ -11,13 +11,14 @@ re-cluster or an assignment.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from voxpop.measure.cache import bump
+from voxpop.measure.observations import between, ours
 from voxpop.store.models import Item, Source
 from voxpop.store.models.measure import DailyCell
 from voxpop.store.models.topics import ItemTopic, StoreTopic
@@ -25,10 +26,6 @@ from voxpop.store.models.topics import ItemTopic, StoreTopic
 TOPIC = "topic"
 TOPIC_ID = "topic_id"
 TOPIC_DIMENSIONS = (TOPIC, TOPIC_ID)
-
-
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _day_of(session: Session) -> Any:
@@ -51,12 +48,7 @@ def topic_counts(session: Session, first: date, last: date) -> dict[tuple[date, 
         select(day, Item.department_id, topic, func.count())
         .select_from(Item)
         .join(Source, Source.id == Item.source_id)
-        .where(
-            Item.status != "spam",
-            Item.created_at >= _start(first),
-            Item.created_at < _start(last) + timedelta(days=1),
-            Source.is_competitor.is_(False),
-        )
+        .where(*ours(*between(first, last)))
     )
     if store_wide:
         query = query.join(ItemTopic, ItemTopic.item_id == Item.id).where(ItemTopic.topic_id.is_not(None))

@@ -14,14 +14,15 @@ managers, who see every department, so nothing here is scoped to a viewer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, timedelta
 
 from scipy.stats import fisher_exact
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxpop.measure.cell_dimensions import SUMMED
 from voxpop.measure.emerging import ALPHA, BASELINE_DAYS, MIN_RATIO, MIN_RECENT, RECENT_DAYS
+from voxpop.measure.observations import between, ours
 from voxpop.measure.rollups import is_pending
 from voxpop.measure.topic_cells import TOPIC_ID
 from voxpop.store.models import Item, Source
@@ -62,18 +63,9 @@ class TopicsView:
     today: date
 
 
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _ours(*period: ColumnElement[bool]) -> tuple[ColumnElement[bool], ...]:
-    """The period's items that count: ours (no competitor's) without spam, as the roll-ups count them."""
-    return (*period, Item.status != "spam", Source.is_competitor.is_(False))
-
-
 def _counts(session: Session, first: date, last: date) -> tuple[dict[int, int], int]:
     """Items of ``[first, last]`` per topic, and all items of the period (ours, spam left out)."""
-    period = _ours(Item.created_at >= _start(first), Item.created_at < _start(last) + timedelta(days=1))
+    period = ours(*between(first, last))
     per_topic: dict[int, int] = {
         int(topic_id or 0): int(count)  # never 0: the NULLs are filtered out
         for topic_id, count in session.execute(
@@ -109,7 +101,7 @@ def _from_items(
         .join(Source, Source.id == Item.source_id)
         .where(
             ItemTopic.topic_id.in_(ids),
-            *_ours(Item.created_at >= _start(first), Item.created_at < _start(today) + timedelta(days=1)),
+            *ours(*between(first, today)),
         )
     ):
         day = created_at.astimezone(UTC).date()
@@ -226,7 +218,7 @@ def topic_items(session: Session, topic_id: int, *, page: int = 1) -> TopicItems
     topic = session.get(StoreTopic, topic_id)
     if topic is None:
         return None
-    where = _ours(ItemTopic.topic_id == topic_id)
+    where = ours(ItemTopic.topic_id == topic_id)
     total = int(
         session.scalar(
             select(func.count())
