@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import World, login
+from tests.web.conftest import World, add_item, login
 from voxpop.measure import rollups
 from voxpop.measure.topic_trends import is_growing, topic_items, topics_view
 from voxpop.store import Store
@@ -136,21 +136,10 @@ def test_a_topics_items_are_ours_only(app_client: TestClient, world: World, stor
         rival = Source(name="Rival", kind="file", channel="google", config={}, is_competitor=True, competitor="R")
         s.add(rival)
         s.flush()
-        theirs = Item(
-            source_id=rival.id,
-            dedup_key="rival:1",
-            channel="google",
-            kind="review",
-            status="new",
-            priority=0,
-            raw={},
-            text="their refund took ages too",
-            created_at=datetime.now(UTC),
-        )
-        s.add(theirs)
-        s.flush()
-        s.add(ItemTopic(item_id=theirs.id, topic_id=refund))
-        theirs_id = theirs.id
+        rival_id = rival.id
+    theirs_id = add_item(store, rival_id, text="their refund took ages too", created_at=datetime.now(UTC))
+    with store.write() as s:
+        s.add(ItemTopic(item_id=theirs_id, topic_id=refund))
     with store.read() as db:
         found = topic_items(db, refund)
     assert found is not None
