@@ -348,9 +348,7 @@ def train(
                 raise ValidationError(f"training labels must cover {', '.join(CLASSES)}")
             model.text_heads.append(TextHead(group, head.coef_, head.intercept_))
             dense = np.hstack([dense, np.maximum(out_of_fold, LOG_FLOOR)])
-    model.mean = dense.mean(axis=0)
-    model.scale = dense.std(axis=0)
-    model.scale[model.scale < 1e-6] = 1.0
+    model.mean, model.scale = _standardisation(dense)
     standard = (dense - model.mean) / model.scale
     strength = c if isinstance(c, float | int) else _best_strength(standard, y, weights, c)
     classifier = LogisticRegression(C=strength, max_iter=5000)
@@ -361,6 +359,13 @@ def train(
     return model
 
 
+def _standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations (a constant column keeps scale 1)."""
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    return x.mean(axis=0), scale
+
+
 def _dense_head(
     dense: np.ndarray, y: np.ndarray, weights: np.ndarray | None, strengths: Sequence[float]
 ) -> tuple[SentimentModel, np.ndarray]:
@@ -368,20 +373,18 @@ def _dense_head(
     strength whose out-of-fold log-probabilities have the smallest (weighted) log-loss. (Not accuracy:
     a strength so small that every probability is near a third can still rank the classes right, and
     would tie with the useful ones.)"""
-    mean = dense.mean(axis=0)
-    scale = dense.std(axis=0)
-    scale[scale < 1e-6] = 1.0
+    mean, scale = _standardisation(dense)
     standard = (dense - mean) / scale
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     fit_params = {} if weights is None else {"sample_weight": weights}
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    truth = np.searchsorted(np.asarray(CLASSES), y)
     best: tuple[float, float, np.ndarray] | None = None
     for strength in strengths:
         classifier = LogisticRegression(C=strength, max_iter=5000)
         out_of_fold = cross_val_predict(
             classifier, standard, y, cv=folds, method="predict_log_proba", params=fit_params
         )
-        truth = np.searchsorted(np.asarray(CLASSES), y)
         loss = -float(w @ out_of_fold[np.arange(len(y)), truth])
         if best is None or loss < best[0]:
             best = (loss, strength, out_of_fold)
