@@ -25,7 +25,6 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 from scipy import sparse
@@ -38,12 +37,6 @@ STACKED_HEAD_FORMAT = "voxpop-aspect-head/2+npz+base64"
 SPLIT_HEAD_FORMAT = "voxpop-aspect-head/3+npz+base64"
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
-
-
-class Encoder(Protocol):
-    """Anything that turns texts into unit vectors (``voxpop.analyze.embeddings.Embedder``)."""
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def new_vectorizers(

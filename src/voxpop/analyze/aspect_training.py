@@ -27,7 +27,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from voxpop.analyze import aspect_head
-from voxpop.analyze.aspect_head import AspectHead, Encoder, log_softmax, logit, new_vectorizers
+from voxpop.analyze.aspect_head import AspectHead, log_softmax, logit, new_vectorizers
+from voxpop.analyze.clauses import Encoder
 from voxpop.errors import ValidationError
 
 FOLDS = 3

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voxpop.analyze.aspect_head import Encoder
-from voxpop.analyze.clauses import Segments, clauses_of
+from voxpop.analyze.clauses import Encoder, Segments, clauses_of
 from voxpop.analyze.sentiment import SentimentModel
 from voxpop.analyze.taxonomy import Taxonomy
 

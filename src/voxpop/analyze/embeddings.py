@@ -259,8 +259,8 @@ def _memo_key(tokens: Tokens, i: int) -> MemoKey:
 class VectorMemo:
     """The vectors of the last ``size`` distinct texts (and parts) embedded: see :meth:`Embedder.encode_tokens`.
 
-    Used from one thread at a time (``voxpop analyze`` embeds its windows one after the other), so which
-    texts are found in it, and therefore every vector, does not depend on timing.
+    Safe to share between threads. ``voxpop analyze`` embeds its windows one after the other on one
+    thread, so there which texts are found in it, and therefore every vector, does not depend on timing.
     """
 
     def __init__(self, size: int = 10_000) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Record, Registry, default_registry
 
 if TYPE_CHECKING:
-    from voxpop.analyze.embeddings import VectorMemo
+    from voxpop.analyze.embeddings import Tokens, VectorMemo
     from voxpop.settings import Settings
     from voxpop.store import Store
     from voxpop.store.models import Item
@@ -50,7 +50,7 @@ class Staged:
     records: list[Record]
     wants_clauses: bool
     clauses: list[list[str]] | None = None
-    tokens: Any = None
+    tokens: Tokens | None = None
 
 
 class Analyzer:
@@ -127,26 +127,23 @@ class Analyzer:
         """The model-free half of :meth:`prepare`: records read, clauses split, texts tokenised.
 
         ``voxpop analyze`` runs it on the main thread for the next window while the model embeds the
-        current one on another, so the model is not kept waiting by work that needs no model.
+        current one on another, so the model is not kept waiting by work that needs no model. (An
+        embedder that cannot tokenise apart, e.g. a test's, does all of it in :meth:`embed_staged`.)
         """
         items = [r if isinstance(r, Record) else Record.from_mapping(r, i) for i, r in enumerate(records)]
-        clauses = tokens = None
-        wants_clauses = any(spec.needs_clauses for spec in self.specs)
-        if items and (wants_clauses or any(spec.needs_embeddings for spec in self.specs)):
+        staged = Staged(items, any(spec.needs_clauses for spec in self.specs))
+        embedder = self.context.embedder
+        if items and self._needs_vectors(staged) and hasattr(embedder, "tokenize"):
             from voxpop.analyze.clauses import clauses_of
 
-            tokenize = getattr(self.context.embedder, "tokenize", None)
             texts = [r.text for r in items]
-            if wants_clauses and hasattr(self.context.embedder, "encode_parts"):
-                clauses = clauses_of(texts)
-            if tokenize is not None:
-                tokens = tokenize(texts, clauses)
-        return Staged(items, wants_clauses, clauses, tokens)
+            staged.clauses = clauses_of(texts) if staged.wants_clauses else None
+            staged.tokens = embedder.tokenize(texts, staged.clauses)
+        return staged
 
     def embed_staged(self, staged: Staged) -> Batch:
         """The model half of :meth:`prepare`."""
         items, embeddings, segments = staged.records, None, None
-        texts = [r.text for r in items]
         if staged.tokens is not None:
             if self._memo is None:
                 from voxpop.analyze.embeddings import VectorMemo
@@ -155,14 +152,18 @@ class Analyzer:
             embeddings, parts = self.context.embedder.encode_tokens(staged.tokens, EMBED_BATCH, self._memo)
             if staged.clauses is not None:
                 segments = list(zip(staged.clauses, parts, strict=True))
-        elif staged.clauses is not None:  # an encoder that pools parts but does not tokenise apart
-            embeddings, parts = self.context.embedder.encode_parts(texts, staged.clauses, EMBED_BATCH)
-            segments = list(zip(staged.clauses, parts, strict=True))
-        elif items and (staged.wants_clauses or any(spec.needs_embeddings for spec in self.specs)):
-            embeddings = self.embed(texts)
+        elif items and staged.wants_clauses:
+            from voxpop.analyze.clauses import embed_with_clauses
+
+            embeddings, segments = embed_with_clauses(self.context.embedder, [r.text for r in items], EMBED_BATCH)
+        elif items and self._needs_vectors(staged):
+            embeddings = self.embed([r.text for r in items])
         if embeddings is not None:
             embeddings = np.asarray(embeddings, dtype=np.float32)
         return Batch.of(items, embeddings, segments)
+
+    def _needs_vectors(self, staged: Staged) -> bool:
+        return staged.wants_clauses or any(spec.needs_embeddings for spec in self.specs)
 
     def run(self, batch: Batch, *, corpus: bool = True) -> Batch:
         if not len(batch):

@@ -187,10 +187,9 @@ def analyze_file(
     While one batch goes through the enrichers, the next one is embedded on a helper thread (onnxruntime
     and the tokenizer release the GIL), so the model rarely waits for the rest; the next window is read,
     split into clauses and tokenised on this thread before it is handed over, so the helper only runs the
-    model and pools its output. The helper
-    also keeps each embedded window for the topics and, once the last rows are embedded, fits and assigns
-    the topics while the enrichers finish the last windows (the reservoir sample sees the items in input
-    order either way, so the topics are the same).
+    model and pools its output. The helper also keeps each embedded window for the topics and, once the
+    last rows are embedded, fits and assigns the topics while the enrichers finish the last windows (the
+    reservoir sample sees the items in input order either way, so the topics are the same).
     """
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 

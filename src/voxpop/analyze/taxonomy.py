@@ -34,8 +34,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as SchemaError
 
-from voxpop.analyze.aspect_head import AspectHead, Encoder, decode_head, encode_head
+from voxpop.analyze.aspect_head import AspectHead, decode_head, encode_head
 from voxpop.analyze.aspect_training import train_head
+from voxpop.analyze.clauses import Encoder
 from voxpop.errors import IngestError, NotFoundError, ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
