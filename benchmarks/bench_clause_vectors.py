@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_analyze import DATA as TWEETS
 from bench_aspect_category import DATA, ZERO_SHOT_MAP
 from voxpop.analyze.aspects import AspectHit, AspectTagger
-from voxpop.analyze.clauses import clauses_of, embed_with_clauses
+from voxpop.analyze.clauses import clauses_of
 from voxpop.analyze.embeddings import Embedder, get_embedder
 from voxpop.analyze.sentiment import SentimentModel
 from voxpop.analyze.taxonomy import load_taxonomy
@@ -47,9 +47,12 @@ class Alone:
 
 def both_ways(taxonomy: str, texts: list[str]) -> tuple[list[list[AspectHit]], list[list[AspectHit]]]:
     embedder, sentiment = get_embedder(), SentimentModel.load()
-    vectors, segments = embed_with_clauses(embedder, texts)
+    clauses = clauses_of(texts)
+    encoded = embedder.encode_all(embedder.tokenize(texts, clauses))
+    vectors, segments = encoded.vectors, list(zip(clauses, encoded.parts, strict=True))
     alone = AspectTagger(load_taxonomy(taxonomy), Alone(embedder), sentiment).tag(texts, vectors)
-    pooled = AspectTagger(load_taxonomy(taxonomy), embedder, sentiment).tag(texts, vectors, segments)
+    tagger = AspectTagger(load_taxonomy(taxonomy), embedder, sentiment)
+    pooled = tagger.tag(texts, vectors, segments, encoded.layered_parts)
     return alone, pooled
 
 

@@ -38,12 +38,13 @@ def load_tweets() -> tuple[list[str], np.ndarray]:
 
 
 def embed(texts: list[str], tag: str) -> np.ndarray:
+    """The layered vectors (``Embedder.encode_layered``), which both models read."""
     embedder = get_embedder(Settings(home=CACHE / "home"))
     key = hashlib.sha256(("\x1f".join(texts) + embedder.fingerprint).encode()).hexdigest()[:16]
-    path = CACHE / f"emb-{tag}-{key}.npy"
+    path = CACHE / f"layered-{tag}-{key}.npy"
     if path.is_file():
         return np.load(path)
-    vectors = embedder.encode(texts)
+    vectors = embedder.encode_layered(texts)[1]
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
@@ -61,6 +62,8 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
 
 
 def report(name: str, truth: np.ndarray, model: SentimentModel, texts: list[str], vectors: np.ndarray) -> None:
+    if not model.reads_layered:
+        raise SystemExit(f"{name}: this benchmark gives models the layered vectors; this one reads the last layer's")
     results = model.predict(texts, vectors)
     predicted = np.array([r.label for r in results])
     confidence = np.array([r.confidence for r in results])

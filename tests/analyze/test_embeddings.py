@@ -219,3 +219,58 @@ def test_token_spans_cover_each_parts_word_pieces(fp32: Embedder) -> None:
     assert second is not None
     assert encoding.tokens[first[0] : first[1]] == ["the", "soup", "was", "cold"]
     assert encoding.tokens[second[0] : second[1]] == ["but", "the", "bread", "was", "fresh"]
+
+
+def test_layered_vectors_come_from_the_same_pass(embedder: Embedder) -> None:
+    texts = ["The pasta was delicious but the waiter was rude to us.", "Still no refund after three weeks."]
+    assert embedder.layered
+    vectors, layered = embedder.encode_layered(texts)
+    np.testing.assert_allclose(vectors, embedder.encode(texts), atol=1e-6)  # the sentence vectors are unchanged
+    assert layered.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(layered, axis=1), 1.0, atol=1e-5)
+    # Another vector of the same text: close to the last layer's, not equal to it.
+    cosines = np.sum(vectors * layered, axis=1)
+    assert (cosines < 0.99).all()
+    assert (cosines > 0.3).all()
+    # Pooled per part too, and a part that is the whole text gets the text's layered vector.
+    parts = [["The pasta was delicious", "but the waiter was rude to us."], [texts[1]]]
+    encoded = embedder.encode_all(embedder.tokenize(texts, parts))
+    assert encoded.layered is not None
+    assert encoded.layered_parts is not None
+    np.testing.assert_allclose(encoded.layered, layered, atol=1e-6)
+    assert encoded.layered_parts[0].shape == (2, 384)
+    np.testing.assert_allclose(encoded.layered_parts[1][0], layered[1], atol=1e-6)
+    assert not np.allclose(encoded.layered_parts[0][0], encoded.layered_parts[0][1])
+
+
+def test_a_memo_keeps_the_layered_vectors_too(embedder: Embedder) -> None:
+    texts = ["Lost my bag again", "@acme Lost my bag again", "Great service"]
+    memo = VectorMemo(size=10)
+    first = embedder.encode_all(embedder.tokenize(texts), memo=memo)
+    again = embedder.encode_all(embedder.tokenize(texts[::-1]), memo=memo)
+    assert memo.hits == 3
+    assert first.layered is not None
+    assert again.layered is not None
+    np.testing.assert_array_equal(first.layered[0], first.layered[1])
+    np.testing.assert_array_equal(again.layered, first.layered[::-1])
+    np.testing.assert_array_equal(again.vectors, first.vectors[::-1])
+
+
+def test_a_model_derived_without_layered_vectors_is_derived_again(tmp_path: Path) -> None:
+    import onnx
+
+    settings = Settings(home=tmp_path)
+    target = quantized_model_path(settings)
+    embeddings.quantize(source_model_path(), target)
+    old = onnx.load(str(target))  # as a voxpop from before the layered vectors derived it
+    del old.graph.output[1]
+    del old.graph.node[len(old.graph.node) - 1]
+    onnx.save(old, str(target))
+    assert not Embedder(target).layered
+    embeddings.clear_cache()
+    try:
+        again = get_embedder(settings)
+        assert again.layered
+        assert Embedder(target).layered  # the file on disk was replaced
+    finally:
+        embeddings.clear_cache()

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from voxpop.analyze.pipeline import Analyzer
@@ -252,7 +253,10 @@ def test_clauses_are_embedded_in_the_items_own_pass(analyzer: Analyzer) -> None:
     # The tagger given the batch's clauses finds what it finds when it embeds them itself…
     context = analyzer.context
     tagger = AspectTagger(context.taxonomy, context.embedder, context.sentiment)
-    given = tagger.tag(texts, batch.embeddings, batch.segments)
+    assert batch.layered is not None
+    assert batch.layered.clauses is not None
+    assert [vectors.shape for vectors in batch.layered.clauses] == [(2, 384), (1, 384)]
+    given = tagger.tag(texts, batch.embeddings, batch.segments, batch.layered.clauses)
     own = tagger.tag(texts, batch.embeddings)
     assert [[(h.name, h.sentiment) for h in hits] for hits in given] == [
         [(h.name, h.sentiment) for h in hits] for hits in own
@@ -262,3 +266,21 @@ def test_clauses_are_embedded_in_the_items_own_pass(analyzer: Analyzer) -> None:
     assert found["food"].sentiment == "positive"
     assert found["food"].clause == "The food was delicious"
     assert found["service"].sentiment == "negative"
+
+
+def test_the_sentiment_model_gets_the_vectors_it_reads(analyzer: Analyzer) -> None:
+    """The shipped model reads the layered vectors; the pipeline hands it those from the same pass, so an
+    item's sentiment is what the model gives when it embeds the text itself."""
+    texts = ["Still no refund after three weeks.", "Lovely staff, thank you!", "Do you open on Sundays?"]
+    batch = analyzer.prepare([{"id": i, "text": t} for i, t in enumerate(texts)])
+    model = analyzer.context.sentiment
+    assert model.reads_layered
+    assert batch.layered is not None
+    assert batch.embeddings is not None
+    assert batch.layered.vectors.shape == batch.embeddings.shape
+    assert not np.allclose(batch.layered.vectors, batch.embeddings)
+    rows = analyzer.run(batch).results
+    alone = model.predict(texts)
+    assert [r["sentiment"] for r in rows] == [a.label for a in alone] == ["negative", "positive", "neutral"]
+    for row, result in zip(rows, alone, strict=True):
+        assert row["sentiment_score"] == pytest.approx(result.score, abs=0.05)

@@ -70,7 +70,8 @@ def test_results_are_consistent(model: SentimentModel) -> None:
 
 def test_precomputed_embeddings_give_the_same_answer(model: SentimentModel) -> None:
     texts = CLEAR["negative"] + CLEAR["positive"]
-    vectors = get_embedder(model.settings).encode(texts)
+    assert model.reads_layered  # the shipped model reads the layered vectors
+    vectors = get_embedder(model.settings).encode_layered(texts)[1]
     assert model.predict(texts, vectors) == model.predict(texts, vectors.copy())
     np.testing.assert_allclose(model.probabilities(texts, vectors), model.probabilities(texts), atol=0.05)
     assert model.predict([]) == []
@@ -129,7 +130,8 @@ def test_fit_from_csv_saves_a_model_that_load_prefers(settings: Settings, tmp_pa
     assert [r.label for r in fitted.predict(texts)] == [y for _, y in BUSINESS_ROWS]
     # And a fresh read of the file gives the same probabilities: nothing is lost in the npz.
     again = SentimentModel.read(settings.models_path / "sentiment.npz")
-    vectors = get_embedder(settings).encode(texts)
+    assert again.reads_layered
+    vectors = get_embedder(settings).encode_layered(texts)[1]
     np.testing.assert_allclose(again.probabilities(texts, vectors), fitted.probabilities(texts, vectors), atol=1e-5)
 
 
@@ -222,10 +224,26 @@ def test_separate_heads_survive_the_file_and_a_newer_format_is_refused(tmp_path:
     with np.load(tmp_path / "heads.npz", allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files} | {"format_version": np.array(99)}
     np.savez_compressed(tmp_path / "future.npz", **arrays)
-    with pytest.raises(ValidationError, match="sentiment model format 99, this voxpop reads 1 and 2"):
+    with pytest.raises(ValidationError, match="sentiment model format 99, this voxpop reads 1, 2, 3"):
         SentimentModel.read(tmp_path / "future.npz")
     with pytest.raises(ValueError, match="text heads must name some of the vectorizers"):
         _business_model(text_heads=(("word", "emoji"),))
+
+
+def test_the_vectors_a_model_reads_survive_the_file_and_older_files_read_the_last_layer(tmp_path: Path) -> None:
+    texts, vectors, model = _business_model(representation=sentiment.LAYERED)
+    assert model.reads_layered
+    assert SentimentModel.read(model.save(tmp_path / "layered.npz")).reads_layered
+    with np.load(tmp_path / "layered.npz", allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files if name != "representation"}
+    np.savez_compressed(tmp_path / "format2.npz", **(arrays | {"format_version": np.array(2)}))
+    old = SentimentModel.read(tmp_path / "format2.npz")
+    assert old.representation == sentiment.LAST
+    assert not old.reads_layered
+    np.testing.assert_allclose(old.probabilities(texts, vectors), model.probabilities(texts, vectors), atol=1e-4)
+    np.savez_compressed(tmp_path / "odd.npz", **(arrays | {"representation": np.array("attention")}))
+    with pytest.raises(ValidationError, match="unknown sentiment representation 'attention'"):
+        SentimentModel.read(tmp_path / "odd.npz")
 
 
 def test_a_model_fitted_with_a_prior_still_loads(tmp_path: Path) -> None:

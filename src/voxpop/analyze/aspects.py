@@ -367,16 +367,28 @@ class AspectTagger:
     # --- tagging with aspect-level sentiment -------------------------------------------------------------
 
     def tag(
-        self, texts: Sequence[str], embeddings: np.ndarray | None = None, segments: Segments | None = None
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        segments: Segments | None = None,
+        layered_clauses: list[np.ndarray] | None = None,
     ) -> list[list[AspectHit]]:
         """The aspects of each text, each with the sentiment of the clause that carries it.
 
         ``embeddings`` and ``segments`` (the texts' clauses and their vectors) are computed when not given.
+        ``layered_clauses`` are the same clauses' layered vectors, for a sentiment model that reads those
+        (without them it embeds the carrying clauses itself).
         """
         texts = [text or "" for text in texts]
         if embeddings is None:
             embeddings = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+        if segments is None:
+            layered_clauses = None  # they belong to the given segments only
         segments = self._segments(texts, embeddings, segments)
+        if self.sentiment.reads_layered:
+            clause_vectors: list[np.ndarray] | None = layered_clauses
+        else:
+            clause_vectors = [vectors for _, vectors in segments]
         detected, per_clause = self._detect(texts, embeddings, segments)
 
         names = self.taxonomy.names
@@ -384,7 +396,7 @@ class AspectTagger:
         sentiment_texts: list[str] = []
         sentiment_vectors: list[np.ndarray] = []
         for row, hits in enumerate(detected):
-            parts, vectors = segments[row]
+            parts = segments[row][0]
             clause_scores, keyword = per_clause[row]
             scored: dict[int, int] = {}
             row_carriers: list[tuple[str, int]] = []
@@ -394,12 +406,17 @@ class AspectTagger:
                 best = int(np.lexsort((clause_scores[:, index], keyword[:, index]))[-1])
                 if best not in scored:
                     sentiment_texts.append(parts[best])
-                    sentiment_vectors.append(vectors[best])
+                    if clause_vectors is not None:
+                        sentiment_vectors.append(clause_vectors[row][best])
                     scored[best] = len(sentiment_texts) - 1
                 row_carriers.append((name, scored[best]))
             carriers.append(row_carriers)
 
-        results = self.sentiment.predict(sentiment_texts, np.vstack(sentiment_vectors)) if sentiment_texts else []
+        results = (
+            self.sentiment.predict(sentiment_texts, np.vstack(sentiment_vectors) if sentiment_vectors else None)
+            if sentiment_texts
+            else []
+        )
         out: list[list[AspectHit]] = []
         for row, hits in enumerate(detected):
             relevance = dict(hits)

@@ -83,7 +83,11 @@ class SentimentEnricher:
         self.lexicon_languages: frozenset[str] = frozenset(LEXICON_LANGUAGES)
 
     def enrich(self, batch: Batch) -> None:
-        predictions = self.model.predict(batch.texts, embeddings=batch.embeddings)
+        if self.model.reads_layered:
+            vectors = batch.layered.vectors if batch.layered is not None else None
+        else:
+            vectors = batch.embeddings
+        predictions = self.model.predict(batch.texts, embeddings=vectors)
         for record, result, evidence, prediction in zip(
             batch.records, batch.results, batch.evidence, predictions, strict=True
         ):
@@ -134,7 +138,8 @@ class AspectEnricher:
         self.tagger = AspectTagger(context.taxonomy, context.embedder, context.sentiment)
 
     def enrich(self, batch: Batch) -> None:
-        tagged = self.tagger.tag(batch.texts, batch.embeddings, batch.segments)
+        layered = batch.layered.clauses if batch.layered is not None else None
+        tagged = self.tagger.tag(batch.texts, batch.embeddings, batch.segments, layered)
         for record, result, hits in zip(batch.records, batch.results, tagged, strict=True):
             if not record.text.strip():
                 hits = []

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Record, Registry, default_registry
+from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Layered, Record, Registry, default_registry
 
 if TYPE_CHECKING:
     from voxpop.analyze.embeddings import Tokens, VectorMemo
@@ -143,15 +143,18 @@ class Analyzer:
 
     def embed_staged(self, staged: Staged) -> Batch:
         """The model half of :meth:`prepare`."""
-        items, embeddings, segments = staged.records, None, None
+        items, embeddings, segments, layered = staged.records, None, None, None
         if staged.tokens is not None:
             if self._memo is None:
                 from voxpop.analyze.embeddings import VectorMemo
 
                 self._memo = VectorMemo()
-            embeddings, parts = self.context.embedder.encode_tokens(staged.tokens, EMBED_BATCH, self._memo)
+            encoded = self.context.embedder.encode_all(staged.tokens, EMBED_BATCH, self._memo)
+            embeddings = encoded.vectors
             if staged.clauses is not None:
-                segments = list(zip(staged.clauses, parts, strict=True))
+                segments = list(zip(staged.clauses, encoded.parts, strict=True))
+            if encoded.layered is not None:
+                layered = Layered(encoded.layered, encoded.layered_parts if staged.clauses is not None else None)
         elif items and staged.wants_clauses:
             from voxpop.analyze.clauses import embed_with_clauses
 
@@ -160,7 +163,9 @@ class Analyzer:
             embeddings = self.embed([r.text for r in items])
         if embeddings is not None:
             embeddings = np.asarray(embeddings, dtype=np.float32)
-        return Batch.of(items, embeddings, segments)
+        batch = Batch.of(items, embeddings, segments)
+        batch.layered = layered
+        return batch
 
     def _needs_vectors(self, staged: Staged) -> bool:
         return staged.wants_clauses or any(spec.needs_embeddings for spec in self.specs)

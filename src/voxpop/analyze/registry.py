@@ -79,6 +79,14 @@ class Record:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Layered:
+    """Layered vectors: one row per text, and per text one row per clause of ``Batch.segments`` (if any)."""
+
+    vectors: np.ndarray
+    clauses: list[np.ndarray] | None = None
+
+
 @dataclass
 class Batch:
     """What every enricher sees. ``results[i]`` is item *i*'s output; ``evidence[i]`` its evidence dict."""
@@ -91,6 +99,9 @@ class Batch:
     #: Per item, its clauses and their vectors, pooled from the same forward pass as ``embeddings``
     #: (set when an enricher declares ``needs_clauses``; see ``clauses.embed_with_clauses``).
     segments: list[tuple[list[str], np.ndarray]] | None = None
+    #: The texts' (and clauses') layered vectors, from the same forward pass, when the embedder gives them
+    #: (the sentiment model reads these; see ``Embedder.encode_layered``).
+    layered: Layered | None = None
 
     @classmethod
     def of(

@@ -7,7 +7,9 @@ of :mod:`voxpop.analyze.lexicon` in a second, multinomial one. The shipped model
 (:func:`fit_from_csv`) has three over word and character n-grams: both together, words alone and
 characters alone (:data:`ADAPTED_HEADS`), and the embedding too gets a head of its own (the dense head,
 over [embedding, lexicon]), whose log-probabilities the final layer reads instead of the 384 raw
-dimensions. Weights are kept in a
+dimensions. Models since file format 3 read the *layered* vector rather than the sentence embedding
+(:data:`LAYERED`: the hidden states of every layer summed, then mean-pooled; ``Embedder.encode_layered``),
+which keeps more of the wording the middle layers see. Weights are kept in a
 ``.npz`` file of plain arrays (loaded with ``allow_pickle=False``), so loading a model never runs code.
 
 The shipped weights (``resources/sentiment.npz``) are written by ``scripts/train_sentiment.py`` from
@@ -36,11 +38,15 @@ from voxpop.errors import IngestError, ValidationError
 from voxpop.settings import Settings, get_settings
 
 CLASSES = ("negative", "neutral", "positive")
-#: 2: any number of text heads, each over some of the vectorizers (``text_heads``, ``head{k}_coef``),
-#: and an optional dense head (``dense_head_*``); 1: at most one text head over all the vectorizers
-#: (``text_coef``), still read.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+#: 3: which vectors the model reads (``representation``: :data:`LAST` or :data:`LAYERED`); 2: any number
+#: of text heads, each over some of the vectorizers (``text_heads``, ``head{k}_coef``), and an optional
+#: dense head (``dense_head_*``); 1: at most one text head over all the vectorizers (``text_coef``).
+#: Files of formats 1 and 2 are still read (they read the last layer's vectors).
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
+#: The vectors a model reads: the sentence embedding (the last layer's tokens, mean-pooled), or the
+#: layered vector (the sum of every layer's, mean-pooled; ``Embedder.encode_layered``).
+LAST, LAYERED = "last", "layered"
 FITTED_FILE = "sentiment.npz"
 #: Rows a business needs, per class, before an adapted model is worth having.
 MIN_ROWS_PER_CLASS = 5
@@ -128,6 +134,12 @@ class SentimentModel:
     dense_head: SentimentModel | None = None
     origin: str = ""
     settings: Settings | None = None
+    #: :data:`LAST` or :data:`LAYERED`: which of the embedder's vectors ``embeddings`` arguments are.
+    representation: str = LAST
+
+    @property
+    def reads_layered(self) -> bool:
+        return self.representation == LAYERED
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> SentimentModel:
@@ -143,7 +155,7 @@ class SentimentModel:
         with np.load(path, allow_pickle=False) as data:
             version = int(data["format_version"])
             if version not in READABLE_VERSIONS:
-                readable = " and ".join(map(str, READABLE_VERSIONS))
+                readable = ", ".join(map(str, READABLE_VERSIONS))
                 raise ValidationError(f"{path}: sentiment model format {version}, this voxpop reads {readable}")
             vectorizers = {}
             for name in json.loads(str(data["vectorizer_names"])):
@@ -170,7 +182,11 @@ class SentimentModel:
             elif version >= 2:
                 for k, names in enumerate(json.loads(str(data["text_heads"]))):
                     heads.append(TextHead(tuple(names), data[f"head{k}_coef"], data[f"head{k}_intercept"]))
+            representation = str(data["representation"]) if "representation" in data.files else LAST
+            if representation not in (LAST, LAYERED):
+                raise ValidationError(f"{path}: unknown sentiment representation {representation!r}")
             return cls(
+                representation=representation,
                 prior=prior,
                 dense_head=dense_head,
                 mean=data["mean"],
@@ -195,6 +211,7 @@ class SentimentModel:
             "intercept": self.intercept.astype(np.float32),
             "temperature": np.array(self.temperature),
             "origin": np.array(self.origin),
+            "representation": np.array(self.representation),
             "vectorizer_names": np.array(json.dumps(list(self.vectorizers))),
         }
         for name, vectorizer in self.vectorizers.items():
@@ -218,9 +235,11 @@ class SentimentModel:
         return path
 
     def dense_features(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        """[embedding, lexicon features], unscaled."""
+        """[embedding, lexicon features], unscaled; the embedding is the layered vector for a model that
+        reads those (computed when ``embeddings`` is ``None``)."""
         if embeddings is None:
-            embeddings = get_embedder(self.settings).encode(texts)
+            embedder = get_embedder(self.settings)
+            embeddings = embedder.encode_layered(texts)[1] if self.reads_layered else embedder.encode(texts)
         if len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         return np.hstack([embeddings, lexicon.features(texts)])
@@ -301,8 +320,10 @@ def train(
     c: float | Sequence[float] = 1.0,
     prior: SentimentModel | None = None,
     origin: str = "",
+    representation: str = LAST,
 ) -> SentimentModel:
-    """Fit a model on labelled texts (labels in :data:`CLASSES`) and their embeddings.
+    """Fit a model on labelled texts (labels in :data:`CLASSES`) and their embeddings (their layered
+    vectors for ``representation=LAYERED``).
 
     With ``text_features`` (``True`` for every vectorizer of :data:`TEXT_VECTORIZERS`, or the names of
     some) TF-IDF heads of strength ``text_c``, weighted as the rows are, are fitted first — one over all
@@ -316,7 +337,14 @@ def train(
     and the lexicon corpora is not lost when a business has few rows.
     """
     y = np.asarray(labels)
-    model = SentimentModel(mean=np.zeros(0), scale=np.ones(0), coef=np.zeros(0), intercept=np.zeros(0), origin=origin)
+    model = SentimentModel(
+        mean=np.zeros(0),
+        scale=np.ones(0),
+        coef=np.zeros(0),
+        intercept=np.zeros(0),
+        origin=origin,
+        representation=representation,
+    )
     dense = model.dense_features(texts, embeddings)
     if dense_head:
         if prior is not None:
@@ -439,11 +467,12 @@ def read_labelled_rows(path: Path, *, text_column: str, label_column: str) -> tu
 def fit_from_csv(settings: Settings, path: Path, *, text_column: str, label_column: str) -> str:
     """Adapt the sentiment model to a business's labelled rows and save it for :meth:`SentimentModel.load`."""
     texts, labels = read_labelled_rows(path, text_column=text_column, label_column=label_column)
-    embeddings = get_embedder(settings).encode(texts)
+    layered = get_embedder(settings).encode_layered(texts)[1]
     model = train(
         texts,
         labels,
-        embeddings,
+        layered,
+        representation=LAYERED,
         text_features=True,
         text_heads=ADAPTED_HEADS,
         dense_head=DENSE_CS,
