@@ -239,6 +239,36 @@ def test_the_embedding_window_leaves_the_enrichers_batches_alone(
     assert prepared == expected
 
 
+def test_each_text_goes_through_the_model_once(
+    tmp_path: Path, models_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window is embedded once and cut into the enrichers' batches with its vectors, the layered ones
+    included: the sentiment and aspect enrichers must not embed the texts again."""
+    from voxpop.analyze import stream
+    from voxpop.analyze.pipeline import Analyzer
+    from voxpop.settings import Settings
+
+    monkeypatch.setattr(stream, "EMBED_WINDOW", 64)
+    analyzer = Analyzer(Settings(home=models_home), "restaurant", enrichers=["sentiment", "aspects"])
+    embedder = analyzer.context.embedder
+    fed: list[int] = []
+    run = embedder._session.run
+
+    def counting_run(names: object, feed: dict[str, object]) -> object:
+        fed.append(len(feed["input_ids"]))  # type: ignore[arg-type]
+        return run(names, feed)  # type: ignore[arg-type]
+
+    analyzer.analyze([{"id": "warm", "text": "Warm up"}])  # the taxonomy's prompts are embedded once, here
+    monkeypatch.setattr(embedder._session, "run", counting_run)
+    rows = [{"id": f"r{n}", "text": f"Dish {n} was cold but the waiter was lovely."} for n in range(60)]
+    out = tmp_path / "out.jsonl"
+    stream.analyze_file(_write_csv(tmp_path / "rows.csv", rows), out, analyzer, batch_size=16)
+    assert sum(fed) == 60  # each row once
+    results = _read(out)
+    assert {r["sentiment"] for r in results} <= {"negative", "neutral", "positive"}
+    assert all(r["aspects"] for r in results)
+
+
 def test_result_lines_are_written_as_the_plain_json_of_the_result() -> None:
     import datetime as dt
 
