@@ -41,7 +41,14 @@ from voxpop.accounts.audit import record
 from voxpop.act.inbox import visible_to
 from voxpop.errors import PermissionDeniedError, ValidationError
 from voxpop.measure import trend_cells
-from voxpop.measure.observations import NEGATIVE, Mention, Observation, day_start, load_observations
+from voxpop.measure.observations import (
+    NEGATIVE,
+    Mention,
+    Observation,
+    between,
+    load_observations,
+    ours,
+)
 from voxpop.measure.rollups import is_pending
 from voxpop.measure.series import MAX_DAYS, Slice, breakdown, summary
 from voxpop.store.models import Item, Role, Source, User
@@ -426,12 +433,7 @@ def _quotes(
     query = (
         select(Item.id, Item.sentiment, Item.aspects)
         .join(Source, Source.id == Item.source_id)
-        .where(
-            Item.created_at >= day_start(s.date_from),
-            Item.created_at < day_start(s.date_to) + timedelta(days=1),
-            Item.status != "spam",
-            Source.is_competitor.is_(False),
-        )
+        .where(*ours(*between(s.date_from, s.date_to)))
         .order_by(Item.created_at.desc(), Item.id.desc())
         .limit(QUOTE_SCAN)
     )

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from voxpop.act.inbox import visible_to
 from voxpop.measure.cache import current
+from voxpop.measure.observations import ours
 from voxpop.measure.persona_fitting import (
     MAX_K,
     MAX_SAMPLE,
@@ -177,7 +178,7 @@ def last_day(session: Session, viewer: User | None) -> date | None:
     query = (
         select(Item.created_at)
         .join(Source, Source.id == Item.source_id)
-        .where(Item.status != "spam", Source.is_competitor.is_(False))
+        .where(*ours())
         .order_by(Item.created_at.desc())
         .limit(1)
     )
