@@ -46,8 +46,9 @@ def app_client(store: Store) -> Iterator[TestClient]:
 
 def _seed(store: Store, world: World) -> None:
     """Items in the last days: Billing's on Google in Leeds, Delivery's on Twitter in York."""
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    base = now - timedelta(days=3)
+    # At 01:00 three days ago: the items of each group (up to 11 hours apart) fall on one UTC day whatever
+    # the hour the tests run at.
+    base = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0) - timedelta(days=3)
     for i in range(12):
         created = base + timedelta(hours=i)
         add_item(

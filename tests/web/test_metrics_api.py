@@ -16,8 +16,9 @@ from voxpop.store.models import Item
 
 def _seed(store: Store, world: World) -> datetime:
     """Billing's reviews in Leeds (8 of 12 positive, 6 answered after 90 min) and 10 NPS answers;
-    Delivery's 5 negative tweets in York. Everything three days ago."""
-    base = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=3)
+    Delivery's 5 negative tweets in York. Everything three days ago, from 01:00: each group (up to 11 hours
+    apart) falls on one UTC day whatever the hour the tests run at."""
+    base = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0) - timedelta(days=3)
     for i in range(12):
         created = base + timedelta(hours=i)
         add_item(
