@@ -385,10 +385,7 @@ class AspectTagger:
         if segments is None:
             layered_clauses = None  # they belong to the given segments only
         segments = self._segments(texts, embeddings, segments)
-        if self.sentiment.reads_layered:
-            clause_vectors: list[np.ndarray] | None = layered_clauses
-        else:
-            clause_vectors = [vectors for _, vectors in segments]
+        clause_vectors = self.sentiment.pick([vectors for _, vectors in segments], layered_clauses)
         detected, per_clause = self._detect(texts, embeddings, segments)
 
         names = self.taxonomy.names

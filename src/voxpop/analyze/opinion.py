@@ -83,11 +83,8 @@ class SentimentEnricher:
         self.lexicon_languages: frozenset[str] = frozenset(LEXICON_LANGUAGES)
 
     def enrich(self, batch: Batch) -> None:
-        if self.model.reads_layered:
-            vectors = batch.layered.vectors if batch.layered is not None else None
-        else:
-            vectors = batch.embeddings
-        predictions = self.model.predict(batch.texts, embeddings=vectors)
+        layered = batch.layered.vectors if batch.layered is not None else None
+        predictions = self.model.predict(batch.texts, embeddings=self.model.pick(batch.embeddings, layered))
         for record, result, evidence, prediction in zip(
             batch.records, batch.results, batch.evidence, predictions, strict=True
         ):

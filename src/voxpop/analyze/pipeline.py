@@ -163,9 +163,7 @@ class Analyzer:
             embeddings = self.embed([r.text for r in items])
         if embeddings is not None:
             embeddings = np.asarray(embeddings, dtype=np.float32)
-        batch = Batch.of(items, embeddings, segments)
-        batch.layered = layered
-        return batch
+        return Batch.of(items, embeddings, segments, layered)
 
     def _needs_vectors(self, staged: Staged) -> bool:
         return staged.wants_clauses or any(spec.needs_embeddings for spec in self.specs)

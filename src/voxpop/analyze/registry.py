@@ -86,6 +86,11 @@ class Layered:
     vectors: np.ndarray
     clauses: list[np.ndarray] | None = None
 
+    def part(self, start: int, stop: int) -> Layered:
+        """Those of texts ``start:stop``."""
+        clauses = None if self.clauses is None else self.clauses[start:stop]
+        return Layered(self.vectors[start:stop], clauses)
+
 
 @dataclass
 class Batch:
@@ -109,8 +114,11 @@ class Batch:
         records: Sequence[Record],
         embeddings: np.ndarray | None = None,
         segments: list[tuple[list[str], np.ndarray]] | None = None,
+        layered: Layered | None = None,
     ) -> Batch:
-        return cls(records, embeddings, [{"id": r.id} for r in records], [{} for _ in records], segments=segments)
+        results: list[dict[str, Any]] = [{"id": r.id} for r in records]
+        evidence: list[dict[str, Any]] = [{} for _ in records]
+        return cls(records, embeddings, results, evidence, segments=segments, layered=layered)
 
     def __len__(self) -> int:
         return len(self.records)

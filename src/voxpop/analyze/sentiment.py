@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,6 +38,7 @@ from voxpop.errors import IngestError, ValidationError
 from voxpop.settings import Settings, get_settings
 
 CLASSES = ("negative", "neutral", "positive")
+T = TypeVar("T")
 #: 3: which vectors the model reads (``representation``: :data:`LAST` or :data:`LAYERED`); 2: any number
 #: of text heads, each over some of the vectorizers (``text_heads``, ``head{k}_coef``), and an optional
 #: dense head (``dense_head_*``); 1: at most one text head over all the vectorizers (``text_coef``).
@@ -140,6 +141,11 @@ class SentimentModel:
     @property
     def reads_layered(self) -> bool:
         return self.representation == LAYERED
+
+    def pick(self, last: T, layered: T | None) -> T | None:
+        """Of the two kinds of vectors at hand (either may be a matrix or a list of them), the kind this
+        model reads; ``None`` when it reads the layered ones and they are not at hand (it then embeds)."""
+        return layered if self.reads_layered else last
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> SentimentModel:

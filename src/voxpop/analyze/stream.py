@@ -31,7 +31,7 @@ from typing import IO, Any
 import numpy as np
 
 from voxpop.analyze.pipeline import Analyzer, Staged, _jsonable
-from voxpop.analyze.registry import Batch, Layered, Record
+from voxpop.analyze.registry import Batch, Record
 from voxpop.analyze.topics import FIT_SAMPLE, MIN_ITEMS, Topic, discover_topics, week_of
 from voxpop.errors import IngestError
 
@@ -315,11 +315,9 @@ def _slice(batch: Batch, start: int, stop: int) -> Batch:
         return batch
     embeddings = None if batch.embeddings is None else batch.embeddings[start:stop]
     segments = None if batch.segments is None else batch.segments[start:stop]
-    part = Batch.of(batch.records[start:stop], embeddings, segments)
-    if batch.layered is not None:  # without them the sentiment model would embed the texts again
-        clauses = None if batch.layered.clauses is None else batch.layered.clauses[start:stop]
-        part.layered = Layered(batch.layered.vectors[start:stop], clauses)
-    return part
+    # The layered vectors too: without them the sentiment model would embed the texts again.
+    layered = None if batch.layered is None else batch.layered.part(start, stop)
+    return Batch.of(batch.records[start:stop], embeddings, segments, layered)
 
 
 def _write_batch(analyzer: Analyzer, batch: Batch, out: IO[str]) -> int:
