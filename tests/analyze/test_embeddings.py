@@ -256,3 +256,12 @@ def test_a_memo_keeps_the_layered_vectors_too(embedder: Embedder) -> None:
     np.testing.assert_array_equal(first.layered[0], first.layered[1])
     np.testing.assert_array_equal(again.layered, first.layered[::-1])
     np.testing.assert_array_equal(again.vectors, first.vectors[::-1])
+
+
+def test_a_graph_without_dynamic_quantisation_is_refused_by_name(tmp_path: Path) -> None:
+    from voxpop.analyze import model_graph
+
+    copy = tmp_path / "fp32.onnx"
+    copy.write_bytes(source_model_path().read_bytes())
+    with pytest.raises(ValueError, match="fp32.onnx: no dynamically quantised activations"):
+        model_graph.quantize_per_token(copy)
