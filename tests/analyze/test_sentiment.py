@@ -319,3 +319,20 @@ def test_dense_head_strength_is_chosen_out_of_fold() -> None:
     assert (np.asarray(CLASSES)[out_of_fold.argmax(axis=1)] == y).mean() > 0.6
     # A strength so small that every class is equally likely cannot have been kept.
     assert np.abs(head.coef).max() > 0.01
+
+
+def test_sentence_vectors_without_the_layered_ones_are_logged_once(
+    model: SentimentModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The shipped model reads the layered vectors: handed only the sentence vectors it must embed the
+    # texts again, which is correct but doubles the model work, so whoever built the batch is told.
+    assert model.reads_layered
+    last, layered = np.zeros((2, 384), np.float32), np.ones((2, 384), np.float32)
+    sentiment._warn_twice_embedded.cache_clear()
+    with caplog.at_level("WARNING", logger="voxpop.analyze.sentiment"):
+        assert model.pick(last, layered) is layered
+        assert model.pick(None, None) is None  # nothing at hand: embedding is expected, nothing logged
+        assert not caplog.records
+        assert model.pick(last, None) is None
+        assert model.pick(last, None) is None
+    assert ["embedded again" in record.getMessage() for record in caplog.records] == [True]

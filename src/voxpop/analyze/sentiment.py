@@ -19,9 +19,11 @@ permissively licensed data only; a fitted model in ``settings.models_path`` take
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +41,18 @@ from voxpop.settings import Settings, get_settings
 
 CLASSES = ("negative", "neutral", "positive")
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+
+@cache
+def _warn_twice_embedded() -> None:
+    """Logs once per process (cached)."""
+    logger.warning(
+        "sentiment: sentence vectors came without the layered ones this model reads, so the texts are "
+        "embedded again (build batches with Batch.of(..., layered=...))"
+    )
+
+
 #: 3: which vectors the model reads (``representation``: :data:`LAST` or :data:`LAYERED`); 2: any number
 #: of text heads, each over some of the vectorizers (``text_heads``, ``head{k}_coef``), and an optional
 #: dense head (``dense_head_*``); 1: at most one text head over all the vectorizers (``text_coef``).
@@ -144,8 +158,16 @@ class SentimentModel:
 
     def pick(self, last: T, layered: T | None) -> T | None:
         """Of the two kinds of vectors at hand (either may be a matrix or a list of them), the kind this
-        model reads; ``None`` when it reads the layered ones and they are not at hand (it then embeds)."""
-        return layered if self.reads_layered else last
+        model reads; ``None`` when it reads the layered ones and they are not at hand (it then embeds).
+
+        Sentence vectors at hand without the layered ones mean the texts go through the model a second
+        time: correct but twice the work, so it is logged (once per process) for whoever built the batch.
+        """
+        if not self.reads_layered:
+            return last
+        if layered is None and last is not None:
+            _warn_twice_embedded()
+        return layered
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> SentimentModel:
