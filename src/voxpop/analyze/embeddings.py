@@ -73,8 +73,11 @@ def quantized_model_path(settings: Settings, source: Path | None = None) -> Path
     return settings.models_path / f"minilm-l6-v2-tokenint8-{_file_digest(source)[:16]}.onnx"
 
 
-def quantize(source: Path, target: Path) -> Path:
+def quantize(source: Path, target: Path, *, per_token: bool = True) -> Path:
     """Derive the dynamic-int8 model from ``source`` and write it to ``target`` atomically.
+
+    ``per_token=False`` leaves the activations quantised per tensor, as ``quantize_dynamic`` does
+    (``benchmarks/bench_embed.py`` compares the two).
 
     Each writer works in its own temporary files in ``target``'s folder and renames the result into
     place, so a concurrent reader sees either no file or a whole one; two processes racing both
@@ -95,7 +98,8 @@ def quantize(source: Path, target: Path) -> Path:
         quantize_dynamic(
             folded, quantized, per_channel=True, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8
         )
-        model_graph.quantize_per_token(quantized)
+        if per_token:
+            model_graph.quantize_per_token(quantized)
         model_graph.add_layer_sum(quantized, LAYER_SUM)
         os.replace(quantized, target)
     return target
