@@ -66,7 +66,7 @@ def embed(texts: list[str], tag: str) -> np.ndarray:
     path = CACHE / f"layered-{tag}-{key}.npy"
     if path.is_file():
         return np.load(path)
-    vectors = embedder.encode_layered(texts)[1]
+    vectors = embedder.encode_layered(texts)
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors

@@ -86,11 +86,12 @@ def test_order_is_preserved_across_length_sorted_batches(fp32: Embedder) -> None
 def test_a_texts_vector_does_not_depend_on_its_batch(embedder: Embedder) -> None:
     # The derived model quantises activations per token, so batch-mates (and their padding) cannot move a
     # vector: with one scale per batch, as quantize_dynamic leaves it, they moved it by up to 0.05 cosine.
-    alone = [embedder.encode_layered([s]) for s in SENTENCES]
+    alone = [embedder.encode_all(embedder.tokenize([s])) for s in SENTENCES]
     for batch_size in (3, 64):
-        vectors, layered = embedder.encode_layered(SENTENCES, batch_size=batch_size)
-        np.testing.assert_allclose(vectors, np.vstack([v for v, _ in alone]), atol=2e-5)
-        np.testing.assert_allclose(layered, np.vstack([v for _, v in alone]), atol=2e-5)
+        encoded = embedder.encode_all(embedder.tokenize(SENTENCES), batch_size)
+        np.testing.assert_allclose(encoded.vectors, np.vstack([e.vectors for e in alone]), atol=2e-5)
+        assert encoded.layered is not None
+        np.testing.assert_allclose(encoded.layered, np.vstack([e.layered for e in alone]), atol=2e-5)  # type: ignore[misc]
 
 
 def test_truncates_at_256_word_pieces(fp32: Embedder) -> None:
@@ -226,8 +227,8 @@ def test_token_spans_cover_each_parts_word_pieces(fp32: Embedder) -> None:
 def test_layered_vectors_come_from_the_same_pass(embedder: Embedder) -> None:
     texts = ["The pasta was delicious but the waiter was rude to us.", "Still no refund after three weeks."]
     assert embedder.layered
-    vectors, layered = embedder.encode_layered(texts)
-    np.testing.assert_allclose(vectors, embedder.encode(texts), atol=1e-6)  # the sentence vectors are unchanged
+    layered = embedder.encode_layered(texts)
+    vectors = embedder.encode(texts)
     assert layered.shape == (2, 384)
     np.testing.assert_allclose(np.linalg.norm(layered, axis=1), 1.0, atol=1e-5)
     # Another vector of the same text: close to the last layer's, not equal to it.
@@ -240,6 +241,7 @@ def test_layered_vectors_come_from_the_same_pass(embedder: Embedder) -> None:
     assert encoded.layered is not None
     assert encoded.layered_parts is not None
     np.testing.assert_allclose(encoded.layered, layered, atol=1e-6)
+    np.testing.assert_allclose(encoded.vectors, vectors, atol=1e-6)  # the same pass's sentence vectors are unchanged
     assert encoded.layered_parts[0].shape == (2, 384)
     np.testing.assert_allclose(encoded.layered_parts[1][0], layered[1], atol=1e-6)
     assert not np.allclose(encoded.layered_parts[0][0], encoded.layered_parts[0][1])

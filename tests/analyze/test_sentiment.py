@@ -71,7 +71,7 @@ def test_results_are_consistent(model: SentimentModel) -> None:
 def test_precomputed_embeddings_give_the_same_answer(model: SentimentModel) -> None:
     texts = CLEAR["negative"] + CLEAR["positive"]
     assert model.reads_layered  # the shipped model reads the layered vectors
-    vectors = get_embedder(model.settings).encode_layered(texts)[1]
+    vectors = get_embedder(model.settings).encode_layered(texts)
     assert model.predict(texts, vectors) == model.predict(texts, vectors.copy())
     np.testing.assert_allclose(model.probabilities(texts, vectors), model.probabilities(texts), atol=0.05)
     assert model.predict([]) == []
@@ -131,7 +131,7 @@ def test_fit_from_csv_saves_a_model_that_load_prefers(settings: Settings, tmp_pa
     # And a fresh read of the file gives the same probabilities: nothing is lost in the npz.
     again = SentimentModel.read(settings.models_path / "sentiment.npz")
     assert again.reads_layered
-    vectors = get_embedder(settings).encode_layered(texts)[1]
+    vectors = get_embedder(settings).encode_layered(texts)
     np.testing.assert_allclose(again.probabilities(texts, vectors), fitted.probabilities(texts, vectors), atol=1e-5)
 
 

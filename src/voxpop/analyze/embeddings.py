@@ -129,7 +129,7 @@ class Embedder:
         self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         outputs = [o.name for o in self._session.get_outputs()]
-        #: Whether the model gives the layered vectors too (a model derived before they existed does not).
+        #: Whether the model gives the layered vectors too (every derived model does; the fp32 source does not).
         self.layered = LAYER_SUM in outputs
         self._outputs = outputs[:1] + ([LAYER_SUM] if self.layered else [])
         #: Names the model and the preprocessing, for caches of vectors.
@@ -158,8 +158,8 @@ class Embedder:
         """
         return self.encode_tokens(self.tokenize(texts, parts), batch_size)
 
-    def encode_layered(self, texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-        """Each text's vector (as :meth:`encode`) and its *layered* vector, from the same forward pass.
+    def encode_layered(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Each text's *layered* vector (:meth:`encode_all` gives it with the sentence vector of the same pass).
 
         The layered vector mean-pools the sum of the hidden states of every layer instead of the last
         one's (:data:`LAYER_SUM`); the sentiment model reads it. Raises ``ValueError`` for a model without it.
@@ -167,7 +167,7 @@ class Embedder:
         encoded = self.encode_all(self.tokenize(texts), batch_size)
         if encoded.layered is None:
             raise ValueError(f"{self.model_path.name} has no {LAYER_SUM} output")
-        return encoded.vectors, encoded.layered
+        return encoded.layered
 
     def tokenize(self, texts: Sequence[str], parts: Sequence[Sequence[str]] | None = None) -> Tokens:
         """The half of :meth:`encode_parts` that needs no model: clean, tokenise, order by length and find
@@ -221,7 +221,7 @@ class Embedder:
             keep = np.ones(count, dtype=bool)
             for i, key in enumerate(keys):
                 hit = memo.get(key)
-                if hit is not None and len(hit) == kinds:
+                if hit is not None:
                     remembered.append((i, hit))
                     keep[i] = False
                 elif key in first:

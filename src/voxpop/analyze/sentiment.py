@@ -267,7 +267,7 @@ class SentimentModel:
         reads those (computed when ``embeddings`` is ``None``)."""
         if embeddings is None:
             embedder = get_embedder(self.settings)
-            embeddings = embedder.encode_layered(texts)[1] if self.reads_layered else embedder.encode(texts)
+            embeddings = embedder.encode_layered(texts) if self.reads_layered else embedder.encode(texts)
         if len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         return np.hstack([embeddings, lexicon.features(texts)])
@@ -495,7 +495,7 @@ def read_labelled_rows(path: Path, *, text_column: str, label_column: str) -> tu
 def fit_from_csv(settings: Settings, path: Path, *, text_column: str, label_column: str) -> str:
     """Adapt the sentiment model to a business's labelled rows and save it for :meth:`SentimentModel.load`."""
     texts, labels = read_labelled_rows(path, text_column=text_column, label_column=label_column)
-    layered = get_embedder(settings).encode_layered(texts)[1]
+    layered = get_embedder(settings).encode_layered(texts)
     model = train(
         texts,
         labels,
