@@ -23,7 +23,8 @@ from sklearn.model_selection import train_test_split
 
 from voxpop.analyze import sentiment
 from voxpop.analyze.embeddings import get_embedder
-from voxpop.analyze.sentiment import CLASSES, SentimentModel, fit_from_csv
+from voxpop.analyze.sentiment import CLASSES, SentimentModel
+from voxpop.analyze.sentiment_training import fit_from_csv
 from voxpop.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

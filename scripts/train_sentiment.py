@@ -32,7 +32,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from voxpop.analyze import sentiment
+from voxpop.analyze import sentiment, sentiment_training
 from voxpop.analyze.embeddings import get_embedder
 from voxpop.settings import Settings
 
@@ -53,7 +53,7 @@ TEXT_C = 1.0
 #: (evaluation only) 0.7309 / 0.6342 -> 0.7380 / 0.6334 against the raw embedding in the final layer.
 #: Since 2026-12-06 (session 8) the dense head reads the layered vector instead of the sentence
 #: embedding: seed CV 0.9102 / 0.9047 -> 0.9172 / 0.9116, SemEval-2014 0.7388 / 0.6357 -> 0.7509 / 0.6509.
-DENSE_CS = sentiment.DENSE_CS
+DENSE_CS = sentiment_training.DENSE_CS
 #: Temperatures tried when calibrating the confidence on the held-out fifth.
 TEMPERATURES = np.round(np.arange(0.5, 3.01, 0.05), 2)
 
@@ -107,7 +107,7 @@ def calibrated_temperature(texts: list[str], labels: list[str], vectors: np.ndar
     """The temperature that minimises the weighted log-loss of a model fitted without a held-out fifth."""
     strata = [f"{label}-{weight}" for label, weight in zip(labels, weights, strict=True)]
     fit, held = train_test_split(np.arange(len(texts)), test_size=0.2, random_state=0, stratify=strata)
-    model = sentiment.train(
+    model = sentiment_training.train(
         [texts[i] for i in fit],
         [labels[i] for i in fit],
         vectors[fit],
@@ -161,7 +161,7 @@ def cross_validate(data: Path, extra: Path | None) -> None:
     def fit(rows: list[tuple[str, str]], vectors: np.ndarray) -> sentiment.SentimentModel:
         texts, labels = [t for t, _ in base + rows], [y for _, y in base + rows]
         weights = np.array([1.0] * len(base) + [SEED_WEIGHT] * len(rows))
-        return sentiment.train(
+        return sentiment_training.train(
             texts,
             labels,
             np.vstack([base_vectors, vectors]),
@@ -213,7 +213,7 @@ def main() -> None:
     vectors, sample_weights = np.vstack(blocks), np.asarray(weights)
     temperature = calibrated_temperature(texts, labels, vectors, sample_weights)
     print(f"temperature {temperature} (log-loss on a held-out fifth)")
-    model = sentiment.train(
+    model = sentiment_training.train(
         texts,
         labels,
         vectors,

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from voxpop.analyze import embeddings, lexicon, sentiment
+from voxpop.analyze import embeddings, lexicon, sentiment, sentiment_training
 from voxpop.analyze.embeddings import get_embedder
-from voxpop.analyze.sentiment import CLASSES, SentimentModel, SentimentResult, fit_from_csv
+from voxpop.analyze.sentiment import CLASSES, SentimentModel, SentimentResult
+from voxpop.analyze.sentiment_training import fit_from_csv
 from voxpop.cli import app
 from voxpop.errors import IngestError, ValidationError
 from voxpop.settings import Settings
@@ -196,7 +197,7 @@ def _business_model(**kwargs: object) -> tuple[list[str], np.ndarray, SentimentM
     texts = [text for text, _ in BUSINESS_ROWS] * 2
     labels = [label for _, label in BUSINESS_ROWS] * 2
     vectors = np.random.default_rng(0).normal(size=(len(texts), embeddings.DIM)).astype(np.float32)
-    return texts, vectors, sentiment.train(texts, labels, vectors, text_features=True, c=0.1, **kwargs)  # type: ignore[arg-type]
+    return texts, vectors, sentiment_training.train(texts, labels, vectors, text_features=True, c=0.1, **kwargs)  # type: ignore[arg-type]
 
 
 def test_a_format_1_file_with_one_joint_head_still_loads(tmp_path: Path) -> None:
@@ -213,9 +214,9 @@ def test_a_format_1_file_with_one_joint_head_still_loads(tmp_path: Path) -> None
 
 
 def test_separate_heads_survive_the_file_and_a_newer_format_is_refused(tmp_path: Path) -> None:
-    texts, vectors, model = _business_model(text_heads=sentiment.ADAPTED_HEADS, dense_head=(0.03, 0.3))
+    texts, vectors, model = _business_model(text_heads=sentiment_training.ADAPTED_HEADS, dense_head=(0.03, 0.3))
     read = SentimentModel.read(model.save(tmp_path / "heads.npz"))
-    assert [head.names for head in read.text_heads] == list(sentiment.ADAPTED_HEADS)
+    assert [head.names for head in read.text_heads] == list(sentiment_training.ADAPTED_HEADS)
     assert read.dense_head is not None
     assert model.dense_head is not None
     np.testing.assert_allclose(read.dense_head.coef, model.dense_head.coef, rtol=1e-6)
@@ -251,8 +252,8 @@ def test_a_model_fitted_with_a_prior_still_loads(tmp_path: Path) -> None:
     texts = [text for text, _ in BUSINESS_ROWS] * 2
     labels = [label for _, label in BUSINESS_ROWS] * 2
     vectors = np.random.default_rng(0).normal(size=(len(texts), embeddings.DIM)).astype(np.float32)
-    plain = sentiment.train(texts, labels, vectors, c=0.1)
-    model = sentiment.train(texts, labels, vectors, prior=plain, c=0.1)
+    plain = sentiment_training.train(texts, labels, vectors, c=0.1)
+    model = sentiment_training.train(texts, labels, vectors, prior=plain, c=0.1)
     read = SentimentModel.read(model.save(tmp_path / "with-prior.npz"))
     assert read.prior is not None
     np.testing.assert_allclose(read.probabilities(texts, vectors), model.probabilities(texts, vectors), atol=1e-4)
@@ -263,7 +264,7 @@ def test_final_strength_is_chosen_by_cross_validation() -> None:
     y = np.array(["negative", "neutral", "positive"] * 40)
     signal = np.eye(3)[[CLASSES.index(label) for label in y]]
     x = np.hstack([signal + rng.normal(0, 0.8, signal.shape), rng.normal(0, 1, (len(y), 40))])
-    chosen = sentiment._best_strength(x, y, None, (1e-5, 1.0))
+    chosen = sentiment_training._best_strength(x, y, None, (1e-5, 1.0))
     # A strength so small that every prediction is the majority class cannot win.
     assert chosen == 1.0
 
@@ -301,7 +302,7 @@ def test_text_head_learns_the_row_weights() -> None:
     lean = {}
     for favoured in ("neutral", "positive"):
         weights = np.array([5.0 if label == favoured and i < 10 else 1.0 for i, label in enumerate(labels)])
-        model = sentiment.train(texts, labels, vectors, weights=weights, text_features=("word",), c=0.1)
+        model = sentiment_training.train(texts, labels, vectors, weights=weights, text_features=("word",), c=0.1)
         lean[favoured] = model.text_log_probabilities(["the parcel came today"])[0]
     neutral, positive = model.classes.index("neutral"), model.classes.index("positive")
     assert lean["neutral"][neutral] > lean["positive"][neutral]
@@ -314,7 +315,7 @@ def test_dense_head_strength_is_chosen_out_of_fold() -> None:
     y = np.array(["negative", "neutral", "positive"] * 40)
     signal = np.eye(3)[[CLASSES.index(label) for label in y]]
     dense = np.hstack([signal + rng.normal(0, 0.5, signal.shape), rng.normal(0, 1, (len(y), 40))])
-    head, out_of_fold = sentiment._dense_head(dense, y, None, (1e-6, 0.1))
+    head, out_of_fold = sentiment_training._dense_head(dense, y, None, (1e-6, 0.1))
     assert out_of_fold.shape == (len(y), 3)
     assert (np.asarray(CLASSES)[out_of_fold.argmax(axis=1)] == y).mean() > 0.6
     # A strength so small that every class is equally likely cannot have been kept.

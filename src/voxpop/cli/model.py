@@ -22,7 +22,7 @@ from voxpop.cli.common import console, load_settings, open_store, user_errors
 from voxpop.errors import IngestError, ValidationError
 
 FITTABLE = {
-    "sentiment": "voxpop.analyze.sentiment",
+    "sentiment": "voxpop.analyze.sentiment_training",
     "authenticity": "voxpop.analyze.authenticity",
 }
 
