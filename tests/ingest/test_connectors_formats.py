@@ -679,3 +679,30 @@ def test_a_bad_row_of_a_csv_export_is_named_by_row_and_field(
     errors = [r for r in results if isinstance(r, RowError)]
     assert [(e.row, e.field) for e in errors] == [(line, field)]
     assert len([r for r in results if isinstance(r, ItemRecord)]) == len(EXPECTED[fixture][1]) - 1
+
+
+@pytest.mark.parametrize(
+    ("fixture", "key", "field"),
+    [
+        ("facebook/ratings.json", "data", "open_graph_story"),
+        ("google_business/reviews.json", "reviews", "reviewer"),
+    ],
+)
+def test_a_nested_object_that_is_not_one_is_named_by_row_and_field(
+    tmp_path: Path, fixture: str, key: str, field: str
+) -> None:
+    # A damaged export (found by the property test) put a string where the record holds an object: the row
+    # is rejected by its field, not a crash on the first lookup inside it.
+    import json
+
+    source = FIXTURES / fixture
+    document = json.loads(source.read_text(encoding="utf-8"))
+    document[key][0][field] = "1543276545872631"
+    path = tmp_path / source.name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    fmt = detect_format(path)
+    assert fmt is not None
+    results = list(fmt.read(path))
+    errors = [r for r in results if isinstance(r, RowError)]
+    assert [(e.row, e.field) for e in errors] == [(1, field)]
+    assert len([r for r in results if isinstance(r, ItemRecord)]) == len(EXPECTED[fixture][1]) - 1

@@ -20,6 +20,7 @@ from voxpop.ingest.connectors.base import (
     MappingError,
     NoRecordsError,
     number,
+    section,
     text_or_none,
     time_or_none,
 )
@@ -64,11 +65,11 @@ class AppStoreConnectReviews(JsonFormat):
         review_id = text_or_none(record.get("id"))
         if not review_id:
             raise MappingError("id", "is missing")
-        attributes = record.get("attributes") or {}
+        attributes = section(record, "attributes")
         rating = number(attributes, "rating")
         if rating is None:
             raise MappingError("attributes.rating", "is missing")
-        link = ((record.get("relationships") or {}).get("response") or {}).get("data") or {}
+        link = (section(record, "relationships").get("response") or {}).get("data") or {}
         response = responses.get(str(link.get("id"))) if link else None
         title, body = text_or_none(attributes.get("title")), text_or_none(attributes.get("body"))
         return ItemRecord(

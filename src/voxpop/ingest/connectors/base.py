@@ -97,6 +97,17 @@ def text_or_none(value: Any) -> str | None:
     return text or None
 
 
+def section(record: dict[str, Any], key: str) -> dict[str, Any]:
+    """The nested object under ``key`` (empty when missing); anything else there is a mapping error, so a
+    damaged export is rejected by field instead of failing on the first ``.get``."""
+    value = record.get(key)
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise MappingError(key, f"{value!r} is not an object")
+    return value
+
+
 def time_or_none(record: dict[str, Any], key: str) -> datetime | None:
     value = record.get(key)
     if value is None or value == "":

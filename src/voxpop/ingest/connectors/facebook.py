@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, section, text_or_none, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -41,8 +41,8 @@ class FacebookRecommendations(JsonFormat):
         stars = number(record, "rating")
         if stars is None and kind not in RECOMMENDS:
             raise MappingError("recommendation_type", f"{kind!r} is neither positive nor negative")
-        reviewer = record.get("reviewer") or {}
-        story = record.get("open_graph_story") or {}
+        reviewer = section(record, "reviewer")
+        story = section(record, "open_graph_story")
         story_id = text_or_none(story.get("id"))
         reviewer_id = text_or_none(reviewer.get("id"))
         identity = story_id or (f"{reviewer_id}:{created.isoformat()}" if reviewer_id else None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, html_text, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, html_text, section, text_or_none, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -39,7 +39,7 @@ class FreshdeskTickets(JsonFormat):
         text = text_or_none(record.get("description_text")) or html_text(record.get("description")) or subject
         if not text:
             raise MappingError("description_text", "is empty")
-        requester = record.get("requester") or {}
+        requester = section(record, "requester")
         created, updated = time_or_none(record, "created_at"), time_or_none(record, "updated_at")
         return ItemRecord(
             text=text,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_or_none, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -46,8 +46,8 @@ class GoogleBusinessReviews(JsonFormat):
         if created is None:
             raise MappingError("createTime", "is missing")
         updated = time_or_none(record, "updateTime")
-        reviewer = record.get("reviewer") or {}
-        reply = record.get("reviewReply") or {}
+        reviewer = section(record, "reviewer")
+        reply = section(record, "reviewReply")
         location = name.split("/reviews/")[0] if "/reviews/" in name else None
         return ItemRecord(
             text=text_or_none(record.get("comment")) or "",  # a rating without text stays without text

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, html_text, number, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import (
+    JsonFormat,
+    MappingError,
+    html_text,
+    number,
+    section,
+    text_or_none,
+    time_or_none,
+)
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -36,12 +44,12 @@ class IntercomConversations(JsonFormat):
         conversation_id = text_or_none(record.get("id"))
         if not conversation_id:
             raise MappingError("id", "is missing")
-        source = record.get("source") or {}
+        source = section(record, "source")
         text = html_text(source.get("body"))
         if not text:
             raise MappingError("source.body", "is empty")
-        author = source.get("author") or {}
-        rating = record.get("conversation_rating") or {}
+        author = section(source, "author")
+        rating = section(record, "conversation_rating")
         stars = number(rating, "rating")
         reply = _first_admin_comment(record)
         created, updated = time_or_none(record, "created_at"), time_or_none(record, "updated_at")
@@ -68,12 +76,12 @@ class IntercomConversations(JsonFormat):
 
 
 def _first_admin_comment(record: dict[str, Any]) -> dict[str, Any] | None:
-    parts = (record.get("conversation_parts") or {}).get("conversation_parts") or []
+    parts = section(record, "conversation_parts").get("conversation_parts") or []
     for part in parts:
         if (
             isinstance(part, dict)
             and part.get("part_type") == "comment"
-            and (part.get("author") or {}).get("type") == "admin"
+            and section(part, "author").get("type") == "admin"
             and part.get("body")
         ):
             return part

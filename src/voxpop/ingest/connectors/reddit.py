@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, text_or_none, whole
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_or_none, whole
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -36,7 +36,7 @@ class RedditListing(JsonFormat):
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
         if record.get("kind") not in ("t1", "t3"):
             return None
-        post = record.get("data") or {}
+        post = section(record, "data")
         name = text_or_none(post.get("name"))
         if not name:
             raise MappingError("data.name", "is missing")

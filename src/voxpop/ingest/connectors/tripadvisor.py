@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, text_or_none, time_or_none, whole
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, section, text_or_none, time_or_none, whole
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -36,8 +36,8 @@ class TripadvisorReviews(JsonFormat):
         if not review_id:
             raise MappingError("id", "is missing")
         rating = number(record, "rating")
-        user = record.get("user") or {}
-        reply = record.get("owner_response") or {}
+        user = section(record, "user")
+        reply = section(record, "owner_response")
         title, text = text_or_none(record.get("title")), text_or_none(record.get("text"))
         return ItemRecord(
             text=text or title or "",  # a rating without text stays without text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, section, text_or_none, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -40,8 +40,8 @@ class TrustpilotReviews(JsonFormat):
             raise MappingError("stars", "is missing")
         created = time_or_none(record, "createdAt")
         updated = time_or_none(record, "updatedAt")
-        consumer = record.get("consumer") or {}
-        reply = record.get("companyReply") or {}
+        consumer = section(record, "consumer")
+        reply = section(record, "companyReply")
         links = {link.get("rel"): link.get("href") for link in record.get("links") or [] if isinstance(link, dict)}
         title, text = text_or_none(record.get("title")), text_or_none(record.get("text"))
         return ItemRecord(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_or_none, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -41,9 +41,9 @@ class TypeformResponses(JsonFormat):
             raise MappingError("token", "is missing")
         texts: list[str] = []
         rating: tuple[float, int, int] | None = None
-        email = text_or_none((record.get("hidden") or {}).get("email"))
+        email = text_or_none(section(record, "hidden").get("email"))
         for answer in record.get("answers") or []:
-            kind = (answer.get("field") or {}).get("type")
+            kind = section(answer, "field").get("type")
             if answer.get("type") == "text" and text_or_none(answer.get("text")):
                 texts.append(str(answer["text"]).strip())
             elif answer.get("type") == "email":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, local_time, number, text_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, local_time, number, section, text_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -38,7 +38,7 @@ class YelpReviews(JsonFormat):
         if not review_id:
             raise MappingError("id", "is missing")
         rating = number(record, "rating")
-        user = record.get("user") or {}
+        user = section(record, "user")
         return ItemRecord(
             text=text_or_none(record.get("text")) or "",  # a rating without text stays without text
             created_at=local_time(record.get("time_created"), YELP_ZONE, "time_created"),

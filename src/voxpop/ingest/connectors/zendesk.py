@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_or_none, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -45,7 +45,7 @@ class ZendeskTickets(JsonFormat):
         text = text_or_none(record.get("description")) or subject
         if not text:
             raise MappingError("description", "is empty")
-        score = (record.get("satisfaction_rating") or {}).get("score")
+        score = section(record, "satisfaction_rating").get("score")
         host = urlsplit(str(record.get("url") or "")).hostname or "zendesk"
         created, updated = time_or_none(record, "created_at"), time_or_none(record, "updated_at")
         requester = record.get("requester_id")
