@@ -188,7 +188,11 @@ def test_alert_mails_and_the_digest_keep_stranger_text_escaped(
         assert len(evaluate_items(wired, ids)) == 3
         deliver_pending(wired)
         alerts = smtp_server.wait_for(1)
-        digest = send_digests(wired, week=monday(utcnow().date()))
+        # the week the items were made in: an hour ago, which at 00:30 on a Monday is last week
+        with wired.read() as s:
+            made = s.scalars(select(Item.created_at).where(Item.id.in_(ids))).first()
+        assert made is not None
+        digest = send_digests(wired, week=monday(made.date()))
         assert digest.sent == {"Billing": ["agent@example.com"]}
     finally:
         wired.dispose()
