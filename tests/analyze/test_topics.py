@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voxpop.analyze import topics
 from voxpop.analyze.embeddings import Embedder, get_embedder
 from voxpop.analyze.registry import AnalysisContext, Batch, Record
 from voxpop.analyze.topics import TopicEnricher, discover_topics, key_phrases, week_of
@@ -108,6 +109,37 @@ def test_key_phrases_prefer_what_is_distinctive() -> None:
     phrases = key_phrases(texts, np.array([0, 0, 0, 1, 1, 1]), 2)
     assert "late flight" in phrases[0]
     assert "lost bag" in phrases[1]
+
+
+def test_every_item_near_a_topic_is_placed_not_only_the_fitted_sample(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Clustering is fitted on a sample; the rest must then join the topic whose centre they are near. (It
+    # did not: the placement ran before the topics existed and left every item outside the sample out.)
+    monkeypatch.setattr(topics, "FIT_SAMPLE", 15)
+    texts = PARKING + WIFI + BREAKFAST
+    base = embedder.encode(texts)
+    model = discover_topics(texts * 3, np.vstack([base] * 3), min_cluster_size=4)
+    assert model.topics
+    placed = model.labels >= 0
+    assert placed.sum() > 15  # more than the fitted sample
+    for copy in (1, 2):  # a copy of a text sits where the text does, fitted or not
+        assert (model.labels[copy * 30 : (copy + 1) * 30] == model.labels[:30]).all()
+    assert sum(t.size for t in model.topics) == int(placed.sum())
+
+
+def test_copies_of_one_text_do_not_name_a_topic_and_no_phrase_spans_two_texts() -> None:
+    delivery = ["parcel arrived late again thanks", "late parcel, third time", "my parcel came late",
+                "thank you for nothing, parcel late", "parcel delivered late and damaged"]  # fmt: skip
+    retweet = "RT @news: Atlantic ploughs a lone furrow in the Middle East http://t.co/x"
+    other = ["refund still not paid", "waiting for my refund", "refund request ignored", "no refund yet"]
+    texts = delivery + [retweet] * 6 + other
+    labels = np.array([0] * (len(delivery) + 6) + [1] * len(other))
+    phrases = key_phrases(texts, labels, 2)
+    assert any("parcel" in p or "late" in p for p in phrases[0]), phrases
+    assert not any(word in p for p in phrases[0] for word in ("ploughs", "furrow", "atlantic")), phrases
+    assert "thanks thank" not in phrases[0]  # "…thanks" then "thank you…" are two texts
+    assert "refund" in phrases[1]
 
 
 def test_week_of_is_monday() -> None:

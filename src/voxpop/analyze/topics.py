@@ -3,7 +3,8 @@
 ``discover_topics`` clusters a corpus's embeddings — PCA down to a few dimensions, then scikit-learn's
 HDBSCAN, which finds clusters of any shape and leaves outliers unassigned instead of forcing them into a
 theme — and names each cluster by its class-based TF-IDF key phrases (1–3-grams, English stop words
-removed, handles and links stripped): the phrases frequent in this cluster and rare in the others.
+removed, handles and links stripped, counted once per distinct text): the phrases common in this cluster
+and rare in the others.
 
 Clustering is fitted on at most ``FIT_SAMPLE`` items (a seeded random sample), and every item is then
 assigned to the nearest cluster centre if it is as close as the cluster's own members usually are, so the
@@ -28,6 +29,8 @@ PCA_DIMENSIONS = 10
 KEY_PHRASES = 3
 MEMBER_QUANTILE = 0.05  # an item joins a topic if it is about as close as the topic's own members…
 MEMBER_MARGIN = 0.1  # …give or take this much cosine
+MIN_TEXTS = 2  # a key phrase is in at least this many distinct texts of its topic…
+MIN_SHARE = 0.03  # …and this share of them
 WORD_PATTERN = r"(?u)\b[^\W\d_][\w'-]+\b"  # words of 2+ characters that start with a letter
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|&\w+;")
 
@@ -66,15 +69,19 @@ class TopicModel:
 
     def assign(self, embeddings: np.ndarray) -> np.ndarray:
         """Topic id per new embedding: the nearest centre, if close enough; else ``-1``."""
-        if not self.topics or len(embeddings) == 0:
-            return np.full(len(embeddings), -1, dtype=np.int64)
-        similarity = np.asarray(embeddings, dtype=np.float32) @ self.centroids.T
-        best = similarity.argmax(axis=1)
-        close = similarity[np.arange(len(best)), best] >= self.thresholds[best]
-        return np.where(close, best, -1).astype(np.int64)
+        return _nearest(embeddings, self.centroids, self.thresholds)
 
     def name_of(self, label: int) -> str | None:
         return self.topics[label].name if 0 <= label < len(self.topics) else None
+
+
+def _nearest(embeddings: np.ndarray, centroids: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    if len(centroids) == 0 or len(embeddings) == 0:
+        return np.full(len(embeddings), -1, dtype=np.int64)
+    similarity = np.asarray(embeddings, dtype=np.float32) @ centroids.T
+    best = similarity.argmax(axis=1)
+    close = similarity[np.arange(len(best)), best] >= thresholds[best]
+    return np.where(close, best, -1).astype(np.int64)
 
 
 def week_of(moment: datetime) -> str:
@@ -129,7 +136,7 @@ def discover_topics(
         thresholds[k] = float(np.quantile(members @ centre, MEMBER_QUANTILE)) - MEMBER_MARGIN
     model = TopicModel([], np.full(n, -1, dtype=np.int64), centroids, thresholds)
     labels = np.full(n, -1, dtype=np.int64)
-    labels[candidates] = model.assign(vectors[candidates])
+    labels[candidates] = _nearest(vectors[candidates], centroids, thresholds)
     mapping = {cluster: k for k, cluster in enumerate(clusters)}
     clustered = fitted >= 0
     labels[sample[clustered]] = [mapping[c] for c in fitted[clustered]]  # fitted members keep their cluster
@@ -150,26 +157,43 @@ def discover_topics(
 
 
 def key_phrases(texts: Sequence[str], labels: np.ndarray, count: int, top: int = KEY_PHRASES) -> list[list[str]]:
-    """Class-based TF-IDF: per cluster, the 1–3-grams most typical of it relative to the other clusters."""
+    """Class-based TF-IDF over distinct texts: per cluster, the 1–3-grams most typical of it relative to the
+    other clusters.
+
+    A phrase counts once per distinct text of a cluster (cleaned, lower-cased), never across two texts, so
+    fifty copies of one retweet cannot name a topic, and a phrase must be in at least ``MIN_TEXTS`` of them
+    and ``MIN_SHARE`` of the cluster: a name should describe a part of its topic, not one thread in it.
+    """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    documents = [" ".join(_NOISE.sub(" ", texts[int(i)]) for i in np.flatnonzero(labels == k)) for k in range(count)]
-    vectorizer = CountVectorizer(ngram_range=(1, 3), stop_words="english", token_pattern=WORD_PATTERN, lowercase=True)
+    documents: list[str] = []
+    owner: list[int] = []
+    for k in range(count):
+        distinct = {" ".join(_NOISE.sub(" ", texts[int(i)]).lower().split()) for i in np.flatnonzero(labels == k)}
+        distinct.discard("")
+        documents += sorted(distinct)
+        owner += [k] * len(distinct)
+    vectorizer = CountVectorizer(
+        ngram_range=(1, 3), stop_words="english", token_pattern=WORD_PATTERN, lowercase=False, binary=True
+    )
     try:
-        counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
+        present = vectorizer.fit_transform(documents)
     except ValueError:  # nothing but stop words
         return [[] for _ in range(count)]
     terms = vectorizer.get_feature_names_out()
-    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    average_words = counts.sum() / max(count, 1)
-    weights = frequency * np.log1p(average_words / np.maximum(counts.sum(axis=0), 1.0))
-    # A phrase seen once in a cluster says little about it; a repeated longer phrase says more than its words.
-    weights[counts < 2] = 0.0
-    weights *= np.array([term.count(" ") + 1 for term in terms], dtype=np.float64)
+    membership = np.zeros((count, len(documents)), dtype=np.float64)
+    membership[owner, np.arange(len(documents))] = 1.0
+    texts_with = np.asarray((present.T @ membership.T).T)  # (clusters, terms): distinct texts holding the phrase
+    sizes = np.maximum(membership.sum(axis=1, keepdims=True), 1.0)
+    share = texts_with / sizes
+    weights = share * np.log1p(sizes.mean() / np.maximum(texts_with.sum(axis=0), 1.0))
+    weights[(texts_with < MIN_TEXTS) | (share < MIN_SHARE)] = 0.0
+    # A longer phrase says more than its words ("customer service" over "customer"), when as common.
+    weights *= np.sqrt(np.array([term.count(" ") + 1 for term in terms], dtype=np.float64))
     named: list[list[str]] = []
     for k in range(count):
         chosen: list[str] = []
-        for index in np.argsort(-weights[k]):
+        for index in np.argsort(-weights[k], kind="stable"):
             if weights[k, index] <= 0 or len(chosen) == top:
                 break
             term = str(terms[index])
