@@ -31,7 +31,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from voxpop.analyze.topics import MIN_ITEMS, discover_topics, week_of
+from voxpop.analyze.topics import MIN_ITEMS, discover_topics, nearest, week_of
 from voxpop.measure.topic_cells import recompute_topic_cells
 from voxpop.store.models import Item
 from voxpop.store.models.topics import ItemEmbedding, ItemTopic, StoreTopic
@@ -243,13 +243,11 @@ def assign_new_items(store: Store, *, encode: Encode | None = None, model: str |
             ).all()
         if not rows:
             return report
-        similarity = _vectors([r.vector for r in rows]) @ centroids.T
-        best = similarity.argmax(axis=1)
-        close = similarity[np.arange(len(best)), best] >= thresholds[best]
+        labels = nearest(_vectors([r.vector for r in rows]), centroids, thresholds)
         now = utcnow()
         placed = [
-            {"item_id": r.id, "topic_id": topic_ids[int(b)] if ok else None, "assigned_at": now}
-            for r, b, ok in zip(rows, best, close, strict=True)
+            {"item_id": r.id, "topic_id": topic_ids[int(label)] if label >= 0 else None, "assigned_at": now}
+            for r, label in zip(rows, labels, strict=True)
         ]
         ids = [p["item_id"] for p in placed]
         with store.write() as session:

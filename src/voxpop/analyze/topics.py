@@ -69,13 +69,14 @@ class TopicModel:
 
     def assign(self, embeddings: np.ndarray) -> np.ndarray:
         """Topic id per new embedding: the nearest centre, if close enough; else ``-1``."""
-        return _nearest(embeddings, self.centroids, self.thresholds)
+        return nearest(embeddings, self.centroids, self.thresholds)
 
     def name_of(self, label: int) -> str | None:
         return self.topics[label].name if 0 <= label < len(self.topics) else None
 
 
-def _nearest(embeddings: np.ndarray, centroids: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def nearest(embeddings: np.ndarray, centroids: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per embedding, the index of the nearest centre if at least that centre's threshold close; else ``-1``."""
     if len(centroids) == 0 or len(embeddings) == 0:
         return np.full(len(embeddings), -1, dtype=np.int64)
     similarity = np.asarray(embeddings, dtype=np.float32) @ centroids.T
@@ -136,7 +137,7 @@ def discover_topics(
         thresholds[k] = float(np.quantile(members @ centre, MEMBER_QUANTILE)) - MEMBER_MARGIN
     model = TopicModel([], np.full(n, -1, dtype=np.int64), centroids, thresholds)
     labels = np.full(n, -1, dtype=np.int64)
-    labels[candidates] = _nearest(vectors[candidates], centroids, thresholds)
+    labels[candidates] = nearest(vectors[candidates], centroids, thresholds)
     mapping = {cluster: k for k, cluster in enumerate(clusters)}
     clustered = fitted >= 0
     labels[sample[clustered]] = [mapping[c] for c in fitted[clustered]]  # fitted members keep their cluster
