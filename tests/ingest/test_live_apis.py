@@ -312,7 +312,7 @@ def test_failure_on_a_later_page_stores_nothing(local_store: Store, http_server:
         (Response(429, {"message": "Too many requests"}, {"Retry-After": "3600"}), "HTTP 429"),
         (Response(500, b"oops"), "HTTP 500"),
         (Response(200, b"{not json"), "did not answer JSON"),
-        (Response(200, {"reviews": [{"id": "x", "stars": "five?"}]}), "review x"),
+        (Response(200, {"reviews": [{"id": "x", "stars": "five?"}]}), "reviews[0] (id x), field 'createdAt'"),
         (Response(200, b"{}", delay=2.0), "timeout"),
     ],
     ids=["429", "500", "not-json", "bad-review", "timeout"],

@@ -9,15 +9,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from voxpop.errors import ValidationError
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.live.base import Field, LiveConnector, PollContext, PollResult
 from voxpop.ingest.live.errors import PayloadError
+from voxpop.ingest.live.payload import Entry
 from voxpop.ingest.records import ItemRecord, platform_key
-from voxpop.ingest.timestamp import parse_timestamp
 from voxpop.settings import Settings
 
 MAX_PAGES = 10
@@ -67,7 +66,7 @@ class AppStoreFeed(LiveConnector):
                 url = f"{base}/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
                 data = ctx.http.get(url).json()
                 entries, last_page = _entries(data, url)
-                fresh = [r for r in (_record(e, country, app_id, url) for e in entries) if r is not None]
+                fresh = [r for r in (_record(e, country, app_id) for e in entries) if r is not None]
                 if newest is None and fresh:
                     newest = fresh[0].external_id
                 known = seen.get(country)
@@ -82,7 +81,7 @@ class AppStoreFeed(LiveConnector):
         return PollResult(records, {"newest": seen})
 
 
-def _entries(data: Any, url: str) -> tuple[list[dict[str, Any]], int]:
+def _entries(data: Any, url: str) -> tuple[list[Entry], int]:
     feed = data.get("feed") if isinstance(data, dict) else None
     if not isinstance(feed, dict):
         raise PayloadError(f"{url}: no 'feed' object — not Apple's customer-reviews JSON")
@@ -93,48 +92,47 @@ def _entries(data: Any, url: str) -> tuple[list[dict[str, Any]], int]:
         raise PayloadError(f"{url}: 'feed.entry' is neither a list nor an object")
     last = MAX_PAGES
     for link in feed.get("link", []) if isinstance(feed.get("link"), list) else []:
-        attrs = link.get("attributes", {}) if isinstance(link, dict) else {}
-        if attrs.get("rel") == "last" and "page=" in str(attrs.get("href", "")):
-            number = str(attrs["href"]).split("page=", 1)[1].split("/", 1)[0].split("?", 1)[0]
+        attrs = link.get("attributes") if isinstance(link, dict) else None
+        href = attrs.get("href") if isinstance(attrs, dict) else None
+        if isinstance(attrs, dict) and attrs.get("rel") == "last" and isinstance(href, str) and "page=" in href:
+            number = href.split("page=", 1)[1].split("/", 1)[0].split("?", 1)[0]
             last = int(number) if number.isdigit() else last
-    return [e for e in entries if isinstance(e, dict)], min(last, MAX_PAGES)
+    return [Entry.at(e, url, f"feed.entry[{i}]") for i, e in enumerate(entries)], min(last, MAX_PAGES)
 
 
-def _label(entry: dict[str, Any], *path: str) -> str | None:
-    node: Any = entry
+def _label(entry: Entry, *path: str) -> str | None:
+    """The text of a ``{"label": …}`` node (``author.name.label``); a missing node is ``None``."""
+    node = entry
     for key in path:
-        node = node.get(key) if isinstance(node, dict) else None
-    value = node.get("label") if isinstance(node, dict) else None
-    return str(value) if value is not None else None
+        node = node.section(key)
+    return node.text("label")
 
 
-def _record(entry: dict[str, Any], country: str, app_id: str, url: str) -> ItemRecord | None:
-    rating = _label(entry, "im:rating")
+def _record(entry: Entry, country: str, app_id: str) -> ItemRecord | None:
+    rating = entry.section("im:rating").number("label")
     if rating is None:  # the first entry of older feeds describes the app itself
         return None
     review_id = _label(entry, "id")
-    text = _label(entry, "content") or ""
-    if not review_id or not text.strip():
-        raise PayloadError(f"{url}: a review without an id or text")
-    try:
-        stars = float(rating)
-        updated = _label(entry, "updated")
-        created: datetime | None = parse_timestamp(updated) if updated else None
-    except ValueError as exc:
-        raise PayloadError(f"{url}: review {review_id}: {exc}") from None
+    if not review_id:
+        raise entry.error("id.label", "is missing")
+    entry = Entry(entry.data, f"{entry.where} (id {review_id[:80]})")
+    text = _label(entry, "content")
+    if not text:
+        raise entry.error("content.label", "is empty")
+    version = _label(entry, "im:version")
     return ItemRecord(
         text=text,
-        created_at=created,
+        created_at=entry.section("updated").time("label"),
         external_id=review_id,
         kind="review",
         title=_label(entry, "title"),
         author_name=_label(entry, "author", "name"),
-        rating=stars,
+        rating=rating,
         rating_min=1,
         rating_max=5,
         location=country.upper(),
-        product=f"app {app_id}" + (f" v{_label(entry, 'im:version')}" if _label(entry, "im:version") else ""),
+        product=f"app {app_id}" + (f" v{version}" if version else ""),
         url=_label(entry, "author", "uri"),
         platform_key=platform_key("app_store", review_id),
-        raw={"country": country, "entry": entry},
+        raw={"country": country, "entry": entry.data},
     )

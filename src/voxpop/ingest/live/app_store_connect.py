@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.live.base import Field, LiveConnector, PollContext, PollResult, ReplyPosted
 from voxpop.ingest.live.errors import PayloadError, SourceError
+from voxpop.ingest.live.payload import Entry
 from voxpop.ingest.records import ItemRecord, platform_key
-from voxpop.ingest.timestamp import parse_timestamp
 
 BASE = "https://api.appstoreconnect.apple.com"
 MAX_PAGES = 100
@@ -90,7 +90,8 @@ class AppStoreConnectApi(LiveConnector):
         }
         answer = ctx.http.request("POST", f"{base}/v1/customerReviewResponses", headers=_auth(ctx), json=body)
         data = answer.json() if answer.body else {}
-        reference = data.get("data", {}).get("id") if isinstance(data, dict) else None
+        created = data.get("data") if isinstance(data, dict) else None  # accepted: a damaged answer loses only the id
+        reference = created.get("id") if isinstance(created, dict) and isinstance(created.get("id"), str) else None
         return ReplyPosted(platform="app_store", reference=reference, posted_at=ctx.now)
 
 
@@ -107,44 +108,43 @@ def _get(ctx: PollContext, url: str, headers: dict[str, str]) -> dict[str, Any]:
 
 
 def _records(page: dict[str, Any], url: str) -> list[ItemRecord]:
-    responses = {
-        entry.get("id"): entry.get("attributes") or {}
-        for entry in page.get("included") or []
-        if isinstance(entry, dict) and entry.get("type") == "customerReviewResponses"
-    }
+    short = url.split("?")[0]
+    answer = Entry(page, short)
+    responses: dict[str, Entry] = {}
+    for index, obj in enumerate(answer.entries("included")):
+        entry = Entry.at(obj, short, f"included[{index}]", "id")
+        if entry.data.get("type") == "customerReviewResponses" and entry.text("id"):
+            responses[str(entry.text("id"))] = entry.section("attributes")
     out: list[ItemRecord] = []
-    for review in page["data"]:
-        if not isinstance(review, dict) or review.get("type") != "customerReviews" or not review.get("id"):
-            raise PayloadError(f"{url.split('?')[0]}: an entry that is not a customer review")
-        review_id = str(review["id"])
-        attrs = review.get("attributes") or {}
-        try:
-            rating = float(attrs["rating"])
-            created = parse_timestamp(attrs["createdDate"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PayloadError(f"review {review_id}: missing or bad {exc}") from None
-        link = ((review.get("relationships") or {}).get("response") or {}).get("data") or {}
-        response = responses.get(link.get("id")) if isinstance(link, dict) else None
-        replied = response.get("lastModifiedDate") if response else None
-        text = str(attrs.get("body") or "").strip() or str(attrs.get("title") or "").strip()
+    for index, obj in enumerate(page["data"]):
+        review = Entry.at(obj, short, f"data[{index}]", "id")
+        if review.data.get("type") != "customerReviews":
+            raise review.error("type", f"{review.data.get('type')!r} is not customerReviews")
+        review_id = str(review.text("id", required=True))
+        attrs = review.section("attributes")
+        rating = attrs.number("rating", required=True)
+        created = attrs.time("createdDate", required=True)
+        link = review.section("relationships").section("response").section("data").text("id")
+        response = responses.get(link) if link else None
+        text = attrs.text("body") or attrs.text("title")
         if not text:
-            raise PayloadError(f"review {review_id} has no text")
+            raise review.error("attributes.body", "is empty (and so is the title)")
         out.append(
             ItemRecord(
                 text=text,
                 created_at=created,
                 external_id=review_id,
                 kind="review",
-                title=attrs.get("title"),
-                author_name=attrs.get("reviewerNickname"),
+                title=attrs.text("title"),
+                author_name=attrs.text("reviewerNickname"),
                 rating=rating,
                 rating_min=1,
                 rating_max=5,
-                location=attrs.get("territory"),
-                reply_text=response.get("responseBody") if response else None,
-                replied_at=parse_timestamp(replied) if replied else None,
+                location=attrs.text("territory"),
+                reply_text=response.text("responseBody") if response else None,
+                replied_at=response.time("lastModifiedDate") if response else None,
                 platform_key=platform_key("app_store_connect", review_id),
-                raw=review,
+                raw=review.data,
             )
         )
     return out
@@ -152,7 +152,8 @@ def _records(page: dict[str, Any], url: str) -> list[ItemRecord]:
 
 def _next(page: dict[str, Any], base: str) -> str | None:
     """The next page's URL — only on the configured host (a payload must not send voxpop elsewhere)."""
-    link = (page.get("links") or {}).get("next")
+    link = page.get("links")
+    link = link.get("next") if isinstance(link, dict) else None
     if not isinstance(link, str) or not link:
         return None
     if urlsplit(link).netloc != urlsplit(base).netloc:

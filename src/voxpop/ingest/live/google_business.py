@@ -20,8 +20,8 @@ from voxpop.ingest.live import oauth
 from voxpop.ingest.live.base import Field, LiveConnector, PollContext, PollResult, ReplyPosted
 from voxpop.ingest.live.errors import PayloadError
 from voxpop.ingest.live.http import Fetched
+from voxpop.ingest.live.payload import Entry
 from voxpop.ingest.records import ItemRecord, platform_key
-from voxpop.ingest.timestamp import parse_timestamp
 
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 MAX_PAGES = 200
@@ -67,11 +67,13 @@ class GoogleBusinessApi(LiveConnector):
             data = answer.json()
             if not isinstance(data, dict) or not isinstance(data.get("reviews", []), list):
                 raise PayloadError(f"{base}{path}: not a ListReviewsResponse (no 'reviews' list)")
-            batch = [_record(r, f"{base}{path}") for r in data.get("reviews", [])]
+            batch = [_record(r, f"{base}{path}", i) for i, r in enumerate(data.get("reviews", []))]
             if newest is None and batch:
                 newest = max(r.raw["updateTime"] for r in batch)
             records.extend(batch)
             token = data.get("nextPageToken")
+            if token is not None and not isinstance(token, str):
+                raise PayloadError(f"{base}{path}: nextPageToken {token!r} is not text")
             if not token or (newest_seen and any(r.raw["updateTime"] <= newest_seen for r in batch)):
                 break
         newest = newest or newest_seen
@@ -88,8 +90,11 @@ class GoogleBusinessApi(LiveConnector):
             ctx, self.label, _refresh, lambda t: ctx.http.request("PUT", url, headers=_bearer(t), json=body)
         )
         data = answer.json()
-        when = data.get("updateTime") if isinstance(data, dict) else None
-        return ReplyPosted(platform="google", reference=str(name), posted_at=parse_timestamp(when) if when else ctx.now)
+        try:  # the reply is accepted: a damaged answer only loses its time
+            posted = Entry(data, url).time("updateTime") or ctx.now
+        except PayloadError:
+            posted = ctx.now
+        return ReplyPosted(platform="google", reference=str(name), posted_at=posted)
 
 
 def _getter(ctx: PollContext, url: str) -> Callable[[str], Fetched]:
@@ -118,35 +123,29 @@ def _refresh(ctx: PollContext) -> Fetched:
     )
 
 
-def _record(review: Any, url: str) -> ItemRecord:
-    if not isinstance(review, dict) or not review.get("reviewId"):
-        raise PayloadError(f"{url}: a review without a reviewId")
-    review_id = str(review["reviewId"])
-    star = review.get("starRating")
-    if star not in STARS:
-        raise PayloadError(f"{url}: review {review_id}: starRating {star!r} is not ONE…FIVE")
-    try:
-        created = parse_timestamp(review["createTime"])
-        updated = parse_timestamp(review["updateTime"]) if review.get("updateTime") else None
-        reply = review.get("reviewReply") or {}
-        replied = parse_timestamp(reply["updateTime"]) if reply.get("updateTime") else None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PayloadError(f"{url}: review {review_id}: missing or bad {exc}") from None
-    review = {**review, "updateTime": review.get("updateTime") or review["createTime"]}
-    reviewer = review.get("reviewer") or {}
-    comment = str(review.get("comment") or "").strip()
+def _record(obj: Any, url: str, index: int) -> ItemRecord:
+    review = Entry.at(obj, url, f"reviews[{index}]", "reviewId")
+    review_id = str(review.text("reviewId", required=True))
+    star = review.data.get("starRating")
+    if not isinstance(star, str) or star not in STARS:
+        raise review.error("starRating", f"{star!r} is not ONE…FIVE")
+    created = review.time("createTime", required=True)
+    updated = review.time("updateTime")
+    reply = review.section("reviewReply")
+    reviewer = review.section("reviewer")
+    raw = {**review.data, "updateTime": review.data.get("updateTime") or review.data["createTime"]}
     return ItemRecord(
-        text=comment,  # a rating without text stays without text
+        text=review.text("comment") or "",  # a rating without text stays without text
         created_at=created,
         edited_at=updated,
         external_id=review_id,
         kind="review",
-        author_name=None if reviewer.get("isAnonymous") else reviewer.get("displayName"),
+        author_name=None if reviewer.data.get("isAnonymous") is True else reviewer.text("displayName"),
         rating=STARS[star],
         rating_min=1,
         rating_max=5,
-        reply_text=reply.get("comment"),
-        replied_at=replied,
+        reply_text=reply.text("comment"),
+        replied_at=reply.time("updateTime"),
         platform_key=platform_key("google", review_id),
-        raw=review,
+        raw=raw,
     )

@@ -17,6 +17,7 @@ from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.live.base import Field, LiveConnector, PollContext, PollResult, expires_at, token_is_fresh
 from voxpop.ingest.live.errors import AuthExpiredError, PayloadError, SourceError
 from voxpop.ingest.live.http import Fetched
+from voxpop.ingest.live.payload import Entry
 from voxpop.ingest.records import ItemRecord, platform_key
 
 OAUTH_BASE = "https://oauth.reddit.com"
@@ -63,7 +64,7 @@ class RedditSearch(LiveConnector):
         listing = data.get("data") if isinstance(data, dict) and data.get("kind") == "Listing" else None
         if not isinstance(listing, dict) or not isinstance(listing.get("children"), list):
             raise PayloadError(f"{base}{path}: not a Reddit Listing (no data.children)")
-        records = [_record(child, base) for child in listing["children"]]
+        records = [_record(child, base, i) for i, child in enumerate(listing["children"])]
         return PollResult([r for r in records if r is not None], ctx.cursor)
 
 
@@ -99,35 +100,37 @@ def _app_token(ctx: PollContext) -> str:
     return token
 
 
-def _record(child: Any, base: str) -> ItemRecord | None:
+def _record(child: Any, base: str, index: int) -> ItemRecord | None:
     if not isinstance(child, dict) or child.get("kind") not in ("t3", "t1"):
         return None
-    post = child.get("data") or {}
-    name = post.get("name")
-    if not name or "created_utc" not in post:
-        raise PayloadError(f"{base}: a listing entry without name or created_utc")
-    title = post.get("title")
-    text = (post.get("selftext") or post.get("body") or "").strip() or (title or "").strip()
+    post = Entry.at(child, base, f"data.children[{index}]").section("data")
+    name = post.text("name")
+    if not name or "created_utc" not in post.data:
+        raise PayloadError(f"{base}: data.children[{index}]: a listing entry without name or created_utc")
+    post = Entry(post.data, f"{base}: data.children[{index}] ({name[:80]})", "data")
+    title = post.text("title")
+    text = post.text("selftext") or post.text("body") or title
     if not text:
         return None
-    permalink = post.get("permalink")
+    seconds = post.number("created_utc", required=True)
     try:
-        created = datetime.fromtimestamp(float(post["created_utc"]), UTC)
-    except (TypeError, ValueError):
-        raise PayloadError(f"{base}: {name}: created_utc {post['created_utc']!r} is not a time") from None
-    score = post.get("score")
-    author = post.get("author")
+        created = datetime.fromtimestamp(seconds or 0.0, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise post.error("created_utc", f"{seconds:g} is not a time") from None
+    score = post.data.get("score")
+    author = post.text("author")
+    permalink = post.text("permalink")
     return ItemRecord(
         text=text,
         created_at=created,
-        external_id=str(name),
+        external_id=name,
         kind="mention",
         title=title,
-        url=f"https://www.reddit.com{permalink}" if permalink else post.get("url"),
+        url=f"https://www.reddit.com{permalink}" if permalink else post.text("url"),
         author_name=author,
         author_handle=f"u/{author}" if author else None,
-        location=post.get("subreddit_name_prefixed"),
-        reach_likes=score if isinstance(score, int) and score >= 0 else None,
+        location=post.text("subreddit_name_prefixed"),
+        reach_likes=score if isinstance(score, int) and not isinstance(score, bool) and 0 <= score < 2**31 else None,
         platform_key=platform_key("reddit", name),
-        raw={"data": post},
+        raw={"data": post.data},
     )

@@ -24,9 +24,10 @@ from voxpop.errors import VoxpopError
 from voxpop.ingest.live.base import PollContext, PollResult
 from voxpop.ingest.live.catalogue import live_connector
 from voxpop.ingest.live.credentials import seal, unseal
-from voxpop.ingest.live.errors import SourceError
+from voxpop.ingest.live.errors import PayloadError, SourceError
 from voxpop.ingest.live.http import LiveClient, backoff_delay
-from voxpop.ingest.writer import write_batch
+from voxpop.ingest.records import ItemRecord
+from voxpop.ingest.writer import RecordError, prepare_row, write_batch
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Source
@@ -114,7 +115,10 @@ def _store_success(
         state = session.get(SourceState, source_id)
         assert source is not None
         assert state is not None
-        written = write_batch(session, source, result.records) if result.records else None
+        try:
+            written = write_batch(session, source, result.records) if result.records else None
+        except RecordError as exc:  # nothing of the poll is stored: say which item and field
+            raise _bad_item(source, result.records, exc) from None
         added = list(written.added_ids) if written else []
         updated = list(getattr(written, "updated_ids", []) or []) if written else []
         duplicates = written.duplicates if written else 0
@@ -139,6 +143,18 @@ def _store_success(
         )
         prune_events(session, source_id)
     return PollOutcome(source_id, name, True, message, added, updated, duplicates, next_at)
+
+
+def _bad_item(source: Source, records: list[ItemRecord], exc: RecordError) -> PayloadError:
+    """The writer refused an item the connector read: name it (its id and place in the poll) and the field."""
+    now = utcnow()
+    for number, record in enumerate(records, 1):
+        try:
+            prepare_row(source, record, now=now)
+        except RecordError as bad:
+            ident = f" (id {record.external_id[:80]})" if isinstance(record.external_id, str) else ""
+            return PayloadError(f"item {number} of {len(records)} read{ident}, field '{bad.field}': {bad.reason}")
+    return PayloadError(str(exc))
 
 
 def _store_failure(

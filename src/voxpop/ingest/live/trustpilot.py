@@ -21,8 +21,8 @@ from voxpop.ingest.live import oauth
 from voxpop.ingest.live.base import Field, LiveConnector, PollContext, PollResult, ReplyPosted
 from voxpop.ingest.live.errors import PayloadError, SourceError
 from voxpop.ingest.live.http import Fetched
+from voxpop.ingest.live.payload import Entry
 from voxpop.ingest.records import ItemRecord, platform_key
-from voxpop.ingest.timestamp import parse_timestamp
 
 MAX_PAGES = 50
 
@@ -66,7 +66,7 @@ class TrustpilotApi(LiveConnector):
             reviews = page_data.get("reviews") if isinstance(page_data, dict) else None
             if not isinstance(reviews, list):
                 raise PayloadError(f"{base}/v1/private/business-units/{unit}/reviews: no 'reviews' list")
-            batch = [_record(r, url) for r in reviews]
+            batch = [_record(r, url, i) for i, r in enumerate(reviews)]
             if batch and all(r.external_id in seen for r in batch):
                 break  # the platform served a page again: stop rather than loop
             seen.update(r.external_id for r in batch)
@@ -75,6 +75,8 @@ class TrustpilotApi(LiveConnector):
             records.extend(batch)
             reached = newest_seen is not None and any(r.raw["createdAt"] <= newest_seen for r in batch)
             links = page_data.get("links") or []
+            if not isinstance(links, list):
+                raise PayloadError(f"{base}/v1/private/business-units/{unit}/reviews: 'links' is not a list")
             has_next = any(isinstance(link, dict) and link.get("rel") == "next-page" for link in links)
             if reached or not has_next or not reviews:
                 break
@@ -117,39 +119,35 @@ def _refresh(ctx: PollContext) -> Fetched:
     )
 
 
-def _record(review: Any, url: str) -> ItemRecord:
-    if not isinstance(review, dict) or not review.get("id"):
-        raise PayloadError(f"{url}: a review without an id")
-    review_id = str(review["id"])
-    try:
-        created = parse_timestamp(review["createdAt"])
-        updated = parse_timestamp(review["updatedAt"]) if review.get("updatedAt") else None
-        stars = float(review["stars"])
-        reply = review.get("companyReply") or {}
-        replied = parse_timestamp(reply["createdAt"]) if reply.get("createdAt") else None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PayloadError(f"{url}: review {review_id}: missing or bad {exc}") from None
-    text = str(review.get("text") or "").strip() or str(review.get("title") or "").strip()
+def _record(obj: Any, url: str, index: int) -> ItemRecord:
+    review = Entry.at(obj, url, f"reviews[{index}]", "id")
+    review_id = str(review.text("id", required=True))
+    created = review.time("createdAt", required=True)
+    updated = review.time("updatedAt")
+    stars = review.number("stars", required=True)
+    reply = review.section("companyReply")
+    text = review.text("text") or review.text("title")
     if not text:
-        raise PayloadError(f"{url}: review {review_id} has no text")
-    consumer = review.get("consumer") or {}
+        raise review.error("text", "is empty (and so is the title)")
+    consumer = review.section("consumer")
+    location = review.data.get("location")
     return ItemRecord(
         text=text,
         created_at=created,
         edited_at=updated,
         external_id=review_id,
         kind="review",
-        title=review.get("title"),
-        author_name=consumer.get("displayName"),
-        author_handle=consumer.get("id"),
+        title=review.text("title"),
+        author_name=consumer.text("displayName"),
+        author_handle=consumer.text("id"),
         rating=stars,
         rating_min=1,
         rating_max=5,
-        language=review.get("language"),
-        location=review.get("location") if isinstance(review.get("location"), str) else None,
+        language=review.text("language"),
+        location=location if isinstance(location, str) else None,
         url=f"https://www.trustpilot.com/reviews/{review_id}",
-        reply_text=reply.get("text"),
-        replied_at=replied,
+        reply_text=reply.text("text"),
+        replied_at=reply.time("createdAt"),
         platform_key=platform_key("trustpilot", review_id),
-        raw=review,
+        raw=review.data,
     )
