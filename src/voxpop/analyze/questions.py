@@ -202,7 +202,8 @@ class FaqCandidate:
     question: str
     count: int
     examples: list[str] = field(default_factory=list)
-    indices: list[int] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)  # the members, in input order
+    central: list[int] = field(default_factory=list)  # the members, most central first
 
 
 def faq_candidates(
@@ -244,6 +245,7 @@ def faq_candidates(
                 count=len(members),
                 examples=[questions[int(i)] for i in ranked[:max_examples]],
                 indices=sorted(int(i) for i in members),
+                central=[int(i) for i in ranked],
             )
         )
     candidates.sort(key=lambda c: (-c.count, c.indices[0]))

@@ -1,8 +1,9 @@
-"""``voxpop trends``, ``voxpop events add|list`` and ``voxpop business import``: thin shells over measure/."""
+"""``voxpop trends``, ``voxpop questions``, ``voxpop events add|list`` and ``voxpop business import``: thin shells
+over measure/."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import typer
@@ -12,8 +13,9 @@ from rich.text import Text
 from voxpop.cli import app
 from voxpop.cli.common import console, open_store, user_errors
 from voxpop.errors import ValidationError
-from voxpop.measure import business, events, trends
+from voxpop.measure import business, events, faq, trends
 from voxpop.measure.daily_series import METRICS
+from voxpop.store.types import utcnow
 
 events_app = typer.Typer(help="Campaigns, policy and price changes, launches marked on the timeline.")
 business_app = typer.Typer(help="Business metrics (churn, purchase frequency, return rate, click rate).")
@@ -76,6 +78,31 @@ def trends_command(
                 f"{change.after:.3f} (p = {change.p_value:.4f})"
             )
         )
+
+
+@app.command("questions")
+def questions_command(
+    days: int = typer.Option(90, min=1, help="The last N days, today included"),
+    grouping: str = typer.Option("usual", help=f"How alike a group's questions are: {', '.join(faq.SIMILARITY)}"),
+    min_count: int = typer.Option(2, "--min-count", help="Show questions asked at least this often"),
+    examples: int = typer.Option(3, help="Other wordings to print under each question"),
+) -> None:
+    """Print the recurring questions (FAQ candidates): what customers asked more than once, most asked first."""
+    today = utcnow().date()
+    with user_errors(), open_store() as store, store.read() as session:
+        view = faq.faq_view(
+            session, None, today - timedelta(days=days - 1), today, grouping=grouping, min_count=min_count
+        )
+    note = f", {view.not_embedded} not embedded yet" if view.not_embedded else ""
+    console.print(Text(f"{view.first} – {view.last}: {view.questions} questions read{note}"))
+    if not view.entries:
+        console.print(f"no question was asked at least {min_count} times")
+    for entry in view.entries:
+        console.print(
+            Text(f"{entry.count:4d}× ({entry.unanswered} unanswered) #{entry.question.item_id} {entry.question.text}")
+        )
+        for other in entry.examples[1 : 1 + examples]:
+            console.print(Text(f"        #{other.item_id} {other.text}", style="dim"))
 
 
 @events_app.command("add")

@@ -56,7 +56,11 @@ def _link(label: str, href: str, *keys: str, roles: frozenset[str] = EVERYONE, p
 MENU: tuple[Group, ...] = (
     Group(
         "Inbox",
-        (_link("Inbox", "/inbox", "inbox", prefixes=("/items",)), _link("Mentions", "/mentions", "mentions")),
+        (
+            _link("Inbox", "/inbox", "inbox", prefixes=("/items",)),
+            _link("Mentions", "/mentions", "mentions"),
+            _link("Questions", "/questions", "questions"),
+        ),
     ),
     Group(
         "Act",
