@@ -41,6 +41,18 @@ def test_menu_groups_pages_and_hides_what_a_role_cannot_open(plain_server: str, 
             main = page.get_by_role("navigation", name="Main")
             expect(main.get_by_role("link")).to_have_text(["Inbox", "Act", "Measure", "Listen", "Loop", "Admin"])
             expect(main.get_by_role("link", name="Inbox")).to_have_attribute("aria-current", "true")
+            inbox_row = page.get_by_role("navigation", name="Inbox")
+            expect(inbox_row.get_by_role("link")).to_have_text(["Inbox", "Mentions", "Questions"])
+            inbox_row.get_by_role("link", name="Questions").click()
+            page.wait_for_url(f"{plain_server}/questions")
+            expect(page.get_by_role("heading", name="Recurring questions")).to_be_visible()
+            expect(
+                page.get_by_role("navigation", name="Inbox").get_by_role("link", name="Questions")
+            ).to_have_attribute("aria-current", "page")
+            page.get_by_label("Period").select_option("30")
+            page.get_by_role("button", name="Show").click()
+            page.wait_for_url(f"{plain_server}/questions?days=30&grouping=usual")
+            expect(page.get_by_text("No question was asked more than once in this period.")).to_be_visible()
             # keyboard: the group links are reachable and open with Enter
             main.get_by_role("link", name="Loop").focus()
             page.keyboard.press("Enter")
