@@ -706,3 +706,35 @@ def test_a_nested_object_that_is_not_one_is_named_by_row_and_field(
     errors = [r for r in results if isinstance(r, RowError)]
     assert [(e.row, e.field) for e in errors] == [(1, field)]
     assert len([r for r in results if isinstance(r, ItemRecord)]) == len(EXPECTED[fixture][1]) - 1
+
+
+@pytest.mark.parametrize(
+    ("damage", "field"),
+    [
+        (("data", 0, "relationships", "response"), "relationships.response"),
+        (("data", 0, "relationships", "response", "data"), "relationships.response.data"),
+        (("included", 0, "attributes"), "included[id=6a8c7b1e-0000-0000-0000-000000000001].attributes"),
+    ],
+    ids=["response", "response-data", "included-attributes"],
+)
+def test_a_damaged_app_store_link_is_named_by_row_and_path(
+    tmp_path: Path, damage: tuple[str | int, ...], field: str
+) -> None:
+    # Inside the App Store export's list items: a string where the review's link to its response, or the
+    # linked response's attributes, should be an object. The review is rejected by that path, not a crash.
+    import json
+
+    source = FIXTURES / "app_store/customerReviews.json"
+    document = json.loads(source.read_text(encoding="utf-8"))
+    node = document
+    for step in damage[:-1]:
+        node = node[step]
+    node[damage[-1]] = "6a8c7b1e"
+    path = tmp_path / source.name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    fmt = detect_format(path)
+    assert fmt is not None
+    results = list(fmt.read(path))
+    errors = [r for r in results if isinstance(r, RowError)]
+    assert [(e.row, e.field) for e in errors] == [(1, field)]
+    assert len([r for r in results if isinstance(r, ItemRecord)]) == 1

@@ -48,7 +48,7 @@ class AppStoreConnectReviews(JsonFormat):
             included = list(self._responses(path))
         except NoRecordsError:  # read without ?include=response: no responses
             included = []
-        responses = {str(obj.get("id")): obj.get("attributes") or {} for obj in included}
+        responses = {str(obj.get("id")): obj for obj in included}
         yield from self.read_with(_WithResponses(self, responses), path)
 
     def _responses(self, path: Path) -> Iterator[dict[str, Any]]:
@@ -69,8 +69,8 @@ class AppStoreConnectReviews(JsonFormat):
         rating = number(attributes, "rating")
         if rating is None:
             raise MappingError("attributes.rating", "is missing")
-        link = (section(record, "relationships").get("response") or {}).get("data") or {}
-        response = responses.get(str(link.get("id"))) if link else None
+        link = section(record, "relationships", "response", "data")
+        response = _attributes(responses.get(str(link.get("id")))) if link else None
         title, body = text_or_none(attributes.get("title")), text_or_none(attributes.get("body"))
         return ItemRecord(
             text=body or title or "",  # a rating without text stays without text
@@ -89,6 +89,16 @@ class AppStoreConnectReviews(JsonFormat):
             replied_at=time_or_none(response, "lastModifiedDate") if response else None,
             raw=record,
         )
+
+
+def _attributes(response: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The attributes of the linked response in ``included``; a damaged one is named by its path there."""
+    if response is None:
+        return None
+    try:
+        return section(response, "attributes")
+    except MappingError as exc:
+        raise MappingError(f"included[id={response.get('id')}].{exc.field}", exc.reason) from None
 
 
 class _WithResponses:

@@ -97,15 +97,20 @@ def text_or_none(value: Any) -> str | None:
     return text or None
 
 
-def section(record: dict[str, Any], key: str) -> dict[str, Any]:
-    """The nested object under ``key`` (empty when missing); anything else there is a mapping error, so a
-    damaged export is rejected by field instead of failing on the first ``.get``."""
-    value = record.get(key)
-    if value is None or value == "":
-        return {}
-    if not isinstance(value, dict):
-        raise MappingError(key, f"{value!r} is not an object")
-    return value
+def section(record: dict[str, Any], key: str, *deeper: str) -> dict[str, Any]:
+    """The nested object under ``key`` (and ``deeper`` keys within it; empty when missing); anything else
+    there is a mapping error naming its path (``relationships.response.data``), so a damaged export is
+    rejected by field instead of failing on the first ``.get``."""
+    node, path = record, ""
+    for part in (key, *deeper):
+        path = f"{path}.{part}" if path else part
+        value = node.get(part)
+        if value is None or value == "":
+            return {}
+        if not isinstance(value, dict):
+            raise MappingError(path, f"{value!r} is not an object")
+        node = value
+    return node
 
 
 def time_or_none(record: dict[str, Any], key: str) -> datetime | None:
