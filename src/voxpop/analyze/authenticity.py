@@ -23,7 +23,7 @@ from voxpop.analyze.deception import DeceptionModel, fit_from_csv, model_path
 from voxpop.analyze.registry import AnalysisContext, Batch, register
 from voxpop.analyze.signals import RecentWindow, author_patterns, bursts, near_duplicates
 
-__all__ = ["WEIGHTS", "AuthenticityEnricher", "combine", "fit_from_csv"]
+__all__ = ["SUSPECTED", "WEIGHTS", "AuthenticityEnricher", "combine", "fit_from_csv"]
 
 #: How much each signal alone raises the risk (noisy-OR weights).
 WEIGHTS = {
@@ -34,6 +34,11 @@ WEIGHTS = {
     "author_pattern": 0.45,
     "linguistic": 0.85,
 }
+
+
+#: The risk from which an item is shown as a suspected fake: a near-duplicate under another author alone, two
+#: weaker signals together, or a model fairly sure of a deceptive wording.
+SUSPECTED = 0.5
 
 
 def combine(strengths: list[tuple[str, float]]) -> float:

@@ -1,0 +1,87 @@
+"""The analysis's evidence in words, for the item page and the inbox: why an item is suspected fake, and
+what its urgency is made of. The scores stay next to it; the raw JSON stays under "Evidence"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from voxpop.analyze.authenticity import SUSPECTED
+
+URGENCY_FACTORS = {
+    "negativity": "negative sentiment",
+    "escalation": "escalation language",
+    "low_rating": "low rating",
+    "reach": "audience",
+    "velocity": "engagement per hour",
+}
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    text: str
+    item_id: int | None = None  # another item the line points at (a near-duplicate), when stored here
+
+
+def _evidence(analysis: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    found = (analysis or {}).get("evidence")
+    return found if isinstance(found, Mapping) else {}
+
+
+def _item_id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def authenticity_lines(analysis: Mapping[str, Any] | None) -> list[EvidenceLine]:
+    """One sentence per signal behind an item's authenticity risk, in the order the analysis found them."""
+    lines: list[EvidenceLine] = []
+    signals = _evidence(analysis).get("authenticity")
+    for signal in signals if isinstance(signals, list) else []:
+        if not isinstance(signal, Mapping):
+            continue
+        kind = signal.get("signal")
+        if kind == "near_duplicate":
+            alike = signal.get("similarity")
+            share = f" ({alike:.0%} alike)" if isinstance(alike, int | float) else ""
+            who = "by the same author" if signal.get("same_author") else "under another author"
+            other = signal.get("similar_to")
+            lines.append(EvidenceLine(f"Nearly the same text as item {other}{share}, {who}.", _item_id(other)))
+        elif kind == "burst":
+            extreme = ", every one rated 1★ or 5★" if signal.get("all_extreme_ratings") else ""
+            lines.append(
+                EvidenceLine(
+                    f"One of {signal.get('items_in_24h')} items for {signal.get('place')} within 24 hours"
+                    f" (usually {signal.get('usual_per_day')} a day){extreme}."
+                )
+            )
+        elif kind == "author_pattern":
+            lines.append(
+                EvidenceLine(
+                    f"{signal.get('author')} posted {signal.get('reviews_in_7_days')} reviews within 7 days, "
+                    "every one rated 1★ or 5★."
+                )
+            )
+        elif kind == "linguistic":
+            p = signal.get("probability")
+            if isinstance(p, int | float):
+                lean = "leans deceptive" if p > 0.5 else "does not lean deceptive"
+                lines.append(EvidenceLine(f"The wording {lean} (your authenticity model: {p:.0%} deceptive)."))
+    return lines
+
+
+def urgency_parts(analysis: Mapping[str, Any] | None) -> str:
+    """The factors that raised an item's urgency, largest first ("escalation language 1.00, …")."""
+    factors = _evidence(analysis).get("urgency")
+    if not isinstance(factors, Mapping):
+        return ""
+    present = [
+        (float(value), label)
+        for key, label in URGENCY_FACTORS.items()
+        if isinstance(value := factors.get(key), int | float) and value > 0
+    ]
+    return ", ".join(f"{label} {value:.2f}" for value, label in sorted(present, reverse=True))
+
+
+def suspected(risk: float | None) -> bool:
+    return risk is not None and risk >= SUSPECTED

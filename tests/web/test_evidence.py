@@ -1,0 +1,107 @@
+"""The analysis's evidence in words: why an item is a suspected fake, what its urgency is made of — on the
+item page and as an inbox badge, escaped, over items the real pipeline analysed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from tests.web.conftest import World, add_item, login
+from voxpop.analyze.pipeline import Analyzer, analyze_items
+from voxpop.store import Store
+from voxpop.store.models import Item
+from voxpop.web.evidence import authenticity_lines, suspected, urgency_parts
+
+HOSTILE_AUTHOR = '<img src=x onerror="alert(1)">'
+
+
+def test_each_signal_reads_as_a_sentence() -> None:
+    analysis = {
+        "evidence": {
+            "authenticity": [
+                {"signal": "near_duplicate", "similar_to": 41, "similarity": 0.94, "same_author": False},
+                {"signal": "near_duplicate", "similar_to": "tweet-9", "similarity": 0.9, "same_author": True},
+                {
+                    "signal": "burst",
+                    "place": "Main St",
+                    "items_in_24h": 14,
+                    "usual_per_day": 1.5,
+                    "all_extreme_ratings": True,
+                },
+                {"signal": "author_pattern", "author": "ann", "reviews_in_7_days": 6, "all_extreme_ratings": True},
+                {"signal": "linguistic", "probability": 0.83},
+                {"signal": "something_new"},
+                "not a signal",
+            ],
+            "urgency": {"negativity": 0.9, "escalation": 1.0, "low_rating": 0.0, "reach": 0.25, "velocity": 0},
+        }
+    }
+    lines = authenticity_lines(analysis)
+    assert [line.text for line in lines] == [
+        "Nearly the same text as item 41 (94% alike), under another author.",
+        "Nearly the same text as item tweet-9 (90% alike), by the same author.",
+        "One of 14 items for Main St within 24 hours (usually 1.5 a day), every one rated 1★ or 5★.",
+        "ann posted 6 reviews within 7 days, every one rated 1★ or 5★.",
+        "The wording leans deceptive (your authenticity model: 83% deceptive).",
+    ]
+    assert [line.item_id for line in lines] == [41, None, None, None, None]  # only a stored item is linked
+    assert urgency_parts(analysis) == "escalation language 1.00, negative sentiment 0.90, audience 0.25"
+    for empty in (None, {}, {"evidence": "broken"}, {"evidence": {"authenticity": "x", "urgency": []}}):
+        assert authenticity_lines(empty) == []
+        assert urgency_parts(empty) == ""
+    assert suspected(0.6)
+    assert not suspected(0.3)
+    assert not suspected(None)
+
+
+def test_a_copied_review_is_flagged_with_a_link_to_its_twin(
+    app_client: TestClient, store: Store, world: World, models_home: Path
+) -> None:
+    text = "Best pizza in town, friendly staff and fast delivery, will order again every week!"
+    first = add_item(store, world.reviews, minutes=0, text=text, author_name="Sam", department_id=world.billing)
+    copy = add_item(
+        store, world.reviews, minutes=30, text=text, author_name=HOSTILE_AUTHOR, department_id=world.billing
+    )
+    plain = add_item(store, world.reviews, minutes=60, text="The crust was soggy.", department_id=world.billing)
+    settings = store.settings.model_copy(update={"model_dir": models_home / "models"})
+    analyze_items(store, [first, copy, plain], Analyzer(settings, enrichers=["authenticity", "urgency"]))
+    with store.read() as s:
+        flagged = s.get(Item, copy)
+        assert flagged is not None
+        assert flagged.authenticity_risk is not None
+        assert suspected(flagged.authenticity_risk)
+    login(app_client, "agent@example.com")
+    page = app_client.get(f"/items/{copy}").text
+    assert "suspected fake" in page
+    assert f'<a href="/items/{first}">Nearly the same text as item {first} (' in page
+    assert "under another author." in page
+    assert HOSTILE_AUTHOR not in page
+    calm = app_client.get(f"/items/{plain}").text
+    assert "suspected fake" not in calm
+    assert "Nearly the same text" not in calm
+    inbox = app_client.get("/inbox").text
+    assert inbox.count('<span class="badge suspected"') == 2  # each copy points at the other; not the plain one
+
+    with store.write() as s:  # an author's pattern quotes the author's name: as text
+        s.execute(
+            update(Item)
+            .where(Item.id == plain)
+            .values(
+                authenticity_risk=0.45,
+                analysis={
+                    "evidence": {
+                        "authenticity": [
+                            {"signal": "author_pattern", "author": HOSTILE_AUTHOR, "reviews_in_7_days": 5},
+                        ],
+                        "urgency": {"escalation": 0.5},
+                    }
+                },
+            )
+        )
+    page = app_client.get(f"/items/{plain}").text
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; posted 5 reviews within 7 days" in page
+    assert HOSTILE_AUTHOR not in page
+    assert "from escalation language 0.50" in page
+    assert "suspected fake" not in page  # 0.45: evidence shown, no badge
