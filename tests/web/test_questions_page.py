@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -130,3 +131,31 @@ def test_the_command_prints_the_groups(store: Store, world: World, models_home: 
     bad = CliRunner().invoke(app, ["questions", "--grouping", "tight"], env=env)
     assert bad.exit_code == 1
     assert "grouping" in bad.output
+
+
+def test_the_api_gives_the_groups_to_a_token_that_may_read_items(
+    app_client: TestClient, store: Store, world: World, models_home: Path, token_for: Any
+) -> None:
+    ids = _seed(store, world, models_home)
+
+    def call(token: str, query: str = "days=30") -> Any:
+        return app_client.get(f"/api/v1/questions/recurring?{query}", headers={"Authorization": f"Bearer {token}"})
+
+    everything = call(token_for("manager@example.com", "items:read"))
+    assert everything.status_code == 200, everything.text
+    body = everything.json()
+    assert body["questions"] == 8
+    groups = {frozenset(q["item_id"] for q in g["examples"]): g for g in body["recurring"]}
+    assert groups[frozenset(ids["refund"])]["count"] == 3
+    assert groups[frozenset(ids["refund"])]["unanswered"] == 2
+    assert frozenset(ids["sunday"]) in groups
+    hostile = [g for g in body["recurring"] if "discount" in g["question"]["text"]]
+    assert hostile[0]["question"]["text"].startswith('Is there <script>alert("faq")</script>')  # JSON: as typed
+    agent = call(token_for("agent@example.com", "items:read")).json()
+    seen = {q["item_id"] for g in agent["recurring"] for q in g["examples"]}
+    assert set(ids["refund"]) <= seen
+    assert not seen & set(ids["sunday"])  # Delivery's
+    assert call(token_for("manager@example.com", "metrics:read")).status_code == 403
+    assert call(token_for("manager@example.com", "items:read"), "grouping=tight").status_code == 422
+    assert call(token_for("manager@example.com", "items:read"), "min_count=1").status_code == 422
+    assert app_client.get("/api/v1/questions/recurring").status_code == 401

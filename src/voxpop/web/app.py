@@ -45,6 +45,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "voxpop.web.insight_pages",  # trends and why, events, journey map, competitors, personas, business
     "voxpop.web.topics_pages",  # the store-wide topics and their items
     "voxpop.web.questions_pages",  # recurring questions: FAQ candidates
+    "voxpop.web.questions_api",
     "voxpop.web.audit_pages",  # the audit log, for admins
 )
 
