@@ -3,6 +3,7 @@ real pipeline analysed (its question detector and its stored sentence vectors)."
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,32 @@ def test_the_api_gives_the_groups_to_a_token_that_may_read_items(
     assert call(token_for("manager@example.com", "items:read"), "grouping=tight").status_code == 422
     assert call(token_for("manager@example.com", "items:read"), "min_count=1").status_code == 422
     assert app_client.get("/api/v1/questions/recurring").status_code == 401
+
+
+def test_the_inbox_filters_questions_and_the_page_links_the_unanswered_ones(
+    app_client: TestClient, store: Store, world: World, models_home: Path, token_for: Any
+) -> None:
+    ids = _seed(store, world, models_home)
+    login(app_client, "manager@example.com")
+    assert 'href="/inbox?question=1&amp;responded=0"' in app_client.get("/questions").text
+    asked = ids["refund"] + ids["sunday"] + ids["left_out"][:3]  # the discount pair and the gift card
+    thanks = ids["left_out"][3]
+
+    def shown(query: str) -> set[int]:
+        html = app_client.get(f"/inbox?{query}").text
+        return {int(i) for i in re.findall(r'class="item-link" href="/items/(\d+)"', html)}
+
+    questions = shown("question=1")
+    assert set(asked) <= questions
+    assert thanks not in questions
+    others = shown("question=0")
+    assert thanks in others
+    assert not others & set(asked)
+    unanswered = shown("question=1&responded=0")
+    assert ids["refund"][0] not in unanswered  # it has a response
+    assert set(asked) - {ids["refund"][0]} <= unanswered
+    assert app_client.get("/inbox?question=maybe").status_code == 422
+    token = token_for("manager@example.com", "items:read")
+    api = app_client.get("/api/v1/items?question=true&limit=500", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200, api.text
+    assert {i["id"] for i in api.json()["items"]} == questions

@@ -53,6 +53,7 @@ class InboxFilters:
     product: str | None = None
     responded: bool | None = None
     breached: bool | None = None
+    question: bool | None = None  # the analysis found a question to the business (or, False, none)
 
     def active(self) -> dict[str, Any]:
         """The filters that are set, by name."""
@@ -170,6 +171,8 @@ def _drill_down(filters: InboxFilters, dialect: str) -> list[ColumnElement[bool]
             where.append(and_(contains))
     if filters.product:
         where.append(Item.product == filters.product)
+    if filters.question is not None:
+        where.append(Item.is_question.is_(True) if filters.question else Item.is_question.is_not(True))
     if filters.responded is not None:
         where.append(Item.responded_at.is_not(None) if filters.responded else Item.responded_at.is_(None))
     if filters.breached:

@@ -51,6 +51,7 @@ def items(
     date_to: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
     q: Annotated[str | None, Query(description="full-text search")] = None,
     location: str | None = None,
+    question: Annotated[bool | None, Query(description="only questions to the business (true) or none (false)")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ItemPageOut:

@@ -10,8 +10,8 @@ from voxpop.act.inbox import InboxFilters
 from voxpop.errors import ValidationError
 
 TEXT_FIELDS = ("channel", "kind", "status", "sentiment", "q", "location", "aspect", "product")
-# Yes/no drill-down filters from the dashboard (measure/): "1" or "0".
-BOOL_FIELDS = ("responded", "breached")
+# Yes/no filters ("1" or "0"): questions, and drill-downs from the dashboard (measure/).
+BOOL_FIELDS = ("question", "responded", "breached")
 INT_FIELDS = ("source_id", "department_id")
 DATE_FIELDS = ("date_from", "date_to")
 # Pages filter on whole stars (1–5); the API on the normalised 0–1 rating.
