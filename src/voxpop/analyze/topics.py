@@ -26,6 +26,7 @@ from voxpop.analyze.registry import AnalysisContext, Batch, register
 MIN_ITEMS = 20
 FIT_SAMPLE = 5000
 PCA_DIMENSIONS = 10
+PLACE_CHUNK = 50_000
 KEY_PHRASES = 3
 MEMBER_QUANTILE = 0.05  # an item joins a topic if it is about as close as the topic's own members…
 MEMBER_MARGIN = 0.1  # …give or take this much cosine
@@ -137,7 +138,9 @@ def discover_topics(
         thresholds[k] = float(np.quantile(members @ centre, MEMBER_QUANTILE)) - MEMBER_MARGIN
     model = TopicModel([], np.full(n, -1, dtype=np.int64), centroids, thresholds)
     labels = np.full(n, -1, dtype=np.int64)
-    labels[candidates] = nearest(vectors[candidates], centroids, thresholds)
+    for start in range(0, len(candidates), PLACE_CHUNK):  # no copy of a whole store's vectors at once
+        chunk = candidates[start : start + PLACE_CHUNK]
+        labels[chunk] = nearest(vectors[chunk], centroids, thresholds)
     mapping = {cluster: k for k, cluster in enumerate(clusters)}
     clustered = fitted >= 0
     labels[sample[clustered]] = [mapping[c] for c in fitted[clustered]]  # fitted members keep their cluster
