@@ -6,10 +6,9 @@ the record and the field; never an unexpected AttributeError or TypeError, and w
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.ingest.damage import DROP, damaged
 from tests.ingest.live_support import item_count, local_store, payload, state_of
 from tests.servers import HttpSink, Request, Response
 from voxpop.ingest.live.replies import post_reply
@@ -156,7 +156,6 @@ def _poll_good_then(store: Store, served: Served, damaged: Any) -> tuple[int, An
 
 # --- the property: any part of a documented answer replaced by any JSON value -------------------------
 
-DROP = object()
 JSON_VALUE = st.one_of(
     st.none(),
     st.booleans(),
@@ -168,35 +167,6 @@ JSON_VALUE = st.one_of(
     st.dictionaries(st.sampled_from(["label", "id", "data", "x"]), st.text(max_size=4), max_size=2),
     st.just(DROP),
 )
-
-
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if prefix:
-        yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*prefix, index))
-
-
-def _damage(document: Any, data: st.DataObject) -> Any:
-    document = copy.deepcopy(document)
-    for _ in range(data.draw(st.integers(1, 3))):
-        paths = list(_paths(document))
-        if not paths:
-            break
-        path = data.draw(st.sampled_from(paths))
-        parent = document
-        for step in path[:-1]:
-            parent = parent[step]
-        value = data.draw(JSON_VALUE)
-        if value is DROP and isinstance(parent, dict):
-            del parent[path[-1]]
-        elif value is not DROP:
-            parent[path[-1]] = value
-    return document
 
 
 PROPERTY = settings(
@@ -211,7 +181,7 @@ def test_a_damaged_answer_is_stored_whole_or_refused_by_name(
     local_store: Store, http_server: HttpSink, kind: str, data: st.DataObject
 ) -> None:
     served = Served(http_server, PLATFORMS[kind])
-    _poll_good_then(local_store, served, _damage(served.documented(), data))
+    _poll_good_then(local_store, served, damaged(served.documented(), data, JSON_VALUE))
 
 
 # --- the shapes the property found, one by one ----------------------------------------------------------
