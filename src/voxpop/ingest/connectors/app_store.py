@@ -12,6 +12,7 @@ the responses (kept by id — only they are held in memory), once for the review
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from voxpop.ingest.connectors.base import (
     NoRecordsError,
     number,
     section,
-    text_or_none,
+    text_at,
     time_or_none,
+    within,
 )
 from voxpop.ingest.connectors.registry import Capabilities, RowError
 from voxpop.ingest.records import ItemRecord, platform_key
@@ -62,43 +64,40 @@ class AppStoreConnectReviews(JsonFormat):
     def map_review(self, record: dict[str, Any], responses: dict[str, dict[str, Any]]) -> ItemRecord | None:
         if record.get("type") != "customerReviews":
             return None
-        review_id = text_or_none(record.get("id"))
+        review_id = text_at(record, "id")
         if not review_id:
             raise MappingError("id", "is missing")
-        attributes = section(record, "attributes")
-        rating = number(attributes, "rating")
+        rating = number(record, "attributes", "rating")
         if rating is None:
             raise MappingError("attributes.rating", "is missing")
         link = section(record, "relationships", "response", "data")
-        response = _attributes(responses.get(str(link.get("id")))) if link else None
-        title, body = text_or_none(attributes.get("title")), text_or_none(attributes.get("body"))
+        reply_text, replied_at = _response(responses.get(str(link.get("id")))) if link else (None, None)
+        title, body = text_at(record, "attributes", "title"), text_at(record, "attributes", "body")
         return ItemRecord(
             text=body or title or "",  # a rating without text stays without text
             title=title if body else None,
-            created_at=time_or_none(attributes, "createdDate"),
+            created_at=time_or_none(record, "attributes", "createdDate"),
             external_id=review_id,
             platform_key=platform_key("app_store_connect", review_id),
             kind=self.item_kind,
             channel=self.channel,
-            author_name=text_or_none(attributes.get("reviewerNickname")),
+            author_name=text_at(record, "attributes", "reviewerNickname"),
             rating=rating,
             rating_min=1,
             rating_max=5,
-            location=text_or_none(attributes.get("territory")),
-            reply_text=text_or_none(response.get("responseBody")) if response else None,
-            replied_at=time_or_none(response, "lastModifiedDate") if response else None,
+            location=text_at(record, "attributes", "territory"),
+            reply_text=reply_text,
+            replied_at=replied_at,
             raw=record,
         )
 
 
-def _attributes(response: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The attributes of the linked response in ``included``; a damaged one is named by its path there."""
+def _response(response: dict[str, Any] | None) -> tuple[str | None, datetime | None]:
+    """The text and time of the linked response in ``included``; a damaged one is named by its path there."""
     if response is None:
-        return None
-    try:
-        return section(response, "attributes")
-    except MappingError as exc:
-        raise MappingError(f"included[id={response.get('id')}].{exc.field}", exc.reason) from None
+        return None, None
+    with within(f"included[id={response.get('id')}]"):
+        return text_at(response, "attributes", "responseBody"), time_or_none(response, "attributes", "lastModifiedDate")
 
 
 class _WithResponses:

@@ -12,11 +12,13 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO, Any, ClassVar, Protocol, cast
+from typing import IO, Any, ClassVar, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import ijson  # type: ignore[import-untyped]
@@ -28,6 +30,7 @@ from voxpop.ingest.records import ItemRecord
 from voxpop.ingest.timestamp import parse_timestamp
 
 SNIFF_BYTES = 64 * 1024
+T = TypeVar("T")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -91,6 +94,7 @@ def sample_text(sample: bytes) -> str:
 
 
 def text_or_none(value: Any) -> str | None:
+    """A scalar as text (a CSV cell, a number), blank as ``None``; a record's field is read with ``text_at``."""
     if value is None:
         return None
     text = str(value).strip()
@@ -108,36 +112,123 @@ def section(record: dict[str, Any], key: str, *deeper: str) -> dict[str, Any]:
         if value is None or value == "":
             return {}
         if not isinstance(value, dict):
-            raise MappingError(path, f"{value!r} is not an object")
+            raise MappingError(path, f"{_show(value)} is not an object")
         node = value
     return node
 
 
-def time_or_none(record: dict[str, Any], key: str) -> datetime | None:
+# The lookups below take a field as ``section`` does — a key, and deeper keys through nested objects
+# (``text_at(record, "reviewer", "name")``) — and return its documented type, ``None`` when it is missing or
+# blank. A value of another shape (a list for a rating, an object for a name, a date past the year 9999) is a
+# ``MappingError`` naming the field's dotted path, so a damaged record is rejected by row and field.
+
+
+def _at(record: dict[str, Any], key: str, deeper: tuple[str, ...]) -> tuple[Any, str]:
+    """The value at the path and the path's name; the objects on the way are read with ``section``."""
+    *parents, last = (key, *deeper)
+    node = section(record, parents[0], *parents[1:]) if parents else record
+    return node.get(last), ".".join((key, *deeper))
+
+
+def text_at(record: dict[str, Any], key: str, *deeper: str) -> str | None:
+    """Text (a number is taken as its digits, as platforms write ids); an object, list or boolean is not text —
+    stored, it would read as a Python structure (``{'x': 1}``) where a person's words should be."""
+    value, path = _at(record, key, deeper)
+    if isinstance(value, bool | dict | list):
+        raise MappingError(path, f"{_show(value)} is not text")
+    return text_or_none(value)
+
+
+def number(record: dict[str, Any], key: str, *deeper: str) -> float | None:
+    """A finite number (a numeric string too)."""
+    value, path = _at(record, key, deeper)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise MappingError(path, f"{_show(value)} is not a number")
+    try:
+        result = float(value)
+    except (ValueError, OverflowError):
+        raise MappingError(path, f"{_show(value)} is not a number") from None
+    if not math.isfinite(result):
+        raise MappingError(path, f"{_show(value)} is not a finite number")
+    return result
+
+
+def one_of(record: dict[str, Any], key: str, values: Mapping[str, T]) -> T | None:
+    """The value ``values`` gives the field's text (a rating named ``FOUR``); any other value is an error."""
     value = record.get(key)
     if value is None or value == "":
         return None
+    if not isinstance(value, str) or value not in values:
+        raise MappingError(key, f"{_show(value)} is not one of {', '.join(values)}")
+    return values[value]
+
+
+def time_or_none(record: dict[str, Any], key: str, *deeper: str) -> datetime | None:
+    """A time as text (ISO 8601, RFC 2822…) or epoch seconds/milliseconds."""
+    value, path = _at(record, key, deeper)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise MappingError(path, f"{_show(value)} is not a time")
     try:
         return parse_timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise MappingError(key, f"{value!r} is not a time") from exc
+    except (ValueError, OverflowError) as exc:
+        raise MappingError(path, f"{_show(value)} is not a time") from exc
 
 
-def number(record: dict[str, Any], key: str) -> float | None:
-    value = record.get(key)
+def entries(record: dict[str, Any], key: str, *deeper: str) -> list[Any]:
+    """The list under the field (empty when missing or null)."""
+    value, path = _at(record, key, deeper)
     if value is None or value == "":
-        return None
+        return []
+    if not isinstance(value, list):
+        raise MappingError(path, f"{_show(value)} is not a list")
+    return value
+
+
+def objects(record: dict[str, Any], key: str, *deeper: str, at: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of the list under the field, with its path for ``within`` (``answers[2]``; under ``at``,
+    the path of ``record`` itself: ``pages[0].questions[1]``); a null item is skipped, any other non-object is
+    a mapping error naming it."""
+    path = ".".join((at, key, *deeper) if at else (key, *deeper))
+    with within(at):
+        found = entries(record, key, *deeper)
+    for index, value in enumerate(found):
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise MappingError(f"{path}[{index}]", f"{_show(value)} is not an object")
+        yield f"{path}[{index}]", value
+
+
+@contextmanager
+def within(path: str) -> Iterator[None]:
+    """Mapping errors raised in the block name their field from ``path`` (``answers[2].number``)."""
     try:
-        return float(value)
-    except (TypeError, ValueError) as exc:
-        raise MappingError(key, f"{value!r} is not a number") from exc
+        yield
+    except MappingError as exc:
+        raise MappingError(f"{path}.{exc.field}" if path else exc.field, exc.reason) from None
 
 
 def whole(value: Any) -> int | None:
+    """A whole number for a count (likes, votes); anything else, or beyond a 64-bit count, is ``None``."""
     try:
-        return None if value is None or value == "" else int(value)
-    except (TypeError, ValueError):
+        count = None if value is None or value == "" or isinstance(value, bool) else int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return count if count is not None and abs(count) < 2**63 else None
+
+
+def _show(value: Any) -> str:
+    """A damaged value, short enough for a message."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class FormatBase:
@@ -355,10 +446,12 @@ def local_time(value: Any, zone: str, key: str) -> datetime | None:
     """A wall-clock time the platform gives in a named zone (no offset in the value), as a UTC instant."""
     if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise MappingError(key, f"{_show(value)} is not a time")
     try:
-        moment = datetime.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise MappingError(key, f"{value!r} is not a time") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.astimezone(UTC)
+        moment = datetime.fromisoformat(value.strip())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(zone))
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise MappingError(key, f"{_show(value)} is not a time") from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, section, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, one_of, text_at, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -37,25 +37,23 @@ class FacebookRecommendations(JsonFormat):
         created = time_or_none(record, "created_time")
         if created is None:
             raise MappingError("created_time", "is missing")
-        kind = record.get("recommendation_type")
         stars = number(record, "rating")
-        if stars is None and kind not in RECOMMENDS:
-            raise MappingError("recommendation_type", f"{kind!r} is neither positive nor negative")
-        reviewer = section(record, "reviewer")
-        story = section(record, "open_graph_story")
-        story_id = text_or_none(story.get("id"))
-        reviewer_id = text_or_none(reviewer.get("id"))
+        recommends = one_of(record, "recommendation_type", RECOMMENDS) if stars is None else None
+        if stars is None and recommends is None:
+            raise MappingError("recommendation_type", "is missing (and so is the rating)")
+        story_id = text_at(record, "open_graph_story", "id")
+        reviewer_id = text_at(record, "reviewer", "id")
         identity = story_id or (f"{reviewer_id}:{created.isoformat()}" if reviewer_id else None)
         return ItemRecord(
-            text=text_or_none(record.get("review_text")) or "",  # a rating without text stays without text
+            text=text_at(record, "review_text") or "",  # a rating without text stays without text
             created_at=created,
             external_id=identity,
             platform_key=platform_key("facebook", identity) if identity else None,
             kind=self.item_kind,
             channel=self.channel,
-            author_name=text_or_none(reviewer.get("name")),
+            author_name=text_at(record, "reviewer", "name"),
             author_handle=reviewer_id,
-            rating=stars if stars is not None else RECOMMENDS[str(kind)],
+            rating=stars if stars is not None else recommends,
             rating_min=1 if stars is not None else 0,
             rating_max=5 if stars is not None else 1,
             raw=record,

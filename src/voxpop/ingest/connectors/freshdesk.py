@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, html_text, section, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, html_text, text_at, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -32,14 +32,14 @@ class FreshdeskTickets(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        ticket_id = text_or_none(record.get("id"))
+        ticket_id = text_at(record, "id")
         if not ticket_id:
             raise MappingError("id", "is missing")
-        subject = text_or_none(record.get("subject"))
-        text = text_or_none(record.get("description_text")) or html_text(record.get("description")) or subject
+        subject = text_at(record, "subject")
+        text = text_at(record, "description_text") or html_text(text_at(record, "description")) or subject
         if not text:
             raise MappingError("description_text", "is empty")
-        requester = section(record, "requester")
+        requester = text_at(record, "requester_id")
         created, updated = time_or_none(record, "created_at"), time_or_none(record, "updated_at")
         return ItemRecord(
             text=text,
@@ -50,8 +50,8 @@ class FreshdeskTickets(JsonFormat):
             platform_key=platform_key("freshdesk", ticket_id),
             kind=self.item_kind,
             channel=self.channel,
-            author_name=text_or_none(requester.get("name")),
-            author_email=text_or_none(requester.get("email")),
-            author_handle=f"freshdesk:{record['requester_id']}" if record.get("requester_id") is not None else None,
+            author_name=text_at(record, "requester", "name"),
+            author_email=text_at(record, "requester", "email"),
+            author_handle=f"freshdesk:{requester}" if requester else None,
             raw=record,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, one_of, section, text_at, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -33,36 +33,34 @@ class GoogleBusinessReviews(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        name = str(record.get("name") or "")
-        review_id = text_or_none(record.get("reviewId")) or (
-            name.rsplit("/reviews/", 1)[1] if "/reviews/" in name else None
-        )
+        name = text_at(record, "name") or ""
+        review_id = text_at(record, "reviewId") or (name.rsplit("/reviews/", 1)[1] if "/reviews/" in name else None)
         if not review_id:
             raise MappingError("reviewId", "is missing (and name holds no review id)")
-        star = record.get("starRating")
-        if star not in STARS:
-            raise MappingError("starRating", f"{star!r} is not one of ONE…FIVE")
+        stars = one_of(record, "starRating", STARS)
+        if stars is None:
+            raise MappingError("starRating", "is missing")
         created = time_or_none(record, "createTime")
         if created is None:
             raise MappingError("createTime", "is missing")
         updated = time_or_none(record, "updateTime")
-        reviewer = section(record, "reviewer")
-        reply = section(record, "reviewReply")
         location = name.split("/reviews/")[0] if "/reviews/" in name else None
         return ItemRecord(
-            text=text_or_none(record.get("comment")) or "",  # a rating without text stays without text
+            text=text_at(record, "comment") or "",  # a rating without text stays without text
             created_at=created,
             edited_at=updated if updated and updated != created else None,
             external_id=review_id,
             platform_key=platform_key("google", review_id),
             kind=self.item_kind,
             channel=self.channel,
-            author_name=None if reviewer.get("isAnonymous") else text_or_none(reviewer.get("displayName")),
-            rating=STARS[star],
+            author_name=None
+            if section(record, "reviewer").get("isAnonymous")
+            else text_at(record, "reviewer", "displayName"),
+            rating=stars,
             rating_min=1,
             rating_max=5,
             location=location,
-            reply_text=text_or_none(reply.get("comment")),
-            replied_at=time_or_none(reply, "updateTime") if reply else None,
+            reply_text=text_at(record, "reviewReply", "comment"),
+            replied_at=time_or_none(record, "reviewReply", "updateTime"),
             raw=record,
         )

@@ -9,6 +9,7 @@ conversation is retrieved — ``conversation_parts`` whose first admin ``comment
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from voxpop.ingest.connectors.base import (
@@ -16,9 +17,11 @@ from voxpop.ingest.connectors.base import (
     MappingError,
     html_text,
     number,
+    objects,
     section,
-    text_or_none,
+    text_at,
     time_or_none,
+    within,
 )
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
@@ -41,48 +44,44 @@ class IntercomConversations(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        conversation_id = text_or_none(record.get("id"))
+        conversation_id = text_at(record, "id")
         if not conversation_id:
             raise MappingError("id", "is missing")
-        source = section(record, "source")
-        text = html_text(source.get("body"))
+        text = html_text(text_at(record, "source", "body"))
         if not text:
             raise MappingError("source.body", "is empty")
-        author = section(source, "author")
-        rating = section(record, "conversation_rating")
-        stars = number(rating, "rating")
-        reply = _first_admin_comment(record)
+        author_id = text_at(record, "source", "author", "id")
+        stars = number(record, "conversation_rating", "rating")
+        reply_text, replied_at = _first_admin_reply(record)
         created, updated = time_or_none(record, "created_at"), time_or_none(record, "updated_at")
         return ItemRecord(
             text=text,
-            title=text_or_none(html_text(source.get("subject"))),
+            title=html_text(text_at(record, "source", "subject")),
             created_at=created,
             external_id=conversation_id,
             platform_key=platform_key("intercom", conversation_id),
             kind=self.item_kind,
             channel=self.channel,
-            url=text_or_none(source.get("url")),
-            author_name=text_or_none(author.get("name")),
-            author_email=text_or_none(author.get("email")),
-            author_handle=f"intercom:{author['id']}" if author.get("id") else None,
+            url=text_at(record, "source", "url"),
+            author_name=text_at(record, "source", "author", "name"),
+            author_email=text_at(record, "source", "author", "email"),
+            author_handle=f"intercom:{author_id}" if author_id else None,
             rating=stars,
             rating_min=1 if stars is not None else None,
             rating_max=5 if stars is not None else None,
-            reply_text=html_text(reply.get("body")) if reply else None,
-            replied_at=time_or_none(reply, "created_at") if reply else None,
+            reply_text=reply_text,
+            replied_at=replied_at,
             edited_at=updated if updated and updated != created else None,
             raw=record,
         )
 
 
-def _first_admin_comment(record: dict[str, Any]) -> dict[str, Any] | None:
-    parts = section(record, "conversation_parts").get("conversation_parts") or []
-    for part in parts:
-        if (
-            isinstance(part, dict)
-            and part.get("part_type") == "comment"
-            and section(part, "author").get("type") == "admin"
-            and part.get("body")
-        ):
-            return part
-    return None
+def _first_admin_reply(record: dict[str, Any]) -> tuple[str | None, datetime | None]:
+    """The text and time of the first comment an admin wrote in the conversation."""
+    for where, part in objects(record, "conversation_parts", "conversation_parts"):
+        with within(where):
+            if part.get("part_type") == "comment" and section(part, "author").get("type") == "admin":
+                body = html_text(text_at(part, "body"))
+                if body:
+                    return body, time_or_none(part, "created_at")
+    return None, None

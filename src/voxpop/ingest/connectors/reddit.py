@@ -8,10 +8,9 @@ array of two listings. The identity is the thing's fullname (``t3_…``), as the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_or_none, whole
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_at, time_or_none, whole
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -37,20 +36,19 @@ class RedditListing(JsonFormat):
         if record.get("kind") not in ("t1", "t3"):
             return None
         post = section(record, "data")
-        name = text_or_none(post.get("name"))
+        name = text_at(record, "data", "name")
         if not name:
             raise MappingError("data.name", "is missing")
-        try:
-            created = datetime.fromtimestamp(float(post["created_utc"]), UTC)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MappingError("data.created_utc", "is missing or not a time") from exc
-        title = text_or_none(post.get("title"))
-        text = text_or_none(post.get("selftext")) or text_or_none(post.get("body")) or title
+        created = time_or_none(record, "data", "created_utc")
+        if created is None:
+            raise MappingError("data.created_utc", "is missing")
+        title = text_at(record, "data", "title")
+        text = text_at(record, "data", "selftext") or text_at(record, "data", "body") or title
         if not text or text in ("[deleted]", "[removed]"):
             return None
-        author = text_or_none(post.get("author"))
+        author = text_at(record, "data", "author")
         author = None if author in ("[deleted]", "[removed]") else author
-        permalink = text_or_none(post.get("permalink"))
+        permalink = text_at(record, "data", "permalink")
         score = whole(post.get("score"))
         return ItemRecord(
             text=text,
@@ -60,10 +58,10 @@ class RedditListing(JsonFormat):
             platform_key=platform_key("reddit", name),
             kind=self.item_kind,
             channel=self.channel,
-            url=f"https://www.reddit.com{permalink}" if permalink else text_or_none(post.get("url")),
+            url=f"https://www.reddit.com{permalink}" if permalink else text_at(record, "data", "url"),
             author_name=author,
             author_handle=f"u/{author}" if author else None,
-            location=text_or_none(post.get("subreddit_name_prefixed")),
+            location=text_at(record, "data", "subreddit_name_prefixed"),
             reach_likes=score if score is not None and score >= 0 else None,
             raw=post,
         )

@@ -10,9 +10,10 @@ are ids that only the survey's definition can name, so they stay in the raw reco
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, objects, text_at, time_or_none, within
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -35,20 +36,14 @@ class SurveyMonkeyResponses(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        response_id = text_or_none(record.get("id"))
+        response_id = text_at(record, "id")
         if not response_id:
             raise MappingError("id", "is missing")
-        texts = [
-            str(answer["text"]).strip()
-            for page in record.get("pages") or []
-            for question in (page or {}).get("questions") or []
-            for answer in (question or {}).get("answers") or []
-            if isinstance(answer, dict) and text_or_none(answer.get("text"))
-        ]
+        texts = [text for text in _open_answers(record) if text]
         if not texts:
             return None  # only choices: nothing a person wrote
         created, modified = time_or_none(record, "date_created"), time_or_none(record, "date_modified")
-        first, last = text_or_none(record.get("first_name")), text_or_none(record.get("last_name"))
+        first, last = text_at(record, "first_name"), text_at(record, "last_name")
         return ItemRecord(
             text="\n".join(texts),
             created_at=created,
@@ -57,8 +52,17 @@ class SurveyMonkeyResponses(JsonFormat):
             platform_key=platform_key("surveymonkey", response_id),
             kind=self.item_kind,
             channel=self.channel,
-            url=text_or_none(record.get("analyze_url")),
+            url=text_at(record, "analyze_url"),
             author_name=" ".join(p for p in (first, last) if p) or None,
-            author_email=text_or_none(record.get("email_address")),
+            author_email=text_at(record, "email_address"),
             raw=record,
         )
+
+
+def _open_answers(record: dict[str, Any]) -> Iterator[str | None]:
+    """The text of every answer on every page (``None`` for a choice)."""
+    for page_at, page in objects(record, "pages"):
+        for question_at, question in objects(page, "questions", at=page_at):
+            for answer_at, answer in objects(question, "answers", at=question_at):
+                with within(answer_at):
+                    yield text_at(answer, "text")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, section, text_or_none, time_or_none, whole
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, text_at, time_or_none, whole
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -32,13 +32,11 @@ class TripadvisorReviews(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        review_id = text_or_none(record.get("id"))
+        review_id = text_at(record, "id")
         if not review_id:
             raise MappingError("id", "is missing")
         rating = number(record, "rating")
-        user = section(record, "user")
-        reply = section(record, "owner_response")
-        title, text = text_or_none(record.get("title")), text_or_none(record.get("text"))
+        title, text = text_at(record, "title"), text_at(record, "text")
         return ItemRecord(
             text=text or title or "",  # a rating without text stays without text
             title=title if text else None,
@@ -47,15 +45,15 @@ class TripadvisorReviews(JsonFormat):
             platform_key=platform_key("tripadvisor", review_id),
             kind=self.item_kind,
             channel=self.channel,
-            url=text_or_none(record.get("url")),
-            author_name=text_or_none(user.get("username")),
+            url=text_at(record, "url"),
+            author_name=text_at(record, "user", "username"),
             rating=rating,
             rating_min=1 if rating is not None else None,
             rating_max=5 if rating is not None else None,
-            language=text_or_none(record.get("lang")),
-            location=text_or_none(record.get("location_id")),
+            language=text_at(record, "lang"),
+            location=text_at(record, "location_id"),
             reach_likes=whole(record.get("helpful_votes")),
-            reply_text=text_or_none(reply.get("text")),
-            replied_at=time_or_none(reply, "published_date") if reply else None,
+            reply_text=text_at(record, "owner_response", "text"),
+            replied_at=time_or_none(record, "owner_response", "published_date"),
             raw=record,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, section, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, objects, text_at, time_or_none, within
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -32,7 +32,7 @@ class TrustpilotReviews(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        review_id = text_or_none(record.get("id"))
+        review_id = text_at(record, "id")
         if not review_id:
             raise MappingError("id", "is missing")
         stars = number(record, "stars")
@@ -40,10 +40,7 @@ class TrustpilotReviews(JsonFormat):
             raise MappingError("stars", "is missing")
         created = time_or_none(record, "createdAt")
         updated = time_or_none(record, "updatedAt")
-        consumer = section(record, "consumer")
-        reply = section(record, "companyReply")
-        links = {link.get("rel"): link.get("href") for link in record.get("links") or [] if isinstance(link, dict)}
-        title, text = text_or_none(record.get("title")), text_or_none(record.get("text"))
+        title, text = text_at(record, "title"), text_at(record, "text")
         return ItemRecord(
             text=text or title or "",  # a rating without text stays without text
             title=title if text else None,
@@ -53,14 +50,24 @@ class TrustpilotReviews(JsonFormat):
             platform_key=platform_key("trustpilot", review_id),
             kind=self.item_kind,
             channel=self.channel,
-            author_name=text_or_none(consumer.get("displayName")),
-            author_handle=text_or_none(consumer.get("id")),
+            author_name=text_at(record, "consumer", "displayName"),
+            author_handle=text_at(record, "consumer", "id"),
             rating=stars,
             rating_min=1,
             rating_max=5,
-            language=text_or_none(record.get("language")),
-            url=text_or_none(links.get("reviews-web-link") or record.get("url")),
-            reply_text=text_or_none(reply.get("text")),
-            replied_at=(time_or_none(reply, "updatedAt") or time_or_none(reply, "createdAt")) if reply else None,
+            language=text_at(record, "language"),
+            url=_link(record, "reviews-web-link") or text_at(record, "url"),
+            reply_text=text_at(record, "companyReply", "text"),
+            replied_at=time_or_none(record, "companyReply", "updatedAt")
+            or time_or_none(record, "companyReply", "createdAt"),
             raw=record,
         )
+
+
+def _link(record: dict[str, Any], rel: str) -> str | None:
+    """The address of the record's link of relation ``rel`` (``reviews-web-link``)."""
+    for where, link in objects(record, "links"):
+        with within(where):
+            if link.get("rel") == rel:
+                return text_at(link, "href")
+    return None

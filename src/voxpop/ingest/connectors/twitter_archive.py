@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from typing import IO, Any, cast
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, text_or_none, time_or_none, whole
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_at, time_or_none, whole, within
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -47,22 +47,24 @@ class TwitterArchive(JsonFormat):
         return cast(IO[bytes], io.BufferedReader(_Chain(head[at + 1 :], stream)))
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        tweet = record.get("tweet", record)
-        tweet_id = text_or_none(tweet.get("id_str") or tweet.get("id"))
-        if not tweet_id:
-            raise MappingError("tweet.id_str", "is missing")
-        text = text_or_none(tweet.get("full_text") or tweet.get("text"))
-        if not text:
-            raise MappingError("tweet.full_text", "is empty")
+        tweet = section(record, "tweet") if "tweet" in record else record
+        with within("tweet"):
+            tweet_id = text_at(tweet, "id_str") or text_at(tweet, "id")
+            if not tweet_id:
+                raise MappingError("id_str", "is missing")
+            text = text_at(tweet, "full_text") or text_at(tweet, "text")
+            if not text:
+                raise MappingError("full_text", "is empty")
+            created, language = time_or_none(tweet, "created_at"), text_at(tweet, "lang")
         return ItemRecord(
             text=text,
-            created_at=time_or_none(tweet, "created_at"),
+            created_at=created,
             external_id=tweet_id,
             platform_key=platform_key("twitter", tweet_id),
             kind=self.item_kind,
             channel=self.channel,
             url=f"https://x.com/i/web/status/{tweet_id}",
-            language=text_or_none(tweet.get("lang")),
+            language=language,
             reach_likes=whole(tweet.get("favorite_count")),
             reach_shares=whole(tweet.get("retweet_count")),
             raw=tweet,

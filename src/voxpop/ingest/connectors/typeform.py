@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, number, objects, text_at, time_or_none, within
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -36,22 +36,25 @@ class TypeformResponses(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        token = text_or_none(record.get("response_id") or record.get("token"))
+        token = text_at(record, "response_id") or text_at(record, "token")
         if not token:
             raise MappingError("token", "is missing")
         texts: list[str] = []
         rating: tuple[float, int, int] | None = None
-        email = text_or_none(section(record, "hidden").get("email"))
-        for answer in record.get("answers") or []:
-            kind = section(answer, "field").get("type")
-            if answer.get("type") == "text" and text_or_none(answer.get("text")):
-                texts.append(str(answer["text"]).strip())
-            elif answer.get("type") == "email":
-                email = email or text_or_none(answer.get("email"))
-            elif answer.get("type") == "number" and kind in SCALES and rating is None:
-                value = float(answer["number"])
-                low, high = SCALES[kind]
-                rating = (value, low, 10 if kind == "rating" and value > high else high)
+        email = text_at(record, "hidden", "email")
+        for where, answer in objects(record, "answers"):
+            with within(where):
+                kind, given = text_at(answer, "field", "type"), answer.get("type")
+                said = text_at(answer, "text") if given == "text" else None
+                if said:
+                    texts.append(said)
+                elif given == "email":
+                    email = email or text_at(answer, "email")
+                elif given == "number" and kind in SCALES and rating is None:
+                    value = number(answer, "number")
+                    low, high = SCALES[kind]
+                    if value is not None:
+                        rating = (value, low, 10 if kind == "rating" and value > high else high)
         if not texts and rating is None:
             return None  # nothing a person wrote or scored
         return ItemRecord(

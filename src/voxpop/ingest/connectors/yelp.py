@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, local_time, number, section, text_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, local_time, number, text_at
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -34,21 +34,20 @@ class YelpReviews(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        review_id = text_or_none(record.get("id"))
+        review_id = text_at(record, "id")
         if not review_id:
             raise MappingError("id", "is missing")
         rating = number(record, "rating")
-        user = section(record, "user")
         return ItemRecord(
-            text=text_or_none(record.get("text")) or "",  # a rating without text stays without text
+            text=text_at(record, "text") or "",  # a rating without text stays without text
             created_at=local_time(record.get("time_created"), YELP_ZONE, "time_created"),
             external_id=review_id,
             platform_key=platform_key("yelp", review_id),
             kind=self.item_kind,
             channel=self.channel,
-            url=text_or_none(record.get("url")),
-            author_name=text_or_none(user.get("name")),
-            author_handle=text_or_none(user.get("id")),
+            url=text_at(record, "url"),
+            author_name=text_at(record, "user", "name"),
+            author_handle=text_at(record, "user", "id"),
             rating=rating,
             rating_min=1 if rating is not None else None,
             rating_max=5 if rating is not None else None,

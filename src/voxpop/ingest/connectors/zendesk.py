@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from voxpop.ingest.connectors.base import JsonFormat, MappingError, section, text_or_none, time_or_none
+from voxpop.ingest.connectors.base import JsonFormat, MappingError, text_at, time_or_none
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.records import ItemRecord, platform_key
 
@@ -38,17 +38,17 @@ class ZendeskTickets(JsonFormat):
     )
 
     def map(self, record: dict[str, Any]) -> ItemRecord | None:
-        ticket_id = text_or_none(record.get("id"))
+        ticket_id = text_at(record, "id")
         if not ticket_id:
             raise MappingError("id", "is missing")
-        subject = text_or_none(record.get("subject"))
-        text = text_or_none(record.get("description")) or subject
+        subject = text_at(record, "subject")
+        text = text_at(record, "description") or subject
         if not text:
             raise MappingError("description", "is empty")
-        score = section(record, "satisfaction_rating").get("score")
-        host = urlsplit(str(record.get("url") or "")).hostname or "zendesk"
+        csat = CSAT.get(text_at(record, "satisfaction_rating", "score") or "")
+        host = _host(record)
         created, updated = time_or_none(record, "created_at"), time_or_none(record, "updated_at")
-        requester = record.get("requester_id")
+        requester = text_at(record, "requester_id")
         return ItemRecord(
             text=text,
             title=subject,
@@ -59,9 +59,18 @@ class ZendeskTickets(JsonFormat):
             kind=self.item_kind,
             channel=self.channel,
             url=f"https://{host}/agent/tickets/{ticket_id}" if host != "zendesk" else None,
-            author_handle=f"zendesk:{requester}" if requester is not None else None,
-            rating=CSAT.get(score) if isinstance(score, str) else None,
-            rating_min=0 if score in CSAT else None,
-            rating_max=1 if score in CSAT else None,
+            author_handle=f"zendesk:{requester}" if requester else None,
+            rating=csat,
+            rating_min=0 if csat is not None else None,
+            rating_max=1 if csat is not None else None,
             raw=record,
         )
+
+
+def _host(record: dict[str, Any]) -> str:
+    """The account's host from the ticket's API ``url`` (``zendesk`` when there is none)."""
+    url = text_at(record, "url") or ""
+    try:
+        return urlsplit(url).hostname or "zendesk"
+    except ValueError:
+        raise MappingError("url", f"{url[:60]!r} is not a URL") from None
