@@ -6,6 +6,7 @@ each one). Instants are checked in UTC.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -738,3 +739,21 @@ def test_a_damaged_app_store_link_is_named_by_row_and_path(
     errors = [r for r in results if isinstance(r, RowError)]
     assert [(e.row, e.field) for e in errors] == [(1, field)]
     assert len([r for r in results if isinstance(r, ItemRecord)]) == 1
+
+
+def test_a_minified_zendesk_page_on_one_line_is_a_page_not_one_json_lines_record(tmp_path: Path) -> None:
+    """Zendesk also takes JSON Lines (one ticket a line); a whole API page minified onto one line holds its
+    tickets in ``tickets`` and must read as that page, while a one-line JSON Lines file stays one ticket."""
+    name, expected = EXPECTED["zendesk/tickets.json"]
+    page = json.loads((FIXTURES / "zendesk" / "tickets.json").read_text(encoding="utf-8"))
+    minified = tmp_path / "tickets.json"
+    minified.write_text(json.dumps(page, separators=(",", ":")), encoding="utf-8")
+    fmt = detect_format(minified)
+    assert fmt is not None
+    assert fmt.name == name
+    assert [_fields(r) for r in fmt.read(minified) if isinstance(r, ItemRecord)] == expected
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps(page["tickets"][0], separators=(",", ":")) + "\n", encoding="utf-8")
+    fmt = detect_format(one)
+    assert fmt is not None
+    assert [_fields(r) for r in fmt.read(one) if isinstance(r, ItemRecord)] == expected[:1]

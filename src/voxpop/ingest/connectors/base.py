@@ -302,10 +302,23 @@ class JsonFormat(FormatBase):
         if not first.startswith("{"):
             return False
         try:
-            json.loads(first)
+            obj = json.loads(first)
         except ValueError:
             return False
-        return rest.lstrip().startswith("{") or not rest.strip()
+        if rest.strip():
+            return rest.lstrip().startswith("{")
+        # One line: a JSON Lines file of one record, or a whole minified page that holds the records.
+        return not self._holds_records(obj)
+
+    def _holds_records(self, obj: Any) -> bool:
+        """Whether ``obj`` has a list where one of the format's record paths (``tickets.item``) points."""
+        for prefix in self.prefixes:
+            node = obj
+            for key in prefix.split(".")[:-1]:
+                node = node.get(key) if isinstance(node, dict) else None
+            if prefix != "item" and isinstance(node, list):
+                return True
+        return False
 
     def _lines(self, path: Path) -> Iterator[dict[str, Any]]:
         with open_bytes(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace") as text:
