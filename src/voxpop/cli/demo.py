@@ -148,6 +148,11 @@ def _analyze(store: Store) -> None:
         with _progress() as progress:
             task = progress.add_task("analysing the demo items", total=todo)
             analyze_pending(store, analyzer, on_progress=lambda n: progress.advance(task, n))
+        from voxpop.analyze.store_topics import refresh_topics
+
+        with console.status("Finding the topics across the items…"):
+            found = refresh_topics(store)  # what `voxpop serve` would do at start, done before the first page
+        console.print(f"{found.new + found.kept} topics found (Measure → Topics, or `voxpop topics list`).")
     except (ImportError, OSError, VoxpopError) as exc:
         err_console.print(
             f"[yellow]warning:[/yellow] the analysis could not run ({type(exc).__name__}: {exc}); the demo "
