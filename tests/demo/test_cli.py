@@ -21,6 +21,7 @@ from voxpop.demo.installer import demo_settings
 from voxpop.settings import Settings
 from voxpop.store import Store
 from voxpop.store.models import Item, User
+from voxpop.store.models.topics import ItemTopic
 
 runner = CliRunner()
 EXTRA = len(SURVEY_ANSWERS) + len(IDEAS)  # the survey's answers and the idea board's ideas are items too
@@ -132,10 +133,13 @@ def test_demo_analyses_its_items() -> None:
     assert "warning" not in result.output
     assert "alerts fired on the demo's history" in result.output
     assert "alert destination" not in result.output  # no delivery warning per batch over the progress bar
+    assert "topics found" in result.output
     store = Store(demo_settings(Settings()))
     try:
         with store.read() as session:
             items = list(session.scalars(select(Item)))
+            placed = session.scalar(select(func.count(ItemTopic.item_id)).where(ItemTopic.topic_id.is_not(None)))
+            assert (placed or 0) > 300 // 2  # its Topics page has topics before voxpop serve's first refresh
     finally:
         store.dispose()
     assert len(items) == 300 + EXTRA
