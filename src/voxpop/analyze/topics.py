@@ -145,7 +145,9 @@ def discover_topics(
     clustered = fitted >= 0
     labels[sample[clustered]] = [mapping[c] for c in fitted[clustered]]  # fitted members keep their cluster
     model.labels = labels
-    phrases = key_phrases(texts, labels, len(clusters))
+    # Named from the fitted sample (its outliers placed too): on a store of a million items the names would
+    # cost a vocabulary of every text, and the sample stands for them.
+    phrases = key_phrases([texts[int(i)] for i in sample], labels[sample], len(clusters))
     for k in range(len(clusters)):
         members = np.flatnonzero(labels == k)
         volume: dict[str, int] = {}
@@ -168,6 +170,7 @@ def key_phrases(texts: Sequence[str], labels: np.ndarray, count: int, top: int =
     fifty copies of one retweet cannot name a topic, and a phrase must be in at least ``MIN_TEXTS`` of them
     and ``MIN_SHARE`` of the cluster: a name should describe a part of its topic, not one thread in it.
     """
+    from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import CountVectorizer
 
     documents: list[str] = []
@@ -178,17 +181,18 @@ def key_phrases(texts: Sequence[str], labels: np.ndarray, count: int, top: int =
         documents += sorted(distinct)
         owner += [k] * len(distinct)
     vectorizer = CountVectorizer(
-        ngram_range=(1, 3), stop_words="english", token_pattern=WORD_PATTERN, lowercase=False, binary=True
-    )
+        ngram_range=(1, 3), stop_words="english", token_pattern=WORD_PATTERN, lowercase=False, binary=True, min_df=2
+    )  # min_df: a phrase of one text could never pass MIN_TEXTS
     try:
         present = vectorizer.fit_transform(documents)
-    except ValueError:  # nothing but stop words
+    except ValueError:  # nothing but stop words, or no phrase in two texts
         return [[] for _ in range(count)]
     terms = vectorizer.get_feature_names_out()
-    membership = np.zeros((count, len(documents)), dtype=np.float64)
-    membership[owner, np.arange(len(documents))] = 1.0
-    texts_with = np.asarray((present.T @ membership.T).T)  # (clusters, terms): distinct texts holding the phrase
-    sizes = np.maximum(membership.sum(axis=1, keepdims=True), 1.0)
+    membership = csr_matrix(
+        (np.ones(len(documents)), (owner, np.arange(len(documents)))), shape=(count, len(documents))
+    )
+    texts_with = (membership @ present).toarray()  # (clusters, terms): distinct texts holding the phrase
+    sizes = np.maximum(np.bincount(owner, minlength=count).astype(np.float64)[:, None], 1.0)
     share = texts_with / sizes
     weights = share * np.log1p(sizes.mean() / np.maximum(texts_with.sum(axis=0), 1.0))
     weights[(texts_with < MIN_TEXTS) | (share < MIN_SHARE)] = 0.0
