@@ -682,6 +682,15 @@ def test_a_bad_row_of_a_csv_export_is_named_by_row_and_field(
     assert len([r for r in results if isinstance(r, ItemRecord)]) == len(EXPECTED[fixture][1]) - 1
 
 
+def _read_damaged(tmp_path: Path, source: Path, document: Any) -> list[Any]:
+    """What the format detected for ``source`` reads from ``document`` (a damaged copy of it)."""
+    path = tmp_path / source.name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    fmt = detect_format(path)
+    assert fmt is not None
+    return list(fmt.read(path))
+
+
 @pytest.mark.parametrize(
     ("fixture", "key", "field"),
     [
@@ -694,16 +703,10 @@ def test_a_nested_object_that_is_not_one_is_named_by_row_and_field(
 ) -> None:
     # A damaged export (found by the property test) put a string where the record holds an object: the row
     # is rejected by its field, not a crash on the first lookup inside it.
-    import json
-
     source = FIXTURES / fixture
     document = json.loads(source.read_text(encoding="utf-8"))
     document[key][0][field] = "1543276545872631"
-    path = tmp_path / source.name
-    path.write_text(json.dumps(document), encoding="utf-8")
-    fmt = detect_format(path)
-    assert fmt is not None
-    results = list(fmt.read(path))
+    results = _read_damaged(tmp_path, source, document)
     errors = [r for r in results if isinstance(r, RowError)]
     assert [(e.row, e.field) for e in errors] == [(1, field)]
     assert len([r for r in results if isinstance(r, ItemRecord)]) == len(EXPECTED[fixture][1]) - 1
@@ -723,19 +726,13 @@ def test_a_damaged_app_store_link_is_named_by_row_and_path(
 ) -> None:
     # Inside the App Store export's list items: a string where the review's link to its response, or the
     # linked response's attributes, should be an object. The review is rejected by that path, not a crash.
-    import json
-
     source = FIXTURES / "app_store/customerReviews.json"
     document = json.loads(source.read_text(encoding="utf-8"))
     node = document
     for step in damage[:-1]:
         node = node[step]
     node[damage[-1]] = "6a8c7b1e"
-    path = tmp_path / source.name
-    path.write_text(json.dumps(document), encoding="utf-8")
-    fmt = detect_format(path)
-    assert fmt is not None
-    results = list(fmt.read(path))
+    results = _read_damaged(tmp_path, source, document)
     errors = [r for r in results if isinstance(r, RowError)]
     assert [(e.row, e.field) for e in errors] == [(1, field)]
     assert len([r for r in results if isinstance(r, ItemRecord)]) == 1

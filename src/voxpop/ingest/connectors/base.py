@@ -112,7 +112,7 @@ def section(record: dict[str, Any], key: str, *deeper: str) -> dict[str, Any]:
         if value is None or value == "":
             return {}
         if not isinstance(value, dict):
-            raise MappingError(path, f"{_show(value)} is not an object")
+            raise MappingError(path, f"{show_value(value)} is not an object")
         node = value
     return node
 
@@ -135,7 +135,7 @@ def text_at(record: dict[str, Any], key: str, *deeper: str) -> str | None:
     stored, it would read as a Python structure (``{'x': 1}``) where a person's words should be."""
     value, path = _at(record, key, deeper)
     if isinstance(value, bool | dict | list):
-        raise MappingError(path, f"{_show(value)} is not text")
+        raise MappingError(path, f"{show_value(value)} is not text")
     return text_or_none(value)
 
 
@@ -145,13 +145,13 @@ def number(record: dict[str, Any], key: str, *deeper: str) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise MappingError(path, f"{_show(value)} is not a number")
+        raise MappingError(path, f"{show_value(value)} is not a number")
     try:
         result = float(value)
     except (ValueError, OverflowError):
-        raise MappingError(path, f"{_show(value)} is not a number") from None
+        raise MappingError(path, f"{show_value(value)} is not a number") from None
     if not math.isfinite(result):
-        raise MappingError(path, f"{_show(value)} is not a finite number")
+        raise MappingError(path, f"{show_value(value)} is not a finite number")
     return result
 
 
@@ -161,7 +161,7 @@ def one_of(record: dict[str, Any], key: str, values: Mapping[str, T]) -> T | Non
     if value is None or value == "":
         return None
     if not isinstance(value, str) or value not in values:
-        raise MappingError(key, f"{_show(value)} is not one of {', '.join(values)}")
+        raise MappingError(key, f"{show_value(value)} is not one of {', '.join(values)}")
     return values[value]
 
 
@@ -171,11 +171,11 @@ def time_or_none(record: dict[str, Any], key: str, *deeper: str) -> datetime | N
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise MappingError(path, f"{_show(value)} is not a time")
+        raise MappingError(path, f"{show_value(value)} is not a time")
     try:
         return parse_timestamp(value)
     except (ValueError, OverflowError) as exc:
-        raise MappingError(path, f"{_show(value)} is not a time") from exc
+        raise MappingError(path, f"{show_value(value)} is not a time") from exc
 
 
 def entries(record: dict[str, Any], key: str, *deeper: str) -> list[Any]:
@@ -184,7 +184,7 @@ def entries(record: dict[str, Any], key: str, *deeper: str) -> list[Any]:
     if value is None or value == "":
         return []
     if not isinstance(value, list):
-        raise MappingError(path, f"{_show(value)} is not a list")
+        raise MappingError(path, f"{show_value(value)} is not a list")
     return value
 
 
@@ -199,7 +199,7 @@ def objects(record: dict[str, Any], key: str, *deeper: str, at: str = "") -> Ite
         if value is None:
             continue
         if not isinstance(value, dict):
-            raise MappingError(f"{path}[{index}]", f"{_show(value)} is not an object")
+            raise MappingError(f"{path}[{index}]", f"{show_value(value)} is not an object")
         yield f"{path}[{index}]", value
 
 
@@ -221,7 +221,7 @@ def whole(value: Any) -> int | None:
     return count if count is not None and abs(count) < 2**63 else None
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     """A damaged value, short enough for a message."""
     if isinstance(value, dict):
         return "an object"
@@ -460,11 +460,11 @@ def local_time(value: Any, zone: str, key: str) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise MappingError(key, f"{_show(value)} is not a time")
+        raise MappingError(key, f"{show_value(value)} is not a time")
     try:
         moment = datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=ZoneInfo(zone))
         return moment.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
-        raise MappingError(key, f"{_show(value)} is not a time") from exc
+        raise MappingError(key, f"{show_value(value)} is not a time") from exc

@@ -13,6 +13,7 @@ import math
 from datetime import datetime
 from typing import Any
 
+from voxpop.ingest.connectors.base import show_value
 from voxpop.ingest.live.errors import PayloadError
 from voxpop.ingest.timestamp import parse_timestamp
 
@@ -23,7 +24,7 @@ class Entry:
     def __init__(self, value: Any, where: str, path: str = "") -> None:
         if not isinstance(value, dict):
             what = f"field '{path}'" if path else "the entry"
-            raise PayloadError(f"{where}: {what} is {_show(value)}, not an object")
+            raise PayloadError(f"{where}: {what} is {show_value(value)}, not an object")
         self.data: dict[str, Any] = value
         self.where = where
         self.path = path
@@ -47,7 +48,7 @@ class Entry:
         if value is None or value == "":
             return Entry({}, self.where, self._field(key))
         if not isinstance(value, dict):
-            raise self.error(key, f"{_show(value)} is not an object")
+            raise self.error(key, f"{show_value(value)} is not an object")
         return Entry(value, self.where, self._field(key))
 
     def entries(self, key: str) -> list[Any]:
@@ -56,7 +57,7 @@ class Entry:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.error(key, f"{_show(value)} is not a list")
+            raise self.error(key, f"{show_value(value)} is not a list")
         return value
 
     def text(self, key: str, *, required: bool = False) -> str | None:
@@ -65,7 +66,7 @@ class Entry:
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
         if value is not None and not isinstance(value, str):
-            raise self.error(key, f"{_show(value)} is not text")
+            raise self.error(key, f"{show_value(value)} is not text")
         value = value.strip() if value else None
         if required and not value:
             raise self.error(key, "is missing")
@@ -79,13 +80,13 @@ class Entry:
                 raise self.error(key, "is missing")
             return None
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.error(key, f"{_show(value)} is not a number")
+            raise self.error(key, f"{show_value(value)} is not a number")
         try:
             number = float(value)
         except (ValueError, OverflowError):
-            raise self.error(key, f"{_show(value)} is not a number") from None
+            raise self.error(key, f"{show_value(value)} is not a number") from None
         if not math.isfinite(number):
-            raise self.error(key, f"{_show(value)} is not a finite number")
+            raise self.error(key, f"{show_value(value)} is not a finite number")
         return number
 
     def time(self, key: str, *, required: bool = False) -> datetime | None:
@@ -96,7 +97,7 @@ class Entry:
                 raise self.error(key, "is missing")
             return None
         if not isinstance(value, str):
-            raise self.error(key, f"{_show(value)} is not a time")
+            raise self.error(key, f"{show_value(value)} is not a time")
         try:
             return parse_timestamp(value)
         except ValueError as exc:
@@ -104,13 +105,3 @@ class Entry:
 
     def _field(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
-
-
-def _show(value: Any) -> str:
-    """A damaged value, short enough for a message (platform text is never echoed at length)."""
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
