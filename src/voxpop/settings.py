@@ -95,8 +95,8 @@ class Settings(BaseSettings):
     analysis_threads: int = Field(
         default=0,
         ge=0,
-        description="Threads the embedding model uses per process; 0: every core. `voxpop worker` shares the "
-        "cores between its processes unless this is set.",
+        description="Threads the embedding model uses per process, each running its own batch; 0: every core. "
+        "`voxpop worker` shares the cores between its processes unless this is set.",
     )
     task_max_retries: int = Field(default=3, ge=0, le=20, description="Retries of a failing batch before it is split.")
     task_time_limit_seconds: int = Field(default=600, ge=10)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +96,68 @@ def test_a_texts_vector_does_not_depend_on_its_batch(embedder: Embedder) -> None
         np.testing.assert_allclose(encoded.vectors, np.vstack([e.vectors for e in alone]), atol=2e-5)
         assert encoded.layered is not None
         np.testing.assert_allclose(encoded.layered, np.vstack([e.layered for e in alone]), atol=2e-5)  # type: ignore[misc]
+
+
+def test_batches_keep_to_their_size_and_the_token_budget() -> None:
+    lengths = np.array([5, 5, 5, 10, 10, 30, 300])
+    batches = embeddings._batches(np.argsort(lengths, kind="stable"), lengths, 4, 400)
+    # 4 × 10² = 400 fits; 2 × 30² does not; a text over the budget on its own still gets a batch.
+    assert [b.tolist() for b in batches] == [[0, 1, 2, 3], [4], [5], [6]]
+    assert [b.tolist() for b in embeddings._batches(np.arange(5), np.ones(5, dtype=int), 2, None)] == [
+        [0, 1],
+        [2, 3],
+        [4],
+    ]
+
+
+def test_batches_side_by_side_and_the_token_budget_leave_every_vector_as_it_was(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Long reviews (truncated at 256 word pieces) make the budget cut their batches; 70 short ones make
+    # several batches to run side by side, on two threads even where the machine has one core.
+    reviews = [" ".join([f"room {k} was clean but the breakfast was cold and late"] * 30) for k in range(5)]
+    texts = SENTENCES + reviews + [f"order {k} arrived late and nobody answered my emails" for k in range(70)]
+    before = Embedder(embedder.model_path, parallel=False, token_budget=None)
+    now = Embedder(embedder.model_path, threads=2)
+    threads: set[str] = set()
+    run = now._session.run
+
+    def noting_run(names: object, feed: dict[str, np.ndarray]) -> object:
+        threads.add(threading.current_thread().name)
+        assert len(feed["input_ids"]) * feed["input_ids"].shape[1] ** 2 <= max(
+            embeddings.TOKEN_BUDGET, feed["input_ids"].shape[1] ** 2
+        )
+        return run(names, feed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(now._session, "run", noting_run)
+    old, new = before.encode_all(before.tokenize(texts)), now.encode_all(now.tokenize(texts))
+    assert len(threads) == 2
+    assert all(name.startswith("voxpop-model") for name in threads)
+    np.testing.assert_array_equal(new.vectors, old.vectors)
+    assert new.layered is not None
+    assert old.layered is not None
+    np.testing.assert_array_equal(new.layered, old.layered)
+
+
+def test_a_forked_process_embeds_on_threads_of_its_own(embedder: Embedder, tmp_path: Path) -> None:
+    # A worker process forked after the parent embedded inherits the thread pool but not its threads.
+    texts = [f"parcel {k} never arrived and the tracking page is blank" for k in range(150)]
+    expected = embedder.encode(texts)
+    assert embedder.concurrency == 1 or embedder._executor is not None
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            np.save(tmp_path / "child.npy", embedder.encode(texts))
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + 120
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked process did not finish embedding within 120 s")
+    np.testing.assert_array_equal(np.load(tmp_path / "child.npy"), expected)
 
 
 def test_truncates_at_256_word_pieces(fp32: Embedder) -> None:

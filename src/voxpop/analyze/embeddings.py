@@ -12,11 +12,13 @@ batch, and cache it under ``settings.models_path``. The tokenizer (bert-base-unc
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import tempfile
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import OrderedDict, deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -42,6 +44,11 @@ PREPROCESSING = "clean1"
 #: The derived model's second output: the sum of the hidden states after the embedding layer and after
 #: each of the six layers, mean-pooled into the *layered* vector (see :meth:`Embedder.encode_layered`).
 LAYER_SUM = "layer_sum"
+#: Texts per batch times the batch's padded length squared, at most: attention holds a length × length
+#: matrix per head and text, so 64 reviews of 256 word pieces held 1.85 GB at once. On 1,000 TripAdvisor
+#: reviews a budget of 200,000 (3 texts of 256 pieces, 12 of 128; 64 tweets of 55) embedded 1.7 times
+#: as fast with a third of the memory (BENCHMARKS.md, Embeddings); airline tweets are not affected.
+TOKEN_BUDGET = 200_000
 
 
 def source_model_path() -> Path:
@@ -110,16 +117,37 @@ class Embedder:
 
     dim: int = DIM
 
-    def __init__(self, model_path: Path, *, threads: int | None = None, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        threads: int | None = None,
+        max_tokens: int = MAX_TOKENS,
+        parallel: bool = True,
+        token_budget: int | None = TOKEN_BUDGET,
+    ) -> None:
         self.model_path = model_path
         self.max_tokens = max_tokens
+        #: A batch holds at most this many texts × their padded length squared (``None``: no limit).
+        self.token_budget = token_budget
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))
         # The vendored file pads every input to 128; we pad per batch ourselves.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
+        threads = threads or _cores()
+        #: How many batches run through the model at once (:meth:`_forward`), each on one thread; with
+        #: ``parallel=False`` one batch at a time on ``threads`` intra-op threads, as before.
+        self.concurrency = threads if parallel else 1
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_pid = 0
+        self._pool_lock = threading.Lock()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or _cores()
+        options.intra_op_num_threads = 1 if self.concurrency > 1 else threads
         options.inter_op_num_threads = 1
+        # Memory patterns are planned and kept per input shape, and every batch has its own width, so
+        # they were never reused: without them `voxpop analyze` on the airline tweets peaked at 795 MB
+        # instead of 882 and ran at 237 items/s instead of 218 (BENCHMARKS.md, End-to-end analysis).
+        options.enable_mem_pattern = False
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         # Idle intra-op threads sleep instead of spinning: in ``voxpop analyze`` the enrichers run on
         # another thread beside the model and a spinning worker takes their core. Loaded, the bare model
@@ -231,19 +259,10 @@ class Embedder:
                     first[key] = i
             order = order[keep[order]]
         missed: list[tuple[int, int, str]] = []  # (text, part, part text) to embed on their own
-        for start in range(0, len(order), batch_size):
-            index = order[start : start + batch_size]
-            width = int(lengths[index].max())
-            ids = np.zeros((len(index), width), dtype=np.int64)
-            mask = np.zeros((len(index), width), dtype=np.int64)
-            for row, i in enumerate(index):
-                n = int(lengths[i])
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
-            feed = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feed["token_type_ids"] = np.zeros_like(ids)
-            hiddens = self._session.run(self._outputs, feed)
+        size = min(batch_size, max(1, -(-len(order) // self.concurrency)))  # a lone batch is split
+        batches = _batches(order, lengths, size, self.token_budget)
+        for index, mask, hiddens in self._forward(batches, lengths, encodings):
+            width = mask.shape[1]
             weights = mask[:, :, None].astype(np.float32)
             for out, hidden in zip(outs, hiddens, strict=True):
                 out[index] = _unit((hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9))
@@ -287,6 +306,59 @@ class Embedder:
                 memo.put(keys[i], tuple((out[i].copy(), part_vectors[i].copy()) for out, part_vectors in kinds_out))
         layered = (outs[1], part_outs[1]) if kinds > 1 else (None, None)
         return Encoded(outs[0], part_outs[0], *layered)
+
+    def _forward(
+        self, batches: list[np.ndarray], lengths: np.ndarray, encodings: Sequence[Encoding]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, list[np.ndarray]]]:
+        """``(index, attention mask, outputs)`` of each batch of text indices, in order.
+
+        With several batches and ``concurrency`` above 1, the batches run through the one session from
+        that many threads at once, one intra-op thread each (onnxruntime's ``run`` is thread-safe and
+        releases the GIL); no more are submitted than there are threads, so finished outputs do not pile
+        up while the caller pools them. Intra-op threads leave cores waiting at every operator of these
+        small matrices: on 4,000 tweets, 2 cores, two batches side by side embedded 300–318 texts/s
+        against 250–263 one at a time (BENCHMARKS.md, Embeddings). The batches are the same either way
+        and the model quantises per token, so every vector is the same bit for bit.
+        """
+
+        def run(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+            width = int(lengths[index].max())
+            ids = np.zeros((len(index), width), dtype=np.int64)
+            mask = np.zeros((len(index), width), dtype=np.int64)
+            for row, i in enumerate(index):
+                n = int(lengths[i])
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            return index, mask, self._session.run(self._outputs, feed)
+
+        if self.concurrency < 2 or len(batches) < 2:
+            yield from map(run, batches)
+            return
+        pool = self._pool()
+        pending: deque[Future[tuple[np.ndarray, np.ndarray, list[np.ndarray]]]] = deque()
+        upcoming = iter(batches)
+        try:
+            for index in itertools.islice(upcoming, self.concurrency):
+                pending.append(pool.submit(run, index))
+            while pending:
+                done = pending.popleft().result()
+                for index in itertools.islice(upcoming, 1):
+                    pending.append(pool.submit(run, index))
+                yield done
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _pool(self) -> ThreadPoolExecutor:
+        # A forked child (a worker process) inherits the executor but not its threads: it makes its own.
+        with self._pool_lock:
+            if self._executor is None or self._executor_pid != os.getpid():
+                self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="voxpop-model")
+                self._executor_pid = os.getpid()
+            return self._executor
 
 
 @dataclass
@@ -362,6 +434,23 @@ class Tokens:
 
     def __len__(self) -> int:
         return len(self.cleaned)
+
+
+def _batches(order: np.ndarray, lengths: np.ndarray, size: int, budget: int | None) -> list[np.ndarray]:
+    """``order`` (text indices, shortest first) cut into runs of at most ``size`` texts whose count times
+    the longest one's length squared stays within ``budget`` (a text alone may exceed it)."""
+    out: list[np.ndarray] = []
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and end - start < size:
+            width = int(lengths[order[end]])
+            if budget is not None and (end - start + 1) * width * width > budget:
+                break
+            end += 1
+        out.append(order[start:end])
+        start = end
+    return out
 
 
 def _span_means(rows: np.ndarray, bounds: list[int]) -> np.ndarray:
