@@ -54,10 +54,21 @@ def _added_so_far(store: Store) -> int:
         return int(session.scalar(select(func.coalesce(func.max(ImportRun.added), 0))) or 0)
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a test run started in the background (``pytest … &`` from a
+    script) ignores SIGINT and its children inherit that, so the import would ignore the signal sent."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_and_stop(store: Store, path: Path, how: signal.Signals) -> subprocess.CompletedProcess[str]:
     """Start the import, wait until a few batches are committed, then send ``how``."""
     process = subprocess.Popen(
-        _command(path), env=_env(store.settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        _command(path),
+        env=_env(store.settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_from_a_terminal,  # resets one signal in the child, takes no lock
     )
     deadline = time.monotonic() + 300  # a guard against hanging, not a speed assertion
     while _added_so_far(store) < 4 * BATCH:
