@@ -45,9 +45,9 @@ PREPROCESSING = "clean1"
 #: each of the six layers, mean-pooled into the *layered* vector (see :meth:`Embedder.encode_layered`).
 LAYER_SUM = "layer_sum"
 #: Texts per batch times the batch's padded length squared, at most: attention holds a length × length
-#: matrix per head and text, so 64 reviews of 256 word pieces held 1.85 GB at once. On 1,000 TripAdvisor
-#: reviews a budget of 200,000 (3 texts of 256 pieces, 12 of 128; 64 tweets of 55) embedded 1.7 times
-#: as fast with a third of the memory (BENCHMARKS.md, Embeddings); airline tweets are not affected.
+#: matrix per head and text, so a process embedding TripAdvisor reviews 64 at a time (most of them cut at
+#: 256 word pieces) peaked at 1.9 GB. With a budget of 200,000 (3 texts of 256 pieces, 12 of 128, 64
+#: tweets of 55) it peaked at 0.46 GB and embedded 44–46 reviews/s instead of 36 (BENCHMARKS.md, Embeddings).
 TOKEN_BUDGET = 200_000
 
 
@@ -316,8 +316,8 @@ class Embedder:
         that many threads at once, one intra-op thread each (onnxruntime's ``run`` is thread-safe and
         releases the GIL); no more are submitted than there are threads, so finished outputs do not pile
         up while the caller pools them. Intra-op threads leave cores waiting at every operator of these
-        small matrices: on 4,000 tweets, 2 cores, two batches side by side embedded 300–318 texts/s
-        against 250–263 one at a time (BENCHMARKS.md, Embeddings). The batches are the same either way
+        small matrices: on 4,000 tweets, 2 cores, two batches side by side embedded 312–337 texts/s
+        against 248–251 one at a time (BENCHMARKS.md, Embeddings). The batches are the same either way
         and the model quantises per token, so every vector is the same bit for bit.
         """
 
