@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import tempfile
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
@@ -28,8 +27,8 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
-from voxpop.analyze import model_graph
 from voxpop.analyze.lexicon import clean
+from voxpop.analyze.model_graph import LAYER_SUM, quantize
 from voxpop.settings import Settings, get_settings
 
 #: The model was trained with sequences of at most 256 word pieces (sentence-transformers'
@@ -41,9 +40,6 @@ DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 #: Changes whenever the same text would get a different vector (caches of vectors key on it).
 PREPROCESSING = "clean1"
-#: The derived model's second output: the sum of the hidden states after the embedding layer and after
-#: each of the six layers, mean-pooled into the *layered* vector (see :meth:`Embedder.encode_layered`).
-LAYER_SUM = "layer_sum"
 #: Texts per batch times the batch's padded length squared, at most: attention holds a length × length
 #: matrix per head and text, so a process embedding TripAdvisor reviews 64 at a time (most of them cut at
 #: 256 word pieces) peaked at 1.9 GB. With a budget of 200,000 (3 texts of 256 pieces, 12 of 128, 64
@@ -78,38 +74,6 @@ def quantized_model_path(settings: Settings, source: Path | None = None) -> Path
     """Where the dynamic-int8 model derived from ``source`` is cached (named by the source's hash)."""
     source = source or source_model_path()
     return settings.models_path / f"minilm-l6-v2-tokenint8-{_file_digest(source)[:16]}.onnx"
-
-
-def quantize(source: Path, target: Path, *, per_token: bool = True) -> Path:
-    """Derive the dynamic-int8 model from ``source`` and write it to ``target`` atomically.
-
-    ``per_token=False`` leaves the activations quantised per tensor, as ``quantize_dynamic`` does
-    (``benchmarks/bench_embed.py`` compares the two).
-
-    Each writer works in its own temporary files in ``target``'s folder and renames the result into
-    place, so a concurrent reader sees either no file or a whole one; two processes racing both
-    produce the same bytes and the last rename wins.
-    """
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".quantize-") as work:
-        folded = Path(work) / "folded.onnx"
-        options = ort.SessionOptions()
-        # Basic level = constant folding and redundant-node removal only: it turns the in-graph
-        # dequantisation of the int8 weights into plain fp32 initialisers that quantize_dynamic can see.
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        options.optimized_model_filepath = str(folded)
-        ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
-        quantized = Path(work) / "quantized.onnx"
-        quantize_dynamic(
-            folded, quantized, per_channel=True, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8
-        )
-        if per_token:
-            model_graph.quantize_per_token(quantized)
-        model_graph.add_layer_sum(quantized, LAYER_SUM)
-        os.replace(quantized, target)
-    return target
 
 
 class Embedder:

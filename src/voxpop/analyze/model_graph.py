@@ -1,4 +1,4 @@
-"""Edits to the dynamically quantised MiniLM graph, made once when :func:`embeddings.quantize` derives it.
+"""The dynamically quantised MiniLM graph, derived once (:func:`quantize`) from the shipped one, and its edits.
 
 ``quantize_dynamic`` quantises each MatMul's activations with one scale for the whole input tensor, that
 is for every token of every text in the batch. A text's vector then depends on the texts batched with
@@ -11,16 +11,54 @@ its own scale instead, which makes a text's vector the same in any batch and bri
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnxruntime as ort
 
 #: The per-token quantisation is symmetric (``round(x / s)`` in [-127, 127], stored as uint8 with zero
 #: point 128), so the scale is one maximum per token and the matrix product keeps ONNX Runtime's fused
 #: u8 × s8 kernel, whose activation scale and zero point must be scalars.
 _LEVELS = 127.0
 _ZERO_POINT = 128
+#: The derived model's second output: the sum of the hidden states after the embedding layer and after
+#: each of the six layers, mean-pooled into the *layered* vector (see ``Embedder.encode_layered``).
+LAYER_SUM = "layer_sum"
+
+
+def quantize(source: Path, target: Path, *, per_token: bool = True) -> Path:
+    """Derive the dynamic-int8 model from ``source`` and write it to ``target`` atomically.
+
+    ``per_token=False`` leaves the activations quantised per tensor, as ``quantize_dynamic`` does
+    (``benchmarks/bench_embed.py`` compares the two).
+
+    Each writer works in its own temporary files in ``target``'s folder and renames the result into
+    place, so a concurrent reader sees either no file or a whole one; two processes racing both
+    produce the same bytes and the last rename wins.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".quantize-") as work:
+        folded = Path(work) / "folded.onnx"
+        options = ort.SessionOptions()
+        # Basic level = constant folding and redundant-node removal only: it turns the in-graph
+        # dequantisation of the int8 weights into plain fp32 initialisers that quantize_dynamic can see.
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+        quantized = Path(work) / "quantized.onnx"
+        quantize_dynamic(
+            folded, quantized, per_channel=True, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8
+        )
+        if per_token:
+            quantize_per_token(quantized)
+        add_layer_sum(quantized, LAYER_SUM)
+        os.replace(quantized, target)
+    return target
 
 
 def quantize_per_token(path: Path) -> None:
