@@ -139,13 +139,25 @@ def text_at(record: dict[str, Any], key: str, *deeper: str) -> str | None:
     return text_or_none(value)
 
 
-def number(record: dict[str, Any], key: str, *deeper: str) -> float | None:
-    """A finite number (a numeric string too)."""
+def _scalar_at(
+    record: dict[str, Any], key: str, deeper: tuple[str, ...], what: str
+) -> tuple[str | int | float, str] | None:
+    """The field's text or number and its dotted path; ``None`` when absent or empty; a boolean, object or
+    list is an error naming the path (``what``: "a number", "a time")."""
     value, path = _at(record, key, deeper)
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise MappingError(path, f"{show_value(value)} is not a number")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise MappingError(path, f"{show_value(value)} is not {what}")
+    return value, path
+
+
+def number(record: dict[str, Any], key: str, *deeper: str) -> float | None:
+    """A finite number (a numeric string too)."""
+    found = _scalar_at(record, key, deeper, "a number")
+    if found is None:
+        return None
+    value, path = found
     try:
         result = float(value)
     except (ValueError, OverflowError):
@@ -167,11 +179,10 @@ def one_of(record: dict[str, Any], key: str, values: Mapping[str, T]) -> T | Non
 
 def time_or_none(record: dict[str, Any], key: str, *deeper: str) -> datetime | None:
     """A time as text (ISO 8601, RFC 2822…) or epoch seconds/milliseconds."""
-    value, path = _at(record, key, deeper)
-    if value is None or value == "":
+    found = _scalar_at(record, key, deeper, "a time")
+    if found is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise MappingError(path, f"{show_value(value)} is not a time")
+    value, path = found
     try:
         return parse_timestamp(value)
     except (ValueError, OverflowError) as exc:
