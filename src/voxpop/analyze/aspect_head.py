@@ -25,10 +25,12 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+from voxpop.analyze.tfidf import Tfidf
 
 HEAD_FORMAT = "voxpop-aspect-head/1+npz+base64"
 #: Written for heads with a stack, so that an older voxpop refuses them instead of ignoring the stack.
@@ -39,20 +41,13 @@ WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 
 
-def new_vectorizers(
-    min_df: int, word_ngrams: tuple[int, int] | None = None, char_ngrams: tuple[int, int] | None = None
-) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    words = TfidfVectorizer(ngram_range=word_ngrams or WORD_NGRAMS, min_df=min_df, sublinear_tf=True, dtype=np.float32)
-    chars = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=char_ngrams or CHAR_NGRAMS, min_df=min_df, sublinear_tf=True, dtype=np.float32
+def text_options(word_ngrams: tuple[int, int], char_ngrams: tuple[int, int]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The TF-IDF options of a head's word and character n-grams (training fits its vocabularies with them)."""
+    common = {"sublinear_tf": True, "dtype": np.float32}
+    return (
+        {"analyzer": "word", "ngram_range": word_ngrams, **common},
+        {"analyzer": "char_wb", "ngram_range": char_ngrams, **common},
     )
-    return words, chars
-
-
-def _restore(vocabulary: list[str], idf: np.ndarray, template: TfidfVectorizer) -> TfidfVectorizer:
-    vectorizer = TfidfVectorizer(**{**template.get_params(), "vocabulary": {t: i for i, t in enumerate(vocabulary)}})
-    vectorizer.idf_ = idf.astype(np.float64)
-    return vectorizer
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -115,9 +110,9 @@ class AspectHead:
     char_intercept: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        words, chars = new_vectorizers(1, self.word_ngrams, self.char_ngrams)
-        self._words = _restore(self.word_vocabulary, self.word_idf, words)
-        self._chars = _restore(self.char_vocabulary, self.char_idf, chars)
+        words, chars = text_options(self.word_ngrams, self.char_ngrams)
+        self._words = Tfidf.from_terms(self.word_vocabulary, self.word_idf, **words)
+        self._chars = Tfidf.from_terms(self.char_vocabulary, self.char_idf, **chars)
 
     @property
     def uses_embeddings(self) -> bool:

@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from voxpop.analyze import aspect_head
-from voxpop.analyze.aspect_head import AspectHead, log_softmax, logit, new_vectorizers
+from voxpop.analyze.aspect_head import AspectHead, log_softmax, logit
 from voxpop.analyze.clauses import Encoder
 from voxpop.errors import ValidationError
 
@@ -313,7 +314,10 @@ def train_head(texts: list[str], labels: list[list[str]], *, embedder: Encoder |
         embedder = get_embedder()
     embeddings = np.asarray(embedder.encode(texts), dtype=np.float32)
     min_df = 2 if len(texts) >= 200 else 1
-    words, chars = new_vectorizers(min_df)
+    words, chars = (
+        TfidfVectorizer(**options, min_df=min_df)
+        for options in aspect_head.text_options(aspect_head.WORD_NGRAMS, aspect_head.CHAR_NGRAMS)
+    )
     word_matrix = words.fit_transform(texts)
     x = sparse.hstack([word_matrix, chars.fit_transform(texts)]).tocsr()
 

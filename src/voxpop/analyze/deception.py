@@ -14,12 +14,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from voxpop.analyze.tfidf import Tfidf
 from voxpop.errors import IngestError, ValidationError
 
 if TYPE_CHECKING:
@@ -50,34 +50,10 @@ def parse_label(value: str) -> int | None:
     return None
 
 
-@dataclass
-class _Block:
-    analyzer: str
-    ngram_range: tuple[int, int]
-    terms: np.ndarray
-    idf: np.ndarray
-
-    def transform(self, texts: Sequence[str]) -> csr_matrix:
-        from sklearn.feature_extraction.text import CountVectorizer
-        from sklearn.preprocessing import normalize
-
-        counter = CountVectorizer(
-            analyzer=self.analyzer,
-            ngram_range=self.ngram_range,
-            lowercase=False,
-            vocabulary={str(term): i for i, term in enumerate(self.terms)},
-            dtype=np.float64,
-        )
-        counts = counter.transform(texts).tocsr()
-        counts.data = 1.0 + np.log(counts.data)  # sublinear tf
-        weighted = counts.multiply(self.idf.reshape(1, -1)).tocsr()
-        return normalize(weighted, norm="l2", copy=False)
-
-
 class DeceptionModel:
     """P(deceptive) for texts; ``fit`` on labelled texts, ``save``/``load`` as plain arrays."""
 
-    def __init__(self, blocks: list[_Block], coef: np.ndarray, intercept: float, platt: tuple[float, float]) -> None:
+    def __init__(self, blocks: list[Tfidf], coef: np.ndarray, intercept: float, platt: tuple[float, float]) -> None:
         self.blocks = blocks
         self.coef = coef
         self.intercept = intercept
@@ -99,7 +75,7 @@ class DeceptionModel:
                 analyzer=analyzer, ngram_range=ngram_range, lowercase=False, sublinear_tf=True, min_df=min_df
             )
             matrices.append(vectorizer.fit_transform(texts))
-            blocks.append(_Block(analyzer, ngram_range, vectorizer.get_feature_names_out(), vectorizer.idf_.copy()))
+            blocks.append(Tfidf.fitted(vectorizer))
         features = hstack(matrices).tocsr()
         svm = LinearSVC(C=SVM_C).fit(features, y)
         platt = (1.0, 0.0)
@@ -136,7 +112,7 @@ class DeceptionModel:
             "coef": self.coef,
         }
         for i, block in enumerate(self.blocks):
-            arrays[f"terms{i}"] = block.terms.astype(str)
+            arrays[f"terms{i}"] = np.array(block.terms, dtype=str)
             arrays[f"idf{i}"] = block.idf
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(tmp, **arrays)
@@ -150,7 +126,14 @@ class DeceptionModel:
             if meta.get("version") != FORMAT_VERSION:
                 raise ValidationError(f"{path}: unsupported authenticity model version {meta.get('version')}")
             blocks = [
-                _Block(analyzer, (int(lo), int(hi)), data[f"terms{i}"], data[f"idf{i}"])
+                Tfidf.from_terms(
+                    data[f"terms{i}"].tolist(),
+                    data[f"idf{i}"],
+                    analyzer=analyzer,
+                    ngram_range=(int(lo), int(hi)),
+                    lowercase=False,
+                    sublinear_tf=True,
+                )
                 for i, (analyzer, (lo, hi)) in enumerate(meta["blocks"])
             ]
             return cls(

@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from voxpop.analyze import lexicon
 from voxpop.analyze.embeddings import get_embedder
+from voxpop.analyze.tfidf import Tfidf
 from voxpop.errors import ValidationError
 from voxpop.settings import Settings, get_settings
 
@@ -113,7 +113,7 @@ class SentimentModel:
     intercept: np.ndarray
     temperature: float = 1.0
     classes: tuple[str, ...] = CLASSES
-    vectorizers: dict[str, TfidfVectorizer] = field(default_factory=dict)
+    vectorizers: dict[str, Tfidf] = field(default_factory=dict)
     #: The TF-IDF heads, classes in ``classes`` order; their log-probabilities feed the final layer in turn.
     text_heads: list[TextHead] = field(default_factory=list)
     #: An adapted model's copy of the shipped linear layer, whose log-probabilities it learns from too.
@@ -163,12 +163,11 @@ class SentimentModel:
                 raise ValidationError(f"{path}: sentiment model format {version}, this voxpop reads {readable}")
             vectorizers = {}
             for name in json.loads(str(data["vectorizer_names"])):
-                params = json.loads(str(data[f"{name}_params"]))
-                params["ngram_range"] = tuple(params["ngram_range"])
-                terms = data[f"{name}_terms"].tolist()
-                vectorizer = TfidfVectorizer(**params, vocabulary={t: i for i, t in enumerate(terms)})
-                vectorizer.idf_ = data[f"{name}_idf"]
-                vectorizers[name] = vectorizer
+                options = json.loads(str(data[f"{name}_params"]))
+                try:
+                    vectorizers[name] = Tfidf.from_terms(data[f"{name}_terms"].tolist(), data[f"{name}_idf"], **options)
+                except ValueError as exc:
+                    raise ValidationError(f"{path}: the {name!r} n-grams cannot be read: {exc}") from exc
             prior = None
             if "prior_coef" in data.files:
                 prior = cls(
@@ -219,10 +218,9 @@ class SentimentModel:
             "vectorizer_names": np.array(json.dumps(list(self.vectorizers))),
         }
         for name, vectorizer in self.vectorizers.items():
-            params = {key: vectorizer.get_params()[key] for key in TEXT_VECTORIZERS[name] if key != "max_features"}
-            arrays[f"{name}_params"] = np.array(json.dumps(params))
-            arrays[f"{name}_terms"] = np.array(vectorizer.get_feature_names_out().tolist(), dtype=str)
-            arrays[f"{name}_idf"] = vectorizer.idf_.astype(np.float32)
+            arrays[f"{name}_params"] = np.array(json.dumps(vectorizer.options()))
+            arrays[f"{name}_terms"] = np.array(vectorizer.terms, dtype=str)
+            arrays[f"{name}_idf"] = vectorizer.idf.astype(np.float32)
         if self.prior is not None:
             arrays.update({f"prior_{name}": getattr(self.prior, name).astype(np.float32) for name in PRIOR_ARRAYS})
         if self.dense_head is not None:

@@ -28,6 +28,7 @@ from voxpop.analyze.sentiment import (
     fitted_path,
     text_of,
 )
+from voxpop.analyze.tfidf import Tfidf
 from voxpop.errors import IngestError, ValidationError
 from voxpop.settings import Settings
 
@@ -111,7 +112,7 @@ def train(
         unknown = {name for group in groups for name in group} - set(names)
         if unknown or not all(groups):
             raise ValueError(f"text heads must name some of the vectorizers {names}, not {sorted(unknown)}")
-        model.vectorizers = {name: TfidfVectorizer(**TEXT_VECTORIZERS[name]).fit(plain) for name in names}
+        model.vectorizers = {name: Tfidf.fitted(TfidfVectorizer(**TEXT_VECTORIZERS[name]).fit(plain)) for name in names}
         matrices = model.text_matrices(texts)
         folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
         fit_params = {} if weights is None else {"sample_weight": weights}

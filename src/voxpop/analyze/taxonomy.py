@@ -35,7 +35,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as SchemaError
 
 from voxpop.analyze.aspect_head import AspectHead, decode_head, encode_head
-from voxpop.analyze.aspect_training import train_head
 from voxpop.analyze.clauses import Encoder
 from voxpop.errors import IngestError, NotFoundError, ValidationError
 
@@ -357,5 +356,7 @@ def fit_taxonomy(
             if aspect_name not in names:
                 names.append(aspect_name)
         resolved.append(names)
+    from voxpop.analyze.aspect_training import train_head  # scikit-learn: only fitting needs it
+
     taxonomy.head = train_head(list(texts), resolved, embedder=embedder)
     return taxonomy
