@@ -33,6 +33,7 @@ import numpy as np
 from voxpop.analyze.pipeline import Analyzer, Staged, _jsonable
 from voxpop.analyze.registry import Batch, Record
 from voxpop.analyze.topics import FIT_SAMPLE, MIN_ITEMS, Topic, discover_topics, week_of
+from voxpop.analyze.topics import preload as preload_topics
 from voxpop.errors import IngestError
 
 #: Optional fields a file may carry, by default read from columns of the same name.
@@ -230,6 +231,7 @@ def _analyze_file(
             threading.Thread(target=_load_quietly, args=(analyzer,), name="voxpop-load", daemon=True).start()
             ahead: Future[Batch] | None = None
             fitted: Future[_Placed | None] | None = None
+            preloading = False
             window = batch_size * max(1, EMBED_WINDOW // batch_size)
             for records, last in _batches(source, convert, batch_size, window):
                 upcoming = helper.submit(embed, analyzer.stage(records))
@@ -237,6 +239,9 @@ def _analyze_file(
                     fitted = helper.submit(corpus.fit)
                 if ahead is not None:
                     rows = _write_window(analyzer, ahead.result(), batch_size, out, rows, progress)
+                    if corpus is not None and not preloading:  # once the first results are out
+                        preloading = True
+                        threading.Thread(target=_preload_quietly, name="voxpop-preload", daemon=True).start()
                 ahead = upcoming
             if ahead is not None:
                 rows = _write_window(analyzer, ahead.result(), batch_size, out, rows, progress)
@@ -254,6 +259,12 @@ def _embedder_quietly(analyzer: Analyzer) -> None:
     # As in ``_load_quietly``: a failure is met again by the first ``prepare``.
     with contextlib.suppress(Exception):
         _ = analyzer.context.embedder
+
+
+def _preload_quietly() -> None:
+    # The topics' fit imports what it needs itself; this only moves the cost off the end of the run.
+    with contextlib.suppress(Exception):
+        preload_topics()
 
 
 def _load_quietly(analyzer: Analyzer) -> None:

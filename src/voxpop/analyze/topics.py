@@ -95,6 +95,15 @@ def _empty(n: int) -> TopicModel:
     return TopicModel([], np.full(n, -1, dtype=np.int64), np.zeros((0, 1), np.float32), np.zeros(0, np.float32))
 
 
+def preload() -> None:
+    """Import what :func:`discover_topics` fits with (scikit-learn: about 2 s of CPU here, which the
+    per-item analysis no longer imports), so a caller can pay for it on a spare thread while items are
+    still being embedded rather than after the last one."""
+    import sklearn.cluster
+    import sklearn.decomposition
+    import sklearn.feature_extraction.text  # noqa: F401
+
+
 def discover_topics(
     texts: Sequence[str],
     embeddings: np.ndarray,
