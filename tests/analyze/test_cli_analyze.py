@@ -257,7 +257,7 @@ def test_the_embedding_window_leaves_the_enrichers_batches_alone(
     assert [r["id"] for r in results] == [row["id"] for row in rows]
     assert [r["seen_in_batch"] for r in results] == [0] * 8 + [b for b in range(1, 8) for _ in range(16)]
     assert sum(prepared) == 120
-    expected = {1: [8, 16, 16] + [16] * 5, 40: [8, 16, 16, 32, 32, 16], 10_000: [8, 16, 16, 48, 16, 16]}[window]
+    expected = {1: [8, 16, 16] + [16] * 5, 40: [8, 16, 16, 32, 32, 16], 10_000: [8, 16, 16, 80]}[window]
     assert prepared == expected
 
 
@@ -325,27 +325,6 @@ def test_only_the_last_batch_is_flagged_last(tmp_path: Path, count: int) -> None
     assert [record.id for records, _ in batches for record in records] == [str(n) for n in range(count)]
     assert [len(records) for records, _ in batches[:3]] == [min(8, count), *[len(r) for r, _ in batches[1:3]]]
     assert all(len(records) <= 32 for records, _ in batches)
-
-
-def test_the_last_rows_go_out_in_shrinking_windows_and_long_texts_in_shorter_ones(tmp_path: Path) -> None:
-    # At the end the enrichers wait only for the last window, so the rows after the last full window go
-    # out in shrinking windows; each a whole number of the enrichers' batches, like every full window.
-    from voxpop.analyze.stream import Columns, RowConverter, _batches
-
-    def sizes(rows: list[dict[str, str]], window: int, chars: int | None = None) -> list[int]:
-        source = _write_csv(tmp_path / "rows.csv", rows)
-        batches = list(_batches(source, RowConverter(source, Columns()), 16, window, chars))
-        assert [record.id for records, _ in batches for record in records] == [row["id"] for row in rows]
-        assert [last for _, last in batches] == [False] * (len(batches) - 1) + [True]
-        return [len(records) for records, _ in batches]
-
-    short = [{"id": str(n), "text": f"Row {n}."} for n in range(1000)]
-    assert sizes(short, 256) == [8, 16, 16, 256, 256, 256, 128, 32, 16, 16]
-    assert sizes(short[:808], 256) == [8, 16, 16, 256, 256, 160, 64, 16, 16]  # ends on a full window
-    assert sizes(short[:30], 256) == [8, 16, 6]  # ends among the first, small windows
-    # 100 characters a row: a window closes at the first whole batch holding 5,000 of them.
-    long = [{"id": str(n), "text": "x" * 100} for n in range(200)]
-    assert sizes(long, 256, 5000) == [8, 16, 16, 64, 64, 16, 16]
 
 
 class _BlasThreads:

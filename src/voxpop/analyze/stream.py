@@ -42,12 +42,8 @@ BATCH_SIZES = (8, 32, 128)  # the first batches, then ``batch_size`` from there 
 #: Past the first batches, rows are embedded this many at a time (a whole number of batches), then run
 #: through the enrichers ``batch_size`` at a time. The embedder sorts the texts it is given by length
 #: before batching them for the model, so a larger window wastes less on padding: on the airline tweets
-#: windows of 256 items cost 23 % more word pieces than all the texts sorted at once, 2,048 items 3.3 %,
-#: 8,192 items 0.5 %.
-EMBED_WINDOW = 8192
-#: A window closes earlier (at a whole batch) once its texts hold this many characters: about 8,000
-#: tweets, 1,400 hotel reviews. It bounds the memory a window's texts, word pieces and vectors take.
-WINDOW_CHARS = 1_000_000
+#: windows of 256 items cost 24 % more word pieces than the texts hold, windows of 2,048 items 4 %.
+EMBED_WINDOW = 2048
 ASSIGN_CHUNK = 20_000
 
 
@@ -237,7 +233,7 @@ def _analyze_file(
             fitted: Future[_Placed | None] | None = None
             preloading = False
             window = batch_size * max(1, EMBED_WINDOW // batch_size)
-            for records, last in _batches(source, convert, batch_size, window, WINDOW_CHARS):
+            for records, last in _batches(source, convert, batch_size, window):
                 upcoming = helper.submit(embed, analyzer.stage(records))
                 if last and corpus is not None:  # runs on the helper once the last rows are embedded
                     fitted = helper.submit(corpus.fit)
@@ -278,61 +274,30 @@ def _load_quietly(analyzer: Analyzer) -> None:
 
 
 def _batches(
-    source: Path, convert: RowConverter, batch_size: int, window: int | None = None, window_chars: int | None = None
+    source: Path, convert: RowConverter, batch_size: int, window: int | None = None
 ) -> Iterator[tuple[list[Record], bool]]:
-    """Records in windows, each with whether it is the last one; every window but the first few is a whole
-    number of batches, so the enrichers see the same batches whatever the windows.
-
-    - Small ones first (``BATCH_SIZES``, none over ``batch_size``): the first result appears at once.
-    - Then ``window`` rows (default ``batch_size``), or fewer whole batches once they hold ``window_chars``
-      characters, so a window of long reviews holds no more text than one of tweets.
-    - The rows after the last full window are read before any of them is handed on, and go out in
-      shrinking windows (:func:`_tail`): the model embeds the next one while the enrichers run the one
-      before, so at the end they wait for a small window instead of a full one.
-    """
+    """Records in batches: small ones first (the first result appears at once, none over ``batch_size``),
+    then ``window`` (default ``batch_size``) at a time; each with whether it is the last one (a full
+    batch is held back until the next row is read, so the flag is known when the batch comes out)."""
     window = window or batch_size
     sizes = iter([min(size, batch_size) for size in BATCH_SIZES])
     limit = next(sizes, window)
     pending: list[Record] = []
-    held: list[Record] | None = None
-    chars = 0
+    full: list[Record] | None = None
     for number, values in read_rows(source):
         if number == 1:
             convert.check_columns(values, number)
-        if held is not None:
-            yield held, False
-            held = None
-        record = convert.record(number, values)
-        pending.append(record)
-        chars += len(record.text)
-        full = len(pending) >= limit or (
-            window_chars is not None and chars >= window_chars and len(pending) % batch_size == 0
-        )
-        if full:
-            held, pending, chars = pending, [], 0
+        if full is not None:
+            yield full, False
+            full = None
+        pending.append(convert.record(number, values))
+        if len(pending) >= limit:
+            full, pending = pending, []
             limit = next(sizes, window)
-    if held is not None and len(held) % batch_size:  # one of the first, small windows
-        pieces = [held, pending]
-    else:
-        pieces = list(_tail((held or []) + pending, batch_size))
-    pieces = [piece for piece in pieces if piece]
-    for k, piece in enumerate(pieces):
-        yield piece, k == len(pieces) - 1
-
-
-def _tail(records: list[Record], batch_size: int) -> Iterator[list[Record]]:
-    """The last rows in windows of two thirds of what is left (whole batches, at least one), down to one
-    batch or less.
-
-    Enriching a window takes about a quarter of the time the model takes to embed it, so each window
-    still covers the enrichment of the one before, and the enrichers end with at most one batch to run.
-    """
-    start = 0
-    while len(records) - start > batch_size:
-        size = max(1, (len(records) - start) * 2 // 3 // batch_size) * batch_size
-        yield records[start : start + size]
-        start += size
-    yield records[start:]
+    if full is not None:
+        yield full, True
+    elif pending:
+        yield pending, True
 
 
 def _write_window(
