@@ -115,6 +115,19 @@ def test_a_row_is_read_the_same_whatever_else_is_in_the_file(tmp_path: Path) -> 
             assert readings[1][text][key] == expected, (text, key)
 
 
+def test_dash_writes_the_results_to_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"id": f"r{n}", "text": TEXTS[n % len(TEXTS)]} for n in range(30)]
+    source = _write_csv(tmp_path / "in.csv", rows)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["analyze", str(source), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    results = [json.loads(line) for line in result.stdout.splitlines()]  # nothing else on standard output
+    assert [r["id"] for r in results] == [row["id"] for row in rows]
+    assert all(set(r) >= FIELDS for r in results)
+    assert "30 items analysed" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no file named "-", nothing left over
+
+
 def test_jsonl_without_ids_numbers_the_rows(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps({"text": t}) for t in TEXTS[:5]) + "\n", encoding="utf-8")

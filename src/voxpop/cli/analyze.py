@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import sys
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import typer
@@ -59,7 +63,12 @@ def _chosen(skip: list[str]) -> list[str] | None:
 @app.command("analyze")
 def analyze(
     source: Path = typer.Argument(..., help="CSV (with a header) or JSON Lines file"),
-    output: Path = typer.Option(..., "-o", "--output", help="Where to write the results (JSON Lines)"),
+    output: Path = typer.Option(
+        ...,
+        "-o",
+        "--output",
+        help="Where to write the results (JSON Lines); - for standard output, written once the topics are in",
+    ),
     text_column: str = typer.Option("text", help="Column with the text"),
     id_column: str = typer.Option("id", help="Column with the item id (rows are numbered when it is absent)"),
     taxonomy: str | None = typer.Option(
@@ -83,7 +92,12 @@ def analyze(
     from voxpop.analyze.pipeline import Analyzer
     from voxpop.analyze.stream import Columns, analyze_file
 
-    with user_errors():
+    # Topics are filled into the results at the end, so standard output gets them from a temporary file.
+    to_stdout = str(output) == "-"
+    with user_errors(), ExitStack() as cleanup:
+        target = output
+        if to_stdout:
+            target = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="voxpop-analyze-"))) / "out.jsonl"
         fields = {name: name for name in Columns().fields}
         fields.update(_parse_map(map_))
         columns = Columns(text=text_column, id=id_column, fields=fields, id_required=id_column != "id")
@@ -100,7 +114,7 @@ def analyze(
             task = progress.add_task(source.name, total=None)
             summary = analyze_file(
                 source,
-                output,
+                target,
                 analyzer,
                 columns=columns,
                 rating_scale=_parse_scale(rating_scale),
@@ -108,6 +122,12 @@ def analyze(
                 batch_size=batch_size,
                 progress=lambda done: progress.update(task, completed=done),
             )
+        if to_stdout:
+            with target.open(encoding="utf-8") as results:
+                shutil.copyfileobj(results, sys.stdout)
+            sys.stdout.flush()
+            err_console.print(f"{summary.rows} items analysed, {len(summary.topics)} topics", highlight=False)
+            return
     console.print(f"{summary.rows} items analysed → {output}", highlight=False)
     if summary.topics_path is not None:
         console.print(f"{len(summary.topics)} topics → {summary.topics_path}", highlight=False)
