@@ -43,7 +43,7 @@ _REQUIRED = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # equality of the weight arrays would be ambiguous
 class Tfidf:
     """A fitted vocabulary (n-gram → column) with its IDF weights and the options that made it."""
 
