@@ -158,32 +158,24 @@ def _preprocess(lowercase: bool) -> Callable[[str], str]:
     return str.lower if lowercase else str
 
 
+def _runs(units: Sequence[str], low: int, high: int, join: Callable[[Sequence[str]], str]) -> list[str]:
+    """Every run of ``low``..``high`` consecutive units, joined, in scikit-learn's order (shortest first)."""
+    grams = list(units) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(units)) + 1):
+        grams.extend(join(units[i : i + n]) for i in range(len(units) - n + 1))
+    return grams
+
+
 def _word_ngrams(ngram_range: tuple[int, int], lowercase: bool) -> Callable[[str], list[str]]:
     low, high = ngram_range
     prepare, tokens_of = _preprocess(lowercase), _TOKEN.findall
-
-    def analyze(text: str) -> list[str]:
-        tokens = tokens_of(prepare(text))
-        grams = list(tokens) if low == 1 else []
-        for n in range(max(low, 2), min(high, len(tokens)) + 1):
-            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-        return grams
-
-    return analyze
+    return lambda text: _runs(tokens_of(prepare(text)), low, high, " ".join)
 
 
 def _char_ngrams(ngram_range: tuple[int, int], lowercase: bool) -> Callable[[str], list[str]]:
     low, high = ngram_range
     prepare = _preprocess(lowercase)
-
-    def analyze(text: str) -> list[str]:
-        text = _WHITE_SPACES.sub(" ", prepare(text))
-        grams = list(text) if low == 1 else []
-        for n in range(max(low, 2), min(high, len(text)) + 1):
-            grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
-        return grams
-
-    return analyze
+    return lambda text: _runs(_WHITE_SPACES.sub(" ", prepare(text)), low, high, "".join)
 
 
 def _char_wb_ngrams(ngram_range: tuple[int, int], lowercase: bool) -> Callable[[str], list[str]]:
