@@ -35,7 +35,14 @@ def test_each_signal_reads_as_a_sentence() -> None:
                 {"signal": "something_new"},
                 "not a signal",
             ],
-            "urgency": {"negativity": 0.9, "escalation": 1.0, "low_rating": 0.0, "reach": 0.25, "velocity": 0},
+            "urgency": {
+                "negativity": 0.9,
+                "escalation": 1.0,
+                "time_pressure": 0.5,
+                "low_rating": 0.0,
+                "reach": 0.25,
+                "velocity": 0,
+            },
         }
     }
     lines = authenticity_lines(analysis)
@@ -47,7 +54,9 @@ def test_each_signal_reads_as_a_sentence() -> None:
         "The wording leans deceptive (your authenticity model: 83% deceptive).",
     ]
     assert [line.item_id for line in lines] == [41, None, None, None, None]  # only a stored item is linked
-    assert urgency_parts(analysis) == "escalation language 1.00, negative sentiment 0.90, audience 0.25"
+    assert urgency_parts(analysis) == (
+        "escalation language 1.00, negative sentiment 0.90, time pressure 0.50, audience 0.25"
+    )
     for empty in (None, {}, {"evidence": "broken"}, {"evidence": {"authenticity": "x", "urgency": []}}):
         assert authenticity_lines(empty) == []
         assert urgency_parts(empty) == ""

@@ -1,10 +1,14 @@
 """Urgency and viral risk: which post could blow up, so it is at the top of the inbox.
 
-Five factors, each 0–1 and computed for the whole batch at once:
+Six factors, each 0–1 and computed for the whole batch at once:
 
 * ``negativity`` — how negative the sentiment is (needs the sentiment enricher);
 * ``escalation`` — threats that turn a complaint into a crisis: "lawyer", "sue", "chargeback", "BBB",
-  "going to the news", "food poisoning", "unsafe"… (1 − ½ᵏ for *k* distinct phrases);
+  "going to the news", "food poisoning", "unsafe"… (1 − ½ᵏ for *k* distinct phrases; a threat to leave —
+  "never again", "cancel my account" — counts half);
+* ``time_pressure`` — the customer is stuck now or about to lose something soon, so an answer within the hour
+  can still help: "stranded", "at the gate", "locked out", "miss my connection", "leaves in 20 minutes",
+  "tonight", "asap", a child or a wheelchair user waiting… (1 − ½ᵏ for *k* distinct cues);
 * ``low_rating`` — 0 at three stars of five and above, 1 at the lowest rating;
 * ``reach`` — the audience: followers plus likes plus shares (shares weigh five), on a log scale that
   saturates at a million;
@@ -14,6 +18,8 @@ They are combined as a *noisy-OR* — ``1 − Π(1 − wᵢ·gᵢ)`` over terms 
 products reach × negativity and velocity × negativity (a big audience matters mostly when the post is
 negative). Every weight is positive and every term grows with its factors, so the score is monotone:
 raising any one factor never lowers urgency. The factors are kept as evidence.
+
+``benchmarks/bench_urgency.py`` measures the order against two annotators' labels on airline tweets.
 """
 
 from __future__ import annotations
@@ -27,25 +33,65 @@ from voxpop.analyze.registry import AnalysisContext, Batch, register
 
 ESCALATION_PHRASES = (
     "lawyer", "attorney", "sue", "suing", "lawsuit", "legal action", "small claims", "court",
-    "never again", "never coming back", "never fly", "never flying", "never use you", "never using",
     "going to the news", "go to the news", "the media", "the press", "reporter", "journalist", "going viral",
     "bbb", "better business bureau", "chargeback", "charge back", "dispute the charge", "consumer protection",
     "trading standards", "ombudsman", "faa", "department of transportation", "report you",
     "health department", "health inspector", "food poisoning", "poisoned", "unsafe", "dangerous", "injured",
-    "injury", "hospital", "allergic reaction", "discrimination", "discriminated", "harassment", "harassed",
-    "assaulted", "police", "boycott", "cancel my account", "cancel my membership", "cancelling my",
-    "abogado", "demanda", "denuncia", "nunca más", "avocat", "plainte", "procès", "plus jamais",
-    "anwalt", "klage", "anzeige", "nie wieder", "avvocato", "mai più", "advogado", "processo", "nunca mais",
-    "advocaat", "aanklacht", "nooit meer",
+    "injury", "hospital", "allergic reaction", "safety", "discrimination", "discriminated", "harassment",
+    "harassed", "assaulted", "police", "boycott",
+    "abogado", "demanda", "denuncia", "avocat", "plainte", "procès", "anwalt", "klage", "anzeige", "avvocato",
+    "advogado", "processo", "advocaat", "aanklacht",
 )  # fmt: skip
-_ESCALATION = re.compile(
-    r"\b(?:" + "|".join(re.escape(p) for p in sorted(ESCALATION_PHRASES, key=len, reverse=True)) + r")\b"
+#: Threats to leave: escalation language too, but a customer who says "never again" is lost rather than about
+#: to start a crisis, so each counts half of an escalation phrase.
+CHURN_PHRASES = (
+    "never again", "never coming back", "never fly", "never flying", "never use you", "never using",
+    "cancel my account", "cancel my membership", "cancelling my",
+    "nunca más", "plus jamais", "nie wieder", "mai più", "nunca mais", "nooit meer",
+)  # fmt: skip
+CHURN_WEIGHT = 0.5
+
+
+def _phrases(phrases: tuple[str, ...]) -> str:
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
+_ESCALATION = re.compile(rf"\b(?:{_phrases(ESCALATION_PHRASES + CHURN_PHRASES)})\b")
+_CHURN = frozenset(CHURN_PHRASES)
+TIME_PRESSURE_PHRASES = (
+    # stuck where they are, now
+    "stranded", "stuck at", "stuck in", "stuck on", "stuck here", "locked out", "trapped", "left behind",
+    "tarmac", "on the runway", "on this plane", "still on the plane", "still on the train", "still on the bus",
+    "let us off", "at the gate", "at the airport", "at the station", "at the counter", "at the desk",
+    "at reception", "in the lobby", "waiting outside", "overnight", "no hotel", "nowhere to stay",
+    "nowhere to sleep", "sleeping in the airport", "sleep in the airport", "sleeping at the airport", "no way home",
+    "get me home", "can't get home", "cannot get home",
+    # about to lose something
+    "right now", "asap", "as soon as possible", "urgent", "urgently", "emergency", "immediately", "need help now",
+    "today", "tonight", "this morning", "this afternoon", "this evening", "about to miss", "going to miss",
+    "gonna miss", "will miss", "miss my connection", "missed my connection", "missing my connection",
+    "miss my flight", "miss my train", "rebook", "rebooked", "rebooking", "can't rebook", "cannot rebook",
+    # someone who cannot wait
+    "baby", "toddler", "infant", "my child", "my kids", "my children", "wheelchair", "elderly", "pregnant",
+    "disabled", "medical", "my medication", "insulin",
+    # es, fr, de, it, pt, nl
+    "urgente", "ahora mismo", "atrapado", "atrapados", "tirado", "urgence", "tout de suite", "bloqué", "bloqués",
+    "coincé", "coincés", "dringend", "sofort", "gestrandet", "festsitzen", "subito", "bloccato", "bloccati",
+    "agora mesmo", "preso", "presos", "gestrand", "vast op", "meteen",
+)  # fmt: skip
+_TIME_PRESSURE = re.compile(
+    rf"\b(?:{_phrases(TIME_PRESSURE_PHRASES)}"
+    # "leaves in 20 minutes", "is in 4 hours", "boarding in 10 min"
+    r"|in\s+(?:\d+|an?|one|two|three|four|five|ten|twenty|thirty)\s*(?:min|mins|minutes|hour|hours|hr|hrs)"
+    # "I left my wallet on the plane", "left our bag at the desk"
+    r"|left\s+(?:my|our)\s+(?:\w+\s+)?\w+\s+(?:on|in|at))\b"
 )
 
 #: Noisy-OR weights of the terms.
 WEIGHTS = {
     "negativity": 0.45,
     "escalation": 0.6,
+    "time_pressure": 0.6,
     "low_rating": 0.35,
     "reach": 0.1,
     "velocity": 0.1,
@@ -65,6 +111,14 @@ def escalation_terms(text: str) -> list[str]:
     return list(seen)
 
 
+def time_pressure_terms(text: str) -> list[str]:
+    """The distinct time-pressure cues in ``text``, in order of appearance."""
+    seen: dict[str, None] = {}
+    for match in _TIME_PRESSURE.finditer(text.lower()):
+        seen.setdefault(match.group(0), None)
+    return list(seen)
+
+
 def _log_scale(values: np.ndarray, saturation: float) -> np.ndarray:
     return np.clip(np.log1p(np.maximum(values, 0.0)) / np.log1p(saturation), 0.0, 1.0)
 
@@ -75,11 +129,13 @@ def urgency_scores(
     low_rating: np.ndarray,
     reach: np.ndarray,
     velocity: np.ndarray,
+    time_pressure: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Combine the five 0–1 factor arrays into 0–1 urgency (monotone non-decreasing in each)."""
+    """Combine the six 0–1 factor arrays into 0–1 urgency (monotone non-decreasing in each)."""
     terms = {
         "negativity": negativity,
         "escalation": escalation,
+        "time_pressure": np.zeros_like(negativity) if time_pressure is None else time_pressure,
         "low_rating": low_rating,
         "reach": reach,
         "velocity": velocity,
@@ -120,7 +176,11 @@ class UrgencyEnricher:
         n = len(batch)
         negativity = negativity_of(batch.results)
         terms = [escalation_terms(text) for text in batch.texts]
-        escalation = 1.0 - 0.5 ** np.array([len(t) for t in terms], dtype=np.float64)
+        escalation = 1.0 - 0.5 ** np.array(
+            [sum(CHURN_WEIGHT if term in _CHURN else 1.0 for term in found) for found in terms], dtype=np.float64
+        )
+        cues = [time_pressure_terms(text) for text in batch.texts]
+        time_pressure = 1.0 - 0.5 ** np.array([len(c) for c in cues], dtype=np.float64)
         rating = batch.numbers("rating")
         low_rating = np.nan_to_num(np.clip((0.5 - rating) / 0.5, 0.0, 1.0), nan=0.0)
         followers = np.nan_to_num(batch.numbers("followers"))
@@ -133,16 +193,19 @@ class UrgencyEnricher:
         )
         hours = np.maximum((now - posted) / 3600.0, 1.0)
         velocity = np.nan_to_num(_log_scale((likes + SHARE_WEIGHT * shares) / hours, VELOCITY_SATURATION), nan=0.0)
-        scores = urgency_scores(negativity, escalation, low_rating, reach, velocity)
+        scores = urgency_scores(negativity, escalation, low_rating, reach, velocity, time_pressure)
         for i in range(n):
             batch.results[i]["urgency"] = round(float(scores[i]), 4)
             evidence: dict[str, Any] = {
                 "negativity": round(float(negativity[i]), 3),
                 "escalation": round(float(escalation[i]), 3),
+                "time_pressure": round(float(time_pressure[i]), 3),
                 "low_rating": round(float(low_rating[i]), 3),
                 "reach": round(float(reach[i]), 3),
                 "velocity": round(float(velocity[i]), 3),
             }
             if terms[i]:
                 evidence["escalation_terms"] = terms[i]
+            if cues[i]:
+                evidence["time_pressure_terms"] = cues[i]
             batch.evidence[i]["urgency"] = evidence

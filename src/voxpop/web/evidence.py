@@ -12,6 +12,7 @@ from voxpop.analyze.authenticity import SUSPECTED
 URGENCY_FACTORS = {
     "negativity": "negative sentiment",
     "escalation": "escalation language",
+    "time_pressure": "time pressure",
     "low_rating": "low rating",
     "reach": "audience",
     "velocity": "engagement per hour",
