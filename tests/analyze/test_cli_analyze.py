@@ -141,9 +141,7 @@ def test_jsonl_without_ids_numbers_the_rows(tmp_path: Path) -> None:
     ("content", "args", "message"),
     [
         ("body,id\nhello,1\n", [], r"in\.csv, row 1, field 'text': no text column 'text'"),
-        ("text,rating\nok,5\nbad,11\n", [], r"in\.csv, row 2, field 'rating': cannot read '11' as rating"),
         ("text,id\nfine,1\n", ["--id-column", "review_id"], r"field 'review_id': no id column 'review_id'"),
-        ("text,created_at\nfine,yesterday\n", [], r"row 1, field 'created_at'"),
         ("text\nfine\n", ["--map", "colour=text"], r"unknown field 'colour'"),
         ("text\nfine\n", ["--rating-scale", "five"], r"--rating-scale 'five'"),
     ],
@@ -154,6 +152,33 @@ def test_bad_csv_input_is_named(tmp_path: Path, content: str, args: list[str], m
     code, output = _run(str(source), "-o", str(tmp_path / "out.jsonl"), *args)
     assert code == 1
     assert re.search(message, " ".join(output.split())), output
+
+
+def test_an_unreadable_value_is_left_out_and_named_and_the_run_goes_on(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "id,text,stars,created_at\n"
+        "1,Lovely stay.,5,2026-01-02\n"
+        "2,Room was cold.,0,2026-01-03\n"
+        "3,Is there parking?,,yesterday\n"
+        "4,Great breakfast.,11,someday\n"
+        "5,Fine.,4,2026-01-05\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    code, output = _run(str(source), "-o", str(out), "--map", "rating=stars", "--no-topics")
+    assert code == 0, output
+    rows = _read(out)
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert all(set(r) >= FIELDS for r in rows)  # every row analysed, the bad ones too
+    assert "problems" not in rows[0]
+    assert "problems" not in rows[4]
+    assert rows[1]["problems"] == ["field 'stars': cannot read '0' as rating (outside the rating scale 1–5); left out"]
+    assert [p.split(":")[0] for p in rows[3]["problems"]] == ["field 'stars'", "field 'created_at'"]
+    assert rows[2]["is_question"] is True
+    said = " ".join(output.split())
+    assert "3 rows had a value that could not be read" in said
+    assert "in.csv, row 2, field 'stars': cannot read '0' as rating" in said
 
 
 def test_bad_jsonl_line_is_named(tmp_path: Path) -> None:

@@ -62,6 +62,8 @@ class FileSummary:
     rows: int
     topics: list[Topic]
     topics_path: Path | None
+    problem_rows: int = 0  # rows with a value that could not be read (left out, listed under "problems")
+    first_problem: str | None = None
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -110,12 +112,21 @@ def _jsonl_rows(name: str, handle: IO[str]) -> Iterator[tuple[int, dict[str, Any
 
 
 class RowConverter:
-    """One row's values → a ``Record``; errors name the file, the row and the column."""
+    """One row's values → a ``Record``; errors name the file, the row and the column.
+
+    A value of an optional field that cannot be read (a rating off the scale, a date that is not one) does not
+    stop the run: the row is analysed without it, and the reason waits in ``problems`` (by row number) until
+    the row's results are written, where it is listed under ``"problems"``. Like ``voxpop ingest``, which
+    rejects such a row and goes on, one stray cell in a large export costs that cell, not the run.
+    """
 
     def __init__(self, path: Path, columns: Columns, rating_scale: tuple[float, float] = (1.0, 5.0)) -> None:
         self.name = str(path)
         self.columns = columns
         self.low, self.high = rating_scale
+        self.problems: dict[int, list[str]] = {}
+        self.problem_rows = 0
+        self.first_problem: str | None = None
         if self.high <= self.low:
             raise IngestError(self.name, f"rating scale {self.low}–{self.high} is empty", field="--rating-scale")
 
@@ -144,14 +155,20 @@ class RowConverter:
             try:
                 found[target] = self._convert(target, raw)
             except (TypeError, ValueError) as exc:
-                raise IngestError(
-                    self.name, f"cannot read {raw!r} as {target} ({exc})", row=number, field=column
-                ) from exc
+                self._problem(number, column, f"cannot read {raw!r} as {target} ({exc}); left out")
         return Record(
             id=identifier if identifier not in (None, "") else number,
             text="" if text is None else str(text),
             **found,
         )
+
+    def _problem(self, number: int, column: str, reason: str) -> None:
+        found = self.problems.setdefault(number, [])
+        if not found:
+            self.problem_rows += 1
+        found.append(f"field {column!r}: {reason}")
+        if self.first_problem is None:
+            self.first_problem = f"{self.name}, row {number}, field {column!r}: {reason}"
 
     def _convert(self, target: str, raw: Any) -> Any:
         if target == "rating":
@@ -238,18 +255,19 @@ def _analyze_file(
                 if last and corpus is not None:  # runs on the helper once the last rows are embedded
                     fitted = helper.submit(corpus.fit)
                 if ahead is not None:
-                    rows = _write_window(analyzer, ahead.result(), batch_size, out, rows, progress)
+                    rows = _write_window(analyzer, ahead.result(), batch_size, out, rows, progress, convert.problems)
                     if corpus is not None and not preloading:  # once the first results are out
                         preloading = True
                         threading.Thread(target=_preload_quietly, name="voxpop-preload", daemon=True).start()
                 ahead = upcoming
             if ahead is not None:
-                rows = _write_window(analyzer, ahead.result(), batch_size, out, rows, progress)
+                rows = _write_window(analyzer, ahead.result(), batch_size, out, rows, progress, convert.problems)
             placed = fitted.result() if fitted is not None else None
+        problems, first = convert.problem_rows, convert.first_problem
         if corpus is None or rows == 0:
-            return FileSummary(rows, [], None)
+            return FileSummary(rows, [], None, problems, first)
         found = corpus.finish(target, placed)
-        return FileSummary(rows, found, target.with_name(target.name + ".topics.json"))
+        return FileSummary(rows, found, target.with_name(target.name + ".topics.json"), problems, first)
     finally:
         if corpus is not None:
             corpus.close()
@@ -307,6 +325,7 @@ def _write_window(
     out: IO[str],
     rows: int,
     progress: Callable[[int], None] | None,
+    problems: dict[int, list[str]] | None = None,
 ) -> int:
     """Run an embedded window through the enrichers ``batch_size`` items at a time; returns rows written.
 
@@ -314,7 +333,7 @@ def _write_window(
     within a batch, bursts) does not depend on how many rows were embedded together.
     """
     for start in range(0, len(prepared), batch_size):
-        rows += _write_batch(analyzer, _slice(prepared, start, start + batch_size), out)
+        rows += _write_batch(analyzer, _slice(prepared, start, start + batch_size), out, rows, problems)
         if progress is not None:
             progress(rows)
     return rows
@@ -331,12 +350,17 @@ def _slice(batch: Batch, start: int, stop: int) -> Batch:
     return Batch.of(batch.records[start:stop], embeddings, segments, layered)
 
 
-def _write_batch(analyzer: Analyzer, batch: Batch, out: IO[str]) -> int:
+def _write_batch(
+    analyzer: Analyzer, batch: Batch, out: IO[str], before: int = 0, problems: dict[int, list[str]] | None = None
+) -> int:
+    """Analyse and write a batch whose first row is row ``before + 1`` of the file (rows come out in order)."""
     analyzer.run(batch, corpus=False)
-    lines = [
-        _dumps(analyzer.output(result, evidence))
-        for result, evidence in zip(batch.results, batch.evidence, strict=True)
-    ]
+    lines = []
+    for number, (result, evidence) in enumerate(zip(batch.results, batch.evidence, strict=True), start=before + 1):
+        row = analyzer.output(result, evidence)
+        if problems and (found := problems.pop(number, None)):
+            row["problems"] = found
+        lines.append(_dumps(row))
     out.write("\n".join(lines) + "\n")
     out.flush()
     return len(batch)

@@ -127,7 +127,18 @@ def analyze(
                 shutil.copyfileobj(results, sys.stdout)
             sys.stdout.flush()
             err_console.print(f"{summary.rows} items analysed, {len(summary.topics)} topics", highlight=False)
+            _report_problems(summary.problem_rows, summary.first_problem)
             return
     console.print(f"{summary.rows} items analysed → {output}", highlight=False)
     if summary.topics_path is not None:
         console.print(f"{len(summary.topics)} topics → {summary.topics_path}", highlight=False)
+    _report_problems(summary.problem_rows, summary.first_problem)
+
+
+def _report_problems(rows: int, first: str | None) -> None:
+    if rows:
+        err_console.print(
+            f"{rows} row{'s' if rows != 1 else ''} had a value that could not be read; it was left out and the row "
+            f'analysed without it, with the reason under "problems" in its results. The first: {first}',
+            highlight=False,
+        )
