@@ -43,6 +43,11 @@ NEGATIVE_FROM = 0.8
 POSITIVE_FROM = 0.8
 NEUTRAL_BELOW = 0.3
 SEED_WEIGHT = 20.0
+#: ``scripts/sentiment_seed/negation/``: praise through a negated complaint ("couldn't fault it"), complaints and
+#: statements with the same words. Weighted less than the other seed lines: see NEGATION_WEIGHT's note in
+#: BENCHMARKS.md ("Sentiment", session 13) for the cross-validation that chose it.
+NEGATION = SEED / "negation"
+NEGATION_WEIGHT = 5.0
 C = 1.0
 #: The TF-IDF head stacked under the final layer: word 1–2-grams only (character n-grams would cost
 #: about 0.2 ms more per item), strength TEXT_C.
@@ -142,7 +147,7 @@ def semeval_rows(data: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def cross_validate(data: Path, extra: Path | None) -> None:
+def cross_validate(data: Path, extra: Path | None, extra_weight: float = SEED_WEIGHT) -> None:
     """5-fold CV over the seed lines (VADER and UCI rows always in training), then SemEval-2014 (evaluation only).
 
     With ``extra`` (a folder of candidate ``negative/neutral/positive.txt`` lines), the candidates join
@@ -160,7 +165,9 @@ def cross_validate(data: Path, extra: Path | None) -> None:
 
     def fit(rows: list[tuple[str, str]], vectors: np.ndarray) -> sentiment.SentimentModel:
         texts, labels = [t for t, _ in base + rows], [y for _, y in base + rows]
-        weights = np.array([1.0] * len(base) + [SEED_WEIGHT] * len(rows))
+        # The candidates (``added``) come last in ``rows`` and take their own weight.
+        seeds = len(rows) - len(added)
+        weights = np.array([1.0] * len(base) + [SEED_WEIGHT] * seeds + [extra_weight] * len(added))
         return sentiment_training.train(
             texts,
             labels,
@@ -194,12 +201,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=sentiment.shipped_path())
     parser.add_argument("--cv", action="store_true", help="cross-validate on the seed lines instead of training")
     parser.add_argument("--extra", type=Path, help="with --cv: a folder of candidate seed lines, in training only")
+    parser.add_argument("--extra-weight", type=float, default=SEED_WEIGHT, help="with --extra: their weight")
     args = parser.parse_args()
     if args.cv:
-        cross_validate(args.data, args.extra)
+        cross_validate(args.data, args.extra, args.extra_weight)
         return
 
-    parts = {"vader": vader_rows(args.data), "uci": uci_rows(args.data), "seed": seed_rows()}
+    parts = {
+        "vader": vader_rows(args.data),
+        "uci": uci_rows(args.data),
+        "seed": seed_rows(),
+        "negation": seed_rows(NEGATION),
+    }
+    weight = {"seed": SEED_WEIGHT, "negation": NEGATION_WEIGHT}
     texts: list[str] = []
     labels: list[str] = []
     weights: list[float] = []
@@ -207,7 +221,7 @@ def main() -> None:
     for tag, rows in parts.items():
         texts += [t for t, _ in rows]
         labels += [y for _, y in rows]
-        weights += [SEED_WEIGHT if tag == "seed" else 1.0] * len(rows)
+        weights += [weight.get(tag, 1.0)] * len(rows)
         blocks.append(embed([t for t, _ in rows], tag))
         print(f"{tag}: {len(rows)} rows {dict(Counter(y for _, y in rows))}")
     vectors, sample_weights = np.vstack(blocks), np.asarray(weights)

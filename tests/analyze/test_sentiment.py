@@ -288,6 +288,27 @@ def test_problem_report_cues(text: str, cue: str) -> None:
     assert lexicon.features(["Lovely staff and a great breakfast"])[0, index] == 0
 
 
+@pytest.mark.parametrize(
+    ("praise", "complaint"),
+    [
+        ("No complaints at all", "Three complaints and no answer"),
+        ("Couldn't fault the service", "They couldn't fix the problem"),
+        ("Never had a problem with them", "Never got my refund, the problem is still there"),
+        ("Nothing was too much trouble for the staff", "Nothing but trouble since day one"),
+        ("The noise didn't bother us at all", "Nobody bothered to reply"),
+        ("Had no issues with the app", "None of the issues were fixed"),
+    ],
+)
+def test_praise_through_a_negated_complaint_reports_no_problem(praise: str, complaint: str) -> None:
+    """The problem, absence and negated-service cues skip "no complaints", "couldn't fault" and the like."""
+    from voxpop.analyze import lexicon
+
+    cues = [lexicon.FEATURE_NAMES.index(name) for name in ("problem_cues", "absence", "negated_service")]
+    praised, complained = lexicon.features([praise, complaint])[:, cues]
+    assert praised.sum() == 0
+    assert complained.sum() > 0
+
+
 def test_shipped_model_reads_word_ngrams_only() -> None:
     """Character n-grams cost about 0.2 ms more per item; the shipped model does without them."""
     shipped = SentimentModel.read(sentiment.shipped_path())

@@ -63,6 +63,29 @@ _NEGATED_SERVICE = re.compile(
     r"load|open|connect|log|sign|accept|honou?r|process|ship|dispatch|return|contact|hear|heard)"
 )
 
+#: Praise through a negated complaint — "no complaints", "couldn't fault it", "never had a problem", "nothing was
+#: too much trouble", "didn't bother us" — reports no problem: these spans are blanked out before the problem,
+#: absence and negated-service cues are counted (a few filler words may stand between the negation and the
+#: complaint word, but not an action: "couldn't fix the problem" stays a problem; so do "didn't bother to reply"
+#: and "none of the issues were fixed").
+_REASSURANCE = re.compile(
+    r"(?<![a-z0-9'])(?:no|not|nothing|never|none|zero|without|hardly|n't|cannot|cant|couldnt|didnt|wasnt|isnt|"
+    r"dont|doesnt|wont|wouldnt|havent|hasnt)"
+    r"(?:\s+(?:a|an|any|single|one|real|major|big|slightest|the|too|much|so|many|more|further|other|of|to|about|"
+    r"whatsoever|at|all|had|have|has|was|were|be|been|find|found|say|said|word|words|there|ever)){0,3}"
+    r"\s+(?:complaints?|complain|complaining|problems?|issues?|faults?|fault|bother(?:ed)?(?!\s+to\b)|regrets?|"
+    r"trouble|hassles?|worr(?:y|ies|ied)|fuss|glitch(?:es)?|hiccups?|bad|wrong|disappoint\w*|quibbles?|gripes?|"
+    r"niggles?|negatives?)(?![a-z0-9'])"
+    r"(?!\s+(?:were|was|have|has|got|are|is|being)\s+(?:\w+\s+)?(?:fixed|solved|resolved|addressed|sorted|dealt|"
+    r"handled|answered|explained|refunded))"
+)
+
+# A cheap test first: most texts have none of these words, and the long pattern need not run on them.
+_MAYBE_REASSURING = re.compile(
+    r"complain|problem|issue|fault|bother|regret|trouble|hassle|worr|fuss|glitch|hiccup|bad|wrong|disappoint|"
+    r"quibble|gripe|niggle|negative"
+)
+
 _QUESTION_START = re.compile(
     r"^(?:how|what|when|where|which|who|whom|why|is|are|am|do|does|did|can|could|will|would|should|"
     r"shall|may|has|have|any|anyone)\b"
@@ -118,6 +141,8 @@ def features(texts: Sequence[str]) -> np.ndarray:
         lower = text.lower()
         scores = analyzer.polarity_scores(text)
         words = _WORD.findall(lower)
+        # Cue counts skip praise phrased as a negated complaint ("no complaints", "couldn't fault it").
+        cues = _REASSURANCE.sub(" ", lower.replace("n't", " n't")) if _MAYBE_REASSURING.search(lower) else lower
         # An all-capitals word has letters, so a text without letters scores 0 here as it should.
         capitals = sum(1 for w in text.split() if len(w) > 2 and w.isupper())
         out[row] = (
@@ -125,7 +150,7 @@ def features(texts: Sequence[str]) -> np.ndarray:
             scores["pos"],
             scores["neg"],
             scores["neu"],
-            min(len(_PROBLEM.findall(lower)), 4) / 4,
+            min(len(_PROBLEM.findall(cues)), 4) / 4,
             min(len(_THANKS.findall(lower)), 2) / 2,
             1.0 if "?" in text or _QUESTION_START.match(lower) else 0.0,
             min(text.count("!"), 3) / 3,
@@ -134,7 +159,7 @@ def features(texts: Sequence[str]) -> np.ndarray:
             min(len(words), 60) / 60,
             min(len(_DURATION.findall(lower)), 2) / 2,
             min(len(_PERSISTENCE.findall(lower)), 2) / 2,
-            min(len(_ABSENCE.findall(lower)), 2) / 2,
-            min(len(_NEGATED_SERVICE.findall(lower.replace("n't", " n't"))), 2) / 2,
+            min(len(_ABSENCE.findall(cues)), 2) / 2,
+            min(len(_NEGATED_SERVICE.findall(cues.replace("n't", " n't"))), 2) / 2,
         )
     return out
