@@ -309,6 +309,15 @@ def test_praise_through_a_negated_complaint_reports_no_problem(praise: str, comp
     assert complained.sum() > 0
 
 
+def test_contractions_stay_problem_cues_beside_a_negated_complaint() -> None:
+    from voxpop.analyze import lexicon
+
+    problem = lexicon.FEATURE_NAMES.index("problem_cues")
+    # "couldn't", "fix" and "problem" are all cues, whether or not the text also holds a complaint word.
+    assert lexicon.features(["They couldn't fix the problem"])[0, problem] == 3 / 4
+    assert lexicon.features(["They couldn't fix it"])[0, problem] == 2 / 4
+
+
 def test_shipped_model_reads_word_ngrams_only() -> None:
     """Character n-grams cost about 0.2 ms more per item; the shipped model does without them."""
     shipped = SentimentModel.read(sentiment.shipped_path())

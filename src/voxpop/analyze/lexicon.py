@@ -142,7 +142,10 @@ def features(texts: Sequence[str]) -> np.ndarray:
         scores = analyzer.polarity_scores(text)
         words = _WORD.findall(lower)
         # Cue counts skip praise phrased as a negated complaint ("no complaints", "couldn't fault it").
-        cues = _REASSURANCE.sub(" ", lower.replace("n't", " n't")) if _MAYBE_REASSURING.search(lower) else lower
+        # ("n't" is split off for the match and joined back: "can't" and "doesn't work" are problem cues.)
+        cues = lower
+        if _MAYBE_REASSURING.search(lower):
+            cues = _REASSURANCE.sub(" ", lower.replace("n't", " n't")).replace(" n't", "n't")
         # An all-capitals word has letters, so a text without letters scores 0 here as it should.
         capitals = sum(1 for w in text.split() if len(w) > 2 and w.isupper())
         out[row] = (
