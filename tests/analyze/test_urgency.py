@@ -61,6 +61,21 @@ def test_time_pressure_terms() -> None:
     assert time_pressure_terms("") == []
 
 
+def test_praise_that_mentions_tonight_does_not_jump_the_queue() -> None:
+    batch = _run(
+        [
+            Record(1, "Lovely dinner tonight, thank you!"),
+            Record(2, "Soup was cold."),
+            Record(3, "Stuck outside tonight."),
+        ],
+        [0.9, -0.5, -0.5],
+    )
+    praise, complaint, stuck = batch.column("urgency")
+    assert praise < complaint < stuck
+    assert batch.evidence[0]["urgency"]["time_pressure_terms"] == ["tonight"]  # found, but weighed by the praise
+    assert batch.evidence[0]["urgency"]["time_pressure"] < batch.evidence[2]["urgency"]["time_pressure"]
+
+
 def test_a_threat_to_leave_counts_half_a_threat_to_sue() -> None:
     batch = _run([Record(1, "Never again."), Record(2, "My lawyer will hear of this."), Record(3, "Fine.")], [0, 0, 0])
     leave, sue, calm = (batch.evidence[i]["urgency"]["escalation"] for i in range(3))

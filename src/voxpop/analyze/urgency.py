@@ -8,7 +8,8 @@ Six factors, each 0–1 and computed for the whole batch at once:
   "never again", "cancel my account" — counts half);
 * ``time_pressure`` — the customer is stuck now or about to lose something soon, so an answer within the hour
   can still help: "stranded", "at the gate", "locked out", "miss my connection", "leaves in 20 minutes",
-  "tonight", "asap", a child or a wheelchair user waiting… (1 − ½ᵏ for *k* distinct cues);
+  "tonight", "asap", a child or a wheelchair user waiting… (1 − ½ᵏ for *k* distinct cues, times one minus the
+  item's positivity: praise that mentions tonight needs no answer within the hour);
 * ``low_rating`` — 0 at three stars of five and above, 1 at the lowest rating;
 * ``reach`` — the audience: followers plus likes plus shares (shares weigh five), on a log scale that
   saturates at a million;
@@ -160,6 +161,18 @@ def negativity_of(results: list[dict[str, Any]]) -> np.ndarray:
     return np.clip(values, 0.0, 1.0)
 
 
+def positivity_of(results: list[dict[str, Any]]) -> np.ndarray:
+    """0–1 positivity: the positive part of the −1…+1 sentiment score, else the label's confidence."""
+    values = np.zeros(len(results), dtype=np.float64)
+    for i, result in enumerate(results):
+        score = result.get("sentiment_score")
+        if score is not None:
+            values[i] = max(0.0, float(score))
+        elif result.get("sentiment") == "positive":
+            values[i] = float(result.get("confidence") or 1.0)
+    return np.clip(values, 0.0, 1.0)
+
+
 @register
 class UrgencyEnricher:
     """Sets ``urgency`` (0–1) with its factors as evidence."""
@@ -180,7 +193,11 @@ class UrgencyEnricher:
             [sum(CHURN_WEIGHT if term in _CHURN else 1.0 for term in found) for found in terms], dtype=np.float64
         )
         cues = [time_pressure_terms(text) for text in batch.texts]
-        time_pressure = 1.0 - 0.5 ** np.array([len(c) for c in cues], dtype=np.float64)
+        # Praise that mentions tonight or a baby needs no answer within the hour: the cues weigh less the more
+        # positive the item is ("Lovely dinner tonight!" must not outrank a complaint).
+        time_pressure = (1.0 - 0.5 ** np.array([len(c) for c in cues], dtype=np.float64)) * (
+            1.0 - positivity_of(batch.results)
+        )
         rating = batch.numbers("rating")
         low_rating = np.nan_to_num(np.clip((0.5 - rating) / 0.5, 0.0, 1.0), nan=0.0)
         followers = np.nan_to_num(batch.numbers("followers"))
