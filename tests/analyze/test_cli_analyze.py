@@ -355,7 +355,8 @@ def test_result_lines_are_written_as_the_plain_json_of_the_result() -> None:
 def test_only_the_last_batch_is_flagged_last(tmp_path: Path, count: int) -> None:
     # ``analyze_file`` starts the topic fit as soon as the last rows are embedded, so the flag must be
     # on the last batch only, also when the rows end exactly at a batch boundary.
-    from voxpop.analyze.stream import Columns, RowConverter, _batches
+    from voxpop.analyze.file_rows import Columns, RowConverter
+    from voxpop.analyze.stream import _batches
 
     source = _write_csv(tmp_path / "rows.csv", [{"id": str(n), "text": f"Row {n}."} for n in range(count)])
     batches = list(_batches(source, RowConverter(source, Columns()), 16, 32))

@@ -20,7 +20,7 @@ _SCALE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:-|–|\.\.)\s*(-?\d+(?:\.\d+)?)
 
 
 def _parse_map(specs: list[str]) -> dict[str, str]:
-    from voxpop.analyze.stream import OPTIONAL_FIELDS
+    from voxpop.analyze.file_rows import OPTIONAL_FIELDS
 
     mapping: dict[str, str] = {}
     for spec in specs:
@@ -89,8 +89,9 @@ def analyze(
 ) -> None:
     """Analyse every row: sentiment, aspects and department, language, question, urgency, fake-review risk,
     topics. One JSON object per input row, in input order, written as soon as each batch is done."""
+    from voxpop.analyze.file_rows import Columns
     from voxpop.analyze.pipeline import Analyzer
-    from voxpop.analyze.stream import Columns, analyze_file
+    from voxpop.analyze.stream import analyze_file
 
     # Topics are filled into the results at the end, so standard output gets them from a temporary file.
     to_stdout = str(output) == "-"
