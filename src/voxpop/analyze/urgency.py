@@ -104,20 +104,18 @@ VELOCITY_SATURATION = 1_000.0
 SHARE_WEIGHT = 5.0
 
 
+def _distinct(pattern: re.Pattern[str], text: str) -> list[str]:
+    return list(dict.fromkeys(match.group(0) for match in pattern.finditer(text.lower())))
+
+
 def escalation_terms(text: str) -> list[str]:
     """The distinct escalation phrases in ``text``, in order of appearance."""
-    seen: dict[str, None] = {}
-    for match in _ESCALATION.finditer(text.lower()):
-        seen.setdefault(match.group(0), None)
-    return list(seen)
+    return _distinct(_ESCALATION, text)
 
 
 def time_pressure_terms(text: str) -> list[str]:
     """The distinct time-pressure cues in ``text``, in order of appearance."""
-    seen: dict[str, None] = {}
-    for match in _TIME_PRESSURE.finditer(text.lower()):
-        seen.setdefault(match.group(0), None)
-    return list(seen)
+    return _distinct(_TIME_PRESSURE, text)
 
 
 def _log_scale(values: np.ndarray, saturation: float) -> np.ndarray:
@@ -149,28 +147,25 @@ def urgency_scores(
     return 1.0 - keep
 
 
-def negativity_of(results: list[dict[str, Any]]) -> np.ndarray:
-    """0–1 negativity from the sentiment fields: the negative part of the −1…+1 score, else the label."""
+def _polarity(results: list[dict[str, Any]], sign: float, label: str) -> np.ndarray:
     values = np.zeros(len(results), dtype=np.float64)
     for i, result in enumerate(results):
         score = result.get("sentiment_score")
         if score is not None:
-            values[i] = max(0.0, -float(score))
-        elif result.get("sentiment") == "negative":
+            values[i] = max(0.0, sign * float(score))
+        elif result.get("sentiment") == label:
             values[i] = float(result.get("confidence") or 1.0)
     return np.clip(values, 0.0, 1.0)
+
+
+def negativity_of(results: list[dict[str, Any]]) -> np.ndarray:
+    """0–1 negativity from the sentiment fields: the negative part of the −1…+1 score, else the label."""
+    return _polarity(results, -1.0, "negative")
 
 
 def positivity_of(results: list[dict[str, Any]]) -> np.ndarray:
     """0–1 positivity: the positive part of the −1…+1 sentiment score, else the label's confidence."""
-    values = np.zeros(len(results), dtype=np.float64)
-    for i, result in enumerate(results):
-        score = result.get("sentiment_score")
-        if score is not None:
-            values[i] = max(0.0, float(score))
-        elif result.get("sentiment") == "positive":
-            values[i] = float(result.get("confidence") or 1.0)
-    return np.clip(values, 0.0, 1.0)
+    return _polarity(results, 1.0, "positive")
 
 
 @register
