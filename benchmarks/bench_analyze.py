@@ -60,9 +60,9 @@ def _peak_rss_kb(pid: int) -> int:
     return 0
 
 
-def run_command(source: Path, output: Path, home: Path, extra: list[str]) -> dict[str, float]:
-    env = dict(os.environ, VOXPOP_HOME=str(home))
-    command = [
+def analyze_command(source: Path, output: Path, extra: list[str]) -> list[str]:
+    """``voxpop analyze`` on a file of airline tweets, with their ids, dates, authors, retweets and airlines."""
+    return [
         str(Path(sys.executable).with_name("voxpop")),
         "analyze",
         str(source),
@@ -74,6 +74,11 @@ def run_command(source: Path, output: Path, home: Path, extra: list[str]) -> dic
         "created_at=tweet_created,author=name,shares=retweet_count,source=airline",
         *extra,
     ]
+
+
+def run_command(source: Path, output: Path, home: Path, extra: list[str]) -> dict[str, float]:
+    env = dict(os.environ, VOXPOP_HOME=str(home))
+    command = analyze_command(source, output, extra)
     output.unlink(missing_ok=True)
     cpu = _children_cpu()
     started = time.perf_counter()

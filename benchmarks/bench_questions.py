@@ -22,16 +22,17 @@ the tweets it gets wrong.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from labelled_tweets import labelled, tweets_by_id
 from voxpop.analyze.questions import QuestionDetector
 
 HERE = Path(__file__).resolve().parent
 SETS = {"tuning": HERE / "data" / "questions_airline.csv", "held out": HERE / "data" / "questions_airline_heldout.csv"}
-TWEETS = HERE.parents[0].parent / "shared" / "data" / "twitter_airline_sentiment" / "Tweets.csv"
 
 
 def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -42,14 +43,6 @@ def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
     centre = (p + z * z / (2 * total)) / (1 + z * z / total)
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
     return centre - half, centre + half
-
-
-def kappa(a: list[int], b: list[int]) -> float:
-    n = len(a)
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    pa, pb = sum(a) / n, sum(b) / n
-    expected = pa * pb + (1 - pa) * (1 - pb)
-    return (observed - expected) / (1 - expected)
 
 
 def score(name: str, predict: Callable[[str], bool], texts: list[str], gold: list[int], show: bool) -> None:
@@ -76,21 +69,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-misses", action="store_true", help="print the detector's errors")
     args = parser.parse_args()
-    with TWEETS.open(newline="", encoding="utf-8") as handle:
-        text_of = {row["tweet_id"]: row["text"] for row in csv.DictReader(handle)}
+    tweets = tweets_by_id()
     detector = QuestionDetector(("en",))
     for name, path in SETS.items():
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        missing = [row["tweet_id"] for row in rows if row["tweet_id"] not in text_of]
-        if missing:
-            raise SystemExit(f"{TWEETS}: {len(missing)} tweet ids of {path.name} not found, e.g. {missing[:3]}")
-        texts = [text_of[row["tweet_id"]] for row in rows]
-        gold = [int(row["label"]) for row in rows]
-        a, b = [int(row["label_a"]) for row in rows], [int(row["label_b"]) for row in rows]
-        agree = sum(x == y for x, y in zip(a, b, strict=True))
-        print(f"[{name}] {path.name}: {len(rows)} tweets, {sum(gold)} questions ({sum(gold) / len(rows):.1%})")
-        print(f"  annotators agree on {agree} of {len(rows)}, Cohen's kappa {kappa(a, b):.3f}; the rest adjudicated")
+        rows, gold = labelled(path, tweets, name, "questions")
+        texts = [row["tweet"]["text"] for row in rows]
         score("baseline: contains '?'", lambda t: "?" in t, texts, gold, False)
         score("voxpop QuestionDetector (en)", detector.is_question, texts, gold, args.show_misses)
 

@@ -32,18 +32,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_analyze import analyze_command
+from labelled_tweets import labelled, tweets_by_id
+
 HERE = Path(__file__).resolve().parent
-TWEETS = HERE.parent.parent / "shared" / "data" / "twitter_airline_sentiment" / "Tweets.csv"
 SETS = {"tuning": HERE / "data" / "urgency_airline.csv", "held out": HERE / "data" / "urgency_airline_heldout.csv"}
 HOME = HERE / ".cache" / "home"
-
-
-def kappa(a: list[int], b: list[int]) -> float:
-    n = len(a)
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    pa, pb = sum(a) / n, sum(b) / n
-    expected = pa * pb + (1 - pa) * (1 - pb)
-    return (observed - expected) / (1 - expected)
 
 
 def analyse(rows: list[dict[str, str]], folder: Path) -> dict[str, dict]:
@@ -53,19 +48,7 @@ def analyse(rows: list[dict[str, str]], folder: Path) -> dict[str, dict]:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    command = [
-        str(Path(sys.executable).with_name("voxpop")),
-        "analyze",
-        str(source),
-        "-o",
-        str(target),
-        "--id-column",
-        "tweet_id",
-        "--map",
-        "created_at=tweet_created,author=name,shares=retweet_count,source=airline",
-        "--skip",
-        "topics",
-    ]
+    command = analyze_command(source, target, ["--skip", "topics"])
     subprocess.run(command, check=True, env=dict(os.environ, VOXPOP_HOME=str(HOME)), capture_output=True)
     with target.open(encoding="utf-8") as handle:
         return {(result := json.loads(line))["id"]: result for line in handle}
@@ -83,23 +66,14 @@ def main() -> None:
     parser.add_argument("--only", choices=list(SETS), help="score one set only")
     args = parser.parse_args()
     HOME.mkdir(parents=True, exist_ok=True)
-    with TWEETS.open(newline="", encoding="utf-8") as handle:
-        by_id = {row["tweet_id"]: row for row in csv.DictReader(handle)}
+    tweets = tweets_by_id()
     for name, path in SETS.items():
         if args.only and name != args.only:
             continue
-        with path.open(newline="", encoding="utf-8") as handle:
-            labels = list(csv.DictReader(handle))
-        missing = [row["tweet_id"] for row in labels if row["tweet_id"] not in by_id]
-        if missing:
-            raise SystemExit(f"{TWEETS}: {len(missing)} tweet ids of {path.name} not found, e.g. {missing[:3]}")
+        labels, labelled_gold = labelled(path, tweets, name, "urgent")
         with tempfile.TemporaryDirectory() as folder:
-            results = analyse([by_id[row["tweet_id"]] for row in labels], Path(folder))
-        gold = np.array([int(row["label"]) for row in labels])
-        a, b = [int(row["label_a"]) for row in labels], [int(row["label_b"]) for row in labels]
-        agree = sum(x == y for x, y in zip(a, b, strict=True))
-        print(f"[{name}] {path.name}: {len(labels)} tweets, {gold.sum()} urgent ({gold.mean():.1%})")
-        print(f"  annotators agree on {agree} of {len(labels)}, Cohen's kappa {kappa(a, b):.3f}; the rest adjudicated")
+            results = analyse([row["tweet"] for row in labels], Path(folder))
+        gold = np.array(labelled_gold)
         ordered = [results[row["tweet_id"]] for row in labels]
         factors = sorted({key for r in ordered for key, v in r["evidence"]["urgency"].items() if isinstance(v, float)})
         columns = {"urgency": np.array([r["urgency"] for r in ordered])}
@@ -115,7 +89,7 @@ def main() -> None:
             )
         if args.show:
             scores = columns["urgency"]
-            texts = [by_id[row["tweet_id"]]["text"] for row in labels]
+            texts = [row["tweet"]["text"] for row in labels]
             ranked = np.argsort(-scores, kind="stable")
             rank = {int(i): position for position, i in enumerate(ranked)}
             urgent = sorted((i for i in range(len(gold)) if gold[i]), key=lambda i: -rank[i])[: args.show]
