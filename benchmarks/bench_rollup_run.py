@@ -48,7 +48,8 @@ def main() -> None:
     os.environ["VOXPOP_DATABASE_URL"] = make_url(PG_ADMIN_URL).set(database=PG_DB).render_as_string(False)
     os.environ.setdefault("VOXPOP_HOME", f"/tmp/{PG_DB}")  # noqa: S108 — a throwaway home
 
-    from voxpop.ingest import ItemRecord, get_or_create_source, write_batch
+    from voxpop.ingest.records import ItemRecord
+    from voxpop.ingest.writer import get_or_create_source, write_batch
     from voxpop.measure import rollups
     from voxpop.settings import Settings
     from voxpop.store import Store

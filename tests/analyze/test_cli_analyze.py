@@ -177,16 +177,89 @@ def test_an_unreadable_value_is_left_out_and_named_and_the_run_goes_on(tmp_path:
     assert [p.split(":")[0] for p in rows[3]["problems"]] == ["field 'stars'", "field 'created_at'"]
     assert rows[2]["is_question"] is True
     said = " ".join(output.split())
-    assert "3 rows had a value that could not be read" in said
+    assert "3 rows had a value or a line that could not be read" in said
     assert "in.csv, row 2, field 'stars': cannot read '0' as rating" in said
 
 
-def test_bad_jsonl_line_is_named(tmp_path: Path) -> None:
+def test_a_line_that_cannot_be_read_gets_its_row_of_results_and_the_run_goes_on(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_text('{"text": "fine"}\n{"text": broken\n', encoding="utf-8")
-    code, output = _run(str(source), "-o", str(tmp_path / "out.jsonl"))
+    source.write_text('{"text": "fine"}\n{"text": broken\n[1, 2]\n{"text": "Is it open?"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, output = _run(str(source), "-o", str(out), "--no-topics")
+    assert code == 0, output
+    rows = _read(out)
+    assert [r["id"] for r in rows] == [1, 2, 3, 4]
+    assert rows[1]["problems"][0].startswith("row 2 (line 2) could not be read: is not valid JSON")
+    assert rows[2]["problems"] == ["row 3 (line 3) could not be read: is not a JSON object; analysed as an empty text"]
+    assert rows[1]["sentiment"] is None
+    assert rows[3]["is_question"] is True
+    assert "problems" not in rows[0]
+    said = " ".join(output.split())
+    assert "2 rows had a value or a line that could not be read" in said
+    assert "in.jsonl: row 2 (line 2) could not be read: is not valid JSON" in said
+
+
+def test_files_are_read_as_voxpop_ingest_reads_them(tmp_path: Path) -> None:
+    """Semicolons or tabs between the fields, a UTF-16 export, gzip, a JSON array with nested keys, a record
+    without text (a rating-only review), a row with a field too many: all read, every row out in order."""
+    import gzip
+
+    texts = ["Café très bon; service rapide", "The soup was cold.", "Is there parking?"]
+    semicolon = tmp_path / "semicolon.csv"
+    semicolon.write_text("id;text\n" + "".join(f'{n};"{t}"\n' for n, t in enumerate(texts, 1)), encoding="utf-8")
+    tab = tmp_path / "tab.tsv.gz"
+    tab.write_bytes(gzip.compress(("id\ttext\n" + "".join(f"{n}\t{t}\n" for n, t in enumerate(texts, 1))).encode()))
+    utf16 = tmp_path / "excel.csv"
+    utf16.write_text("id,text\n" + "".join(f'{n},"{t}"\n' for n, t in enumerate(texts, 1)), encoding="utf-16")
+    array = tmp_path / "export.json"
+    array.write_text(
+        json.dumps({"reviews": [{"id": n, "review": {"comment": t}} for n, t in enumerate(texts, 1)]}), encoding="utf-8"
+    )
+    for source, extra in [(semicolon, []), (tab, []), (utf16, []), (array, ["--text-column", "review.comment"])]:
+        out = tmp_path / f"{source.name}.out.jsonl"
+        code, output = _run(str(source), "-o", str(out), "--no-topics", *extra)
+        assert code == 0, (source.name, output)
+        rows = _read(out)
+        assert [str(r["id"]) for r in rows] == ["1", "2", "3"], source.name
+        assert [r["is_question"] for r in rows] == [False, False, True], source.name
+        assert rows[1]["sentiment"] == "negative", source.name
+
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("id,text\n1,Lovely stay.\n2,Cold room,extra,fields\n3,Is breakfast included?\n", encoding="utf-8")
+    code, output = _run(str(ragged), "-o", str(tmp_path / "ragged.jsonl"), "--no-topics")
+    assert code == 0, output
+    rows = _read(tmp_path / "ragged.jsonl")
+    assert [r["id"] for r in rows] == ["1", 2, "3"]  # the unreadable row is numbered
+    assert rows[1]["problems"] == [
+        "row 2 (line 3) could not be read: has 4 fields, the header has 2; analysed as an empty text"
+    ]
+
+    ratings_only = tmp_path / "takeout.jsonl"
+    ratings_only.write_text('{"id": "a", "text": "Great!", "rating": 5}\n{"id": "b", "rating": 1}\n', encoding="utf-8")
+    code, output = _run(str(ratings_only), "-o", str(tmp_path / "takeout.out.jsonl"), "--no-topics")
+    assert code == 0, output
+    rows = _read(tmp_path / "takeout.out.jsonl")
+    assert [(r["id"], r["sentiment"]) for r in rows] == [("a", "positive"), ("b", None)]
+    assert "problems" not in rows[1]
+
+
+def test_another_encoding_is_named_and_read_with_encoding(tmp_path: Path) -> None:
+    source = tmp_path / "latin1.csv"
+    source.write_bytes(
+        "id,text\n1,Lovely stay.\n2,Caf\u00e9 froid et serveur d\u00e9sagr\u00e9able\n".encode("latin-1")
+    )
+    out = tmp_path / "out.jsonl"
+    code, output = _run(str(source), "-o", str(out), "--no-topics")
     assert code == 1
-    assert "in.jsonl, row 2: is not valid JSON" in " ".join(output.split())
+    said = " ".join(output.split())
+    assert "latin1.csv, row 2, field 'text': byte 0xe9 is not valid UTF-8" in said
+    assert "try --encoding latin-1" in said
+    code, output = _run(str(source), "-o", str(out), "--no-topics", "--encoding", "latin-1")
+    assert code == 0, output
+    assert [r["language"] for r in _read(out)][1] == "fr"
+    code, output = _run(str(source), "-o", str(out), "--encoding", "klingon")
+    assert code == 1
+    assert "unknown encoding 'klingon'" in " ".join(output.split())
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
@@ -359,7 +432,7 @@ def test_only_the_last_batch_is_flagged_last(tmp_path: Path, count: int) -> None
     from voxpop.analyze.stream import _batches
 
     source = _write_csv(tmp_path / "rows.csv", [{"id": str(n), "text": f"Row {n}."} for n in range(count)])
-    batches = list(_batches(source, RowConverter(source, Columns()), 16, 32))
+    batches = list(_batches(RowConverter(source, Columns()), 16, 32))
     assert [last for _, last in batches] == [False] * (len(batches) - 1) + [True]
     assert [record.id for records, _ in batches for record in records] == [str(n) for n in range(count)]
     assert [len(records) for records, _ in batches[:3]] == [min(8, count), *[len(r) for r, _ in batches[1:3]]]

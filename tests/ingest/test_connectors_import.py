@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from voxpop.errors import IngestError
-from voxpop.ingest import ItemRecord, get_or_create_source, write_batch
-from voxpop.ingest.records import platform_key
+from voxpop.ingest.records import ItemRecord, platform_key
 from voxpop.ingest.service import ImportOptions, import_file
+from voxpop.ingest.writer import get_or_create_source, write_batch
 from voxpop.store import Store
 from voxpop.store.models import Item, Source
 from voxpop.store.models.replies import Reply

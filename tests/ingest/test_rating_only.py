@@ -14,8 +14,9 @@ from tests.web import conftest as web
 from tests.web.conftest import World, login
 from voxpop.analyze.pipeline import Analyzer, analyze_items
 from voxpop.errors import ValidationError
-from voxpop.ingest import ItemRecord, get_or_create_source, write_batch
+from voxpop.ingest.records import ItemRecord
 from voxpop.ingest.service import ImportOptions, import_file
+from voxpop.ingest.writer import get_or_create_source, write_batch
 from voxpop.store import Store
 from voxpop.store.models import Item
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from voxpop.ingest import ItemRecord, get_or_create_source, write_batch
-from voxpop.ingest.records import platform_key
+from voxpop.ingest.records import ItemRecord, platform_key
+from voxpop.ingest.writer import get_or_create_source, write_batch
 from voxpop.store import Store
 from voxpop.store.models import Item
 from voxpop.store.models.history import ItemKey, ItemRevision

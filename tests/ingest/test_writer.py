@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from voxpop.errors import ValidationError
-from voxpop.ingest import ItemRecord, get_or_create_source, write_batch
+from voxpop.ingest.records import ItemRecord
+from voxpop.ingest.writer import get_or_create_source, write_batch
 from voxpop.store import Store
 from voxpop.store.models import Customer, Item, Source
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from voxpop.ingest import ItemRecord, get_or_create_source, write_batch
 from voxpop.ingest.bulk import BULK_TRIGGER_ROWS, insert_rows
-from voxpop.ingest.writer import prepare_row
+from voxpop.ingest.records import ItemRecord
+from voxpop.ingest.writer import get_or_create_source, prepare_row, write_batch
 from voxpop.measure import rollups
 from voxpop.store import Store
 from voxpop.store.models import Item

@@ -1,22 +1,26 @@
-"""The rows of a CSV or JSON Lines file, and each row's values as a ``Record`` to analyse.
+"""The rows of a CSV, JSON or JSON Lines file, and each row's values as a ``Record`` to analyse.
 
-Errors name the file, the row and the column. A file that is not CSV or JSON Lines, or lacks its text column,
-stops the run; a value of an optional field that cannot be read does not (see ``RowConverter``).
+Files are opened by the importer's reader (:func:`voxpop.ingest.reader.open_data_file`), so ``voxpop analyze``
+reads what ``voxpop ingest`` reads: gzip or not, any CSV delimiter of , ; tab |, a UTF-8 or UTF-16 byte-order
+mark or an ``--encoding``, JSON arrays and exports holding one, nested JSON keys as ``user.name``.
+
+Errors name the file, the row and the column. A file that cannot be read at all, lacks its text column or is
+in another encoding than the one it is read in stops the run; a row that cannot be read (a broken quote, a
+line that is not JSON) or a value of an optional field that cannot be read does not (see ``RowConverter``).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from voxpop.analyze.registry import Record
 from voxpop.errors import IngestError
+from voxpop.ingest.reader import Row, open_data_file
 
 #: Optional fields a file may carry, by default read from columns of the same name.
 OPTIONAL_FIELDS = ("rating", "created_at", "author", "source", "location", "followers", "likes", "shares")
@@ -32,62 +36,29 @@ class Columns:
     id_required: bool = False
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(row number from 1, values) for a CSV (header first) or JSON Lines file (``.jsonl``/``.ndjson``)."""
-    name = str(path)
-    if not path.is_file():
-        raise IngestError(name, "no such file")
-    jsonl = path.suffix.lower() in {".jsonl", ".ndjson", ".json"}
-    try:
-        with path.open(newline="" if not jsonl else None, encoding="utf-8-sig") as handle:
-            if jsonl:
-                yield from _jsonl_rows(name, handle)
-            else:
-                yield from _csv_rows(name, handle)
-    except UnicodeDecodeError as exc:
-        raise IngestError(name, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-
-
-def _csv_rows(name: str, handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(handle)
-    if reader.fieldnames is None:
-        raise IngestError(name, "is empty")
-    try:
-        for number, row in enumerate(reader, start=1):
-            extra = row.pop(None, None)
-            if extra is not None:
-                raise IngestError(name, f"has {len(extra)} more fields than the header", row=number)
-            yield number, row
-    except csv.Error as exc:
-        raise IngestError(name, f"is not valid CSV ({exc})", row=reader.line_num) from exc
-
-
-def _jsonl_rows(name: str, handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    number = 0
-    for line in handle:
-        if not line.strip():
-            continue
-        number += 1
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise IngestError(name, f"is not valid JSON ({exc.msg})", row=number) from exc
-        if not isinstance(value, dict):
-            raise IngestError(name, f"holds a JSON {type(value).__name__}, not an object", row=number)
-        yield number, value
-
-
 class RowConverter:
     """One row's values → a ``Record``; errors name the file, the row and the column.
 
     A value of an optional field that cannot be read (a rating off the scale, a date that is not one) does not
     stop the run: the row is analysed without it, and the reason waits in ``problems`` (by row number) until
     the row's results are written, where it is listed under ``"problems"``. Like ``voxpop ingest``, which
-    rejects such a row and goes on, one stray cell in a large export costs that cell, not the run.
+    rejects such a row and goes on, one stray cell in a large export costs that cell, not the run. A row that
+    cannot be read at all still gets its line of results (every row has one, in order): numbered, with an
+    empty text, and the reason under ``"problems"``. A JSON record without the text field is a text-less
+    item (a rating-only review), as one whose text is ``null``.
     """
 
-    def __init__(self, path: Path, columns: Columns, rating_scale: tuple[float, float] = (1.0, 5.0)) -> None:
+    def __init__(
+        self,
+        path: Path,
+        columns: Columns,
+        rating_scale: tuple[float, float] = (1.0, 5.0),
+        encoding: str | None = None,
+    ) -> None:
+        self.path = path
         self.name = str(path)
+        self.encoding = encoding
+        self.read_as = encoding or "UTF-8"  # the encoding the file is read in, once opened
         self.columns = columns
         self.low, self.high = rating_scale
         self.problems: dict[int, list[str]] = {}
@@ -96,28 +67,44 @@ class RowConverter:
         if self.high <= self.low:
             raise IngestError(self.name, f"rating scale {self.low}–{self.high} is empty", field="--rating-scale")
 
-    def check_columns(self, values: dict[str, Any], row: int) -> None:
-        """Checked on the first row: the text column (and an explicitly named id column) must exist."""
-        shown = ", ".join(repr(c) for c in list(values)[:30])
-        if self.columns.text not in values:
+    def records(self) -> Iterator[Record]:
+        """Every row of the file as a record, in order (the columns checked first)."""
+        with open_data_file(self.path, encoding=self.encoding) as data:
+            self.read_as = "UTF-8" if data.encoding in ("utf-8-sig", "utf-8") else data.encoding
+            self.check_columns(data.columns)
+            for row in data.rows():
+                yield self.record(row)
+
+    def check_columns(self, columns: Sequence[str]) -> None:
+        """The text column (and an explicitly named id column) must be among the file's columns: the CSV
+        header, or the first JSON record's keys (not checked when that record could not be read)."""
+        if not columns:
+            return
+        shown = ", ".join(repr(c) for c in list(columns)[:30])
+        if self.columns.text not in columns:
             raise IngestError(
-                self.name, f"no text column {self.columns.text!r} (columns: {shown})", row=row, field=self.columns.text
+                self.name, f"no text column {self.columns.text!r} (columns: {shown})", row=1, field=self.columns.text
             )
-        if self.columns.id_required and self.columns.id not in values:
+        if self.columns.id_required and self.columns.id not in columns:
             raise IngestError(
-                self.name, f"no id column {self.columns.id!r} (columns: {shown})", row=row, field=self.columns.id
+                self.name, f"no id column {self.columns.id!r} (columns: {shown})", row=1, field=self.columns.id
             )
 
-    def record(self, number: int, values: dict[str, Any]) -> Record:
+    def record(self, row: Row) -> Record:
+        number, values = row.number, row.values
+        if values is None:
+            self._problem(number, None, f"{row.where} could not be read: {row.error}; analysed as an empty text")
+            return Record(id=number, text="")
         text = values.get(self.columns.text)
-        if text is None and self.columns.text not in values:
-            raise IngestError(self.name, "the text field is missing", row=number, field=self.columns.text)
         identifier = values.get(self.columns.id)
+        self._check_decoded(number, self.columns.text, text)
+        self._check_decoded(number, self.columns.id, identifier)
         found: dict[str, Any] = {}
         for target, column in self.columns.fields.items():
             raw = values.get(column)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
+            self._check_decoded(number, column, raw)
             try:
                 found[target] = self._convert(target, raw)
             except (TypeError, ValueError) as exc:
@@ -128,13 +115,32 @@ class RowConverter:
             **found,
         )
 
-    def _problem(self, number: int, column: str, reason: str) -> None:
+    def _check_decoded(self, number: int, column: str, value: Any) -> None:
+        """A byte the file's encoding cannot decode stops the run: the file is in another encoding, and
+        every row with such a character would be misread."""
+        if not isinstance(value, str) or value.isascii():
+            return
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = ord(value[exc.start])
+            byte = f"byte 0x{bad - 0xDC00:02x}" if 0xDC80 <= bad <= 0xDCFF else "a character"
+            raise IngestError(
+                self.name,
+                f"{byte} is not valid {self.read_as}; the file may be in another encoding: "
+                "try --encoding latin-1 (or cp1252)",
+                row=number,
+                field=column,
+            ) from exc
+
+    def _problem(self, number: int, column: str | None, reason: str) -> None:
         found = self.problems.setdefault(number, [])
         if not found:
             self.problem_rows += 1
-        found.append(f"field {column!r}: {reason}")
+        found.append(reason if column is None else f"field {column!r}: {reason}")
         if self.first_problem is None:
-            self.first_problem = f"{self.name}, row {number}, field {column!r}: {reason}"
+            where = f"{self.name}: " if column is None else f"{self.name}, row {number}, field {column!r}: "
+            self.first_problem = where + reason
 
     def _convert(self, target: str, raw: Any) -> Any:
         if target == "rating":

@@ -62,7 +62,9 @@ def _chosen(skip: list[str]) -> list[str] | None:
 
 @app.command("analyze")
 def analyze(
-    source: Path = typer.Argument(..., help="CSV (with a header) or JSON Lines file"),
+    source: Path = typer.Argument(
+        ..., help="CSV (with a header; delimiter , ; tab or |), JSON or JSON Lines file, gzipped or not"
+    ),
     output: Path = typer.Option(
         ...,
         "-o",
@@ -85,6 +87,9 @@ def analyze(
     batch_size: int = typer.Option(256, min=1, max=10_000, help="Items per batch once started"),
     skip: list[str] = typer.Option(
         [], "--skip", help="Leave out an enricher (repeatable), e.g. --skip aspects for speed, --skip topics"
+    ),
+    encoding: str | None = typer.Option(
+        None, help="Text encoding, e.g. latin-1 or cp1252 (default: UTF-8, or as the BOM says)."
     ),
 ) -> None:
     """Analyse every row: sentiment, aspects and department, language, question, urgency, fake-review risk,
@@ -122,6 +127,7 @@ def analyze(
                 topics=topics,
                 batch_size=batch_size,
                 progress=lambda done: progress.update(task, completed=done),
+                encoding=encoding,
             )
         if to_stdout:
             with target.open(encoding="utf-8") as results:
@@ -139,7 +145,8 @@ def analyze(
 def _report_problems(rows: int, first: str | None) -> None:
     if rows:
         err_console.print(
-            f"{rows} row{'s' if rows != 1 else ''} had a value that could not be read; it was left out and the row "
-            f'analysed without it, with the reason under "problems" in its results. The first: {first}',
+            f"{rows} row{'s' if rows != 1 else ''} had a value or a line that could not be read: a value is left "
+            "out and the row analysed without it, a line is analysed as an empty text; the reasons are under "
+            f'"problems" in the results. The first: {first}',
             highlight=False,
         )
