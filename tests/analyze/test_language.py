@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voxpop.analyze.language import LanguageEnricher, detect_languages
+from voxpop.analyze.language import LanguageEnricher, detect_languages, english_share, script_of
 from voxpop.analyze.registry import AnalysisContext, Batch, Record
 from voxpop.settings import Settings
 
@@ -58,6 +58,67 @@ def test_short_reviews_are_detected_by_their_opinion_words(text: str, expected: 
 )
 def test_english_opinion_words_shared_with_other_lexicons_stay_english(text: str) -> None:
     assert detect_languages([text], LANGUAGES)[0] in {"en", None}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Assolutamente consigliato, pizza squisita", "it"),
+        ("Lieferung pünktlich, Ware einwandfrei", "de"),
+        ("Commande reçue rapidement, emballage soigné", "fr"),
+        ("Atención pésima, nunca jamás", "es"),
+        ("Péssimo atendimento, demorado demais", "pt"),
+        ("Snelle service, vriendelijke medewerkers", "nl"),
+    ],
+)
+def test_short_reviews_without_function_words_are_detected_when_lingua_is_sure(text: str, expected: str) -> None:
+    assert detect_languages([text], LANGUAGES) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(The asparagus, truffle oil, parmesan bruschetta is a winner!)",  # an English function word of 3+ letters
+        "Faan is sooo good.",  # "sooo" is English once its letters are not drawn out
+        "Excellent, fantastic, ideal.",
+        "Shittier, foetid, efficiencies",  # inflected English words: "shitty", "efficiency"
+    ],
+)
+def test_english_with_foreign_words_or_unusual_spelling_stays_english(text: str) -> None:
+    assert detect_languages([text], LANGUAGES)[0] in {"en", None}
+
+
+def test_english_share_reads_inflections_and_ignores_short_words() -> None:
+    assert english_share(["deliveries", "arrived", "cheaply"]) == 1.0
+    assert english_share(["consegna", "rapidissima", "ottima"]) == 0.0
+    assert english_share(["a", "in", "ok"]) is None  # fewer than two words of three letters or more
+    # "die" is in the English vocabulary, but as a German function word it is no evidence of English.
+    assert english_share(["der", "die", "und", "nicht"]) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "script", "expected"),
+    [
+        ("Отличный отель, обязательно вернёмся!", "CYRILLIC", None),  # Russian, Ukrainian, Bulgarian…: not guessed
+        ("服务太差了，房间很脏。", "HAN", "zh"),
+        ("とても良いホテルでした。", "HIRAGANA", "ja"),
+        ("東京のホテルは最高でした", "HIRAGANA", "ja"),  # kanji with kana is Japanese
+        ("서비스가 정말 좋아요", "HANGUL", "ko"),
+        ("Πολύ καλό ξενοδοχείο", "GREEK", "el"),
+        ("שירות מעולה, תודה", "HEBREW", "he"),
+        ("บริการดีมาก", "THAI", "th"),
+        ("الخدمة سيئة جدا", "ARABIC", None),
+    ],
+)
+def test_another_script_is_named_and_not_guessed_at(text: str, script: str, expected: str | None) -> None:
+    assert script_of(text) == script
+    assert detect_languages([text], LANGUAGES) == [expected]
+
+
+def test_latin_text_has_no_other_script() -> None:
+    assert script_of("Très bon séjour, Frühstück ausgezeichnet, ¡perfecto!") is None
+    assert script_of("Great stay in Москва, thank you all") is None  # mostly Latin
+    assert script_of("👍 123 !!!") is None
 
 
 def test_only_configured_languages_are_chosen() -> None:

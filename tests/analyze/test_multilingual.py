@@ -228,6 +228,21 @@ def test_english_and_unknown_language_items_are_untouched(enricher: SentimentEnr
         assert "sentiment" not in evidence
 
 
+def test_the_english_model_does_not_read_another_script(enricher: SentimentEnricher) -> None:
+    """A Russian rave read by the English model came out negative; now it is left unread, or the rating
+    decides."""
+    praise = "Отличный отель, персонал очень вежливый, обязательно вернёмся!"
+    batch = _run(enricher, [(praise, None, None), (praise, None, 1.0), ("服务太差了，房间很脏。", "zh", 0.0)])
+    unread, rated, chinese = batch.results
+    assert (unread["sentiment"], unread["sentiment_score"], unread["confidence"]) == (None, None, None)
+    assert batch.evidence[0]["sentiment"] == {"script": "cyrillic", "language": None, "model_language": "en"}
+    assert rated["sentiment"] == "positive"
+    assert batch.evidence[1]["sentiment"]["decided_by"] == "rating"
+    assert 0 < rated["confidence"] <= FOREIGN_CONFIDENCE
+    assert chinese["sentiment"] == "negative"
+    assert batch.evidence[2]["sentiment"]["script"] == "han"
+
+
 def test_opinion_words_count_as_evidence_of_their_language() -> None:
     words = ["Servizio", "pessimo", "cibo", "freddo", "e", "personale", "scortese"]
     assert opinion_word_count(words, "it") == 3

@@ -9,16 +9,29 @@ language's. A text without them is given the main language when it has that lang
 else ``None``. A short review often has fewer function words than that ("Servizio pessimo, cibo freddo e
 personale scortese." has one), so for a language with a voxpop sentiment lexicon
 (:mod:`voxpop.analyze.multilingual`) its opinion words ("pessimo", "freddo", "scortese") count as that
-language's evidence too, once at least one of its function words is there. Handles, links and hashtags
-are removed first (they are not language), and a text with fewer than ``MIN_LETTERS`` letters — "ok",
-"👍👍", "!!!" — gets ``None`` rather than a guess.
+language's evidence too, once at least one of its function words is there. Many short reviews have no
+function word at all ("Ottimo ristorante, personale gentilissimo", "Keine Empfehlung, Finger weg!"): lingua's
+verdict stands for those when lingua is sure of it (confidence ≥ ``MIN_CONFIDENCE``) and fewer than half of
+the text's words of three letters or more are English words (:func:`english_share`: the English vocabulary
+of the embedding model's WordPiece list and of VADER's lexicon, with plain English endings taken off), so
+"Excellent, fantastic, ideal." stays English. Handles, links and hashtags are removed first (they are not
+language), and a text with fewer than ``MIN_LETTERS`` letters — "ok", "👍👍", "!!!" — gets ``None`` rather
+than a guess.
+
+A text written mostly in another script than the Latin alphabet is not guessed at by the Latin-script
+detector: it gets the language its script names when only one language is written in it (Greek, Hebrew,
+Korean, Japanese with kana, Chinese, Thai, Georgian, Armenian), else ``None``; :func:`script_of` names the
+script, and the sentiment enricher does not let the English model read such a text.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
@@ -29,6 +42,10 @@ from voxpop.analyze.registry import AnalysisContext, Batch, register
 MIN_LETTERS = 4
 MIN_RELATIVE_DISTANCE = 0.25
 MIN_FUNCTION_WORDS = 2
+#: lingua's confidence (of 1) a verdict needs to stand on a text with no function word of its language.
+MIN_CONFIDENCE = 0.9
+#: ... and the share of its words of three letters or more that may be English.
+MAX_ENGLISH_SHARE = 0.5
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|&\w+;")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -52,6 +69,94 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "nl": "de het een en van is niet met op te dat voor was zijn maar heel ik we er om bij ook nog wat naar hebben",
     }.items()
 }
+
+
+#: Scripts that only one language is (commonly) written in; "HAN" without kana is Chinese.
+SCRIPT_LANGUAGES = {
+    "GREEK": "el",
+    "HEBREW": "he",
+    "HANGUL": "ko",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "HAN": "zh",
+    "THAI": "th",
+    "GEORGIAN": "ka",
+    "ARMENIAN": "hy",
+}
+_ENGLISH_ENDINGS = ("iest", "ness", "ies", "ied", "ier", "ily", "ing", "est", "es", "ed", "er", "ly", "s", "d")
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    if name.startswith("CJK"):
+        return "HAN"
+    return name.split(" ", 1)[0]
+
+
+def script_of(text: str) -> str | None:
+    """The script most of the text's first 400 letters are written in, when it is not the Latin alphabet
+    (``"CYRILLIC"``, ``"HAN"``, ``"ARABIC"``…); ``None`` for Latin-script text or text with no letters."""
+    counts: dict[str, int] = {}
+    letters = 0
+    for char in _LETTER.findall(text, 0, 400):
+        if char.isascii():
+            counts["LATIN"] = counts.get("LATIN", 0) + 1
+        else:
+            script = _script(char)
+            counts[script] = counts.get(script, 0) + 1
+        letters += 1
+    if not letters or counts.get("LATIN", 0) * 2 >= letters:
+        return None
+    best = max(counts, key=lambda script: counts[script])
+    if best == "LATIN":
+        return None
+    if best in ("HAN", "HIRAGANA", "KATAKANA") and (counts.get("HIRAGANA", 0) or counts.get("KATAKANA", 0)):
+        return "HIRAGANA"  # Japanese: kanji with kana
+    return best
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    """English words of three letters or more: the WordPiece vocabulary's whole words (it is English
+    Wikipedia's and books'; the function words of voxpop's other languages, which it also holds, are left
+    out) and the words of VADER's lexicon."""
+    from voxpop.analyze.lexicon import vader_words
+
+    path = resources.files("voxpop.analyze").joinpath("resources", "tokenizer.json")
+    vocabulary = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
+    foreign = set().union(*(words for code, words in FUNCTION_WORDS.items() if code != "en")) - FUNCTION_WORDS["en"]
+    words = {w for w in vocabulary if len(w) >= 3 and w.isascii() and w.isalpha()} | vader_words()
+    return frozenset(words - foreign)
+
+
+_ELONGATED = re.compile(r"(.)\1{2,}")
+
+
+def _is_english(word: str) -> bool:
+    known = _english_words()
+    if word in known:
+        return True
+    if _ELONGATED.search(word):  # "sooo", "goood"
+        shorter = (_ELONGATED.sub(r"\1\1", word), _ELONGATED.sub(r"\1", word))
+        return any(w in known or w in FUNCTION_WORDS["en"] for w in shorter)
+    for ending in _ENGLISH_ENDINGS:
+        stem = word[: -len(ending)]
+        if (
+            word.endswith(ending)
+            and len(stem) >= 3
+            and (stem in known or stem + "e" in known or (ending[0] == "i" and stem + "y" in known))
+        ):
+            return True
+    return False
+
+
+def english_share(words: Sequence[str]) -> float | None:
+    """The share of ``words`` (lower case) of three letters or more that are English; ``None`` for fewer
+    than two such words."""
+    long = [w for w in words if len(w) >= 3]
+    if len(long) < 2:
+        return None
+    return sum(_is_english(w) for w in long) / len(long)
 
 
 @lru_cache(maxsize=8)
@@ -82,13 +187,30 @@ def _clean(text: str) -> str:
     return _NOISE.sub(" ", text)
 
 
-def _confirmed(code: str, primary: str, cleaned: str) -> str | None:
-    """Keep a non-primary verdict only when the text's function words agree (see the module docstring)."""
+def _confirmed(code: str, primary: str, cleaned: str, detector: LanguageDetector) -> str | None:
+    """Keep a non-primary verdict only when the text's function words agree, or lingua is sure and the
+    words are not English ones (see the module docstring)."""
     theirs = FUNCTION_WORDS.get(code)
     ours = FUNCTION_WORDS.get(primary, frozenset())
     if theirs is None:
         return code
     words = [w.lower() for w in _WORDS.findall(cleaned[:2000])]
+    found = _by_function_words(code, primary, words, theirs, ours)
+    if found == code:
+        return code
+    # English function words of one or two letters ("a", "in", "me", "so") are words of the others too.
+    sure_english = any(len(w) > 2 and w in ours for w in words)
+    share = english_share(words) if primary == "en" and not sure_english else None
+    if share is not None and share < MAX_ENGLISH_SHARE:
+        best = detector.compute_language_confidence_values(cleaned)[0]
+        if best.language.iso_code_639_1.name.lower() == code and best.value >= MIN_CONFIDENCE:
+            return code
+    return found
+
+
+def _by_function_words(
+    code: str, primary: str, words: list[str], theirs: frozenset[str], ours: frozenset[str]
+) -> str | None:
     own = sum(w in theirs for w in words)
     main = sum(w in ours for w in words)
     if own >= MIN_FUNCTION_WORDS and own > main:
@@ -112,10 +234,14 @@ def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str
         if len(_LETTER.findall(cleaned, 0, 400)) < MIN_LETTERS:
             found.append(None)
             continue
+        script = script_of(cleaned)
+        if script is not None:
+            found.append(SCRIPT_LANGUAGES.get(script))
+            continue
         language = detector.detect_language_of(cleaned)
         code = None if language is None else language.iso_code_639_1.name.lower()
         if code is not None and code != primary:
-            code = _confirmed(code, primary, cleaned)
+            code = _confirmed(code, primary, cleaned, detector)
         found.append(code)
     return found
 

@@ -113,6 +113,11 @@ def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+def vader_words() -> frozenset[str]:
+    """The plain words (letters only) of VADER's English lexicon."""
+    return frozenset(word for word in _vader().lexicon if word.isalpha())
+
+
 FEATURE_NAMES = (
     "vader_compound",
     "vader_pos",

@@ -11,6 +11,11 @@ the lexicon's verdict replaces the English model's when it found at least one of
 rating, the two are combined, and the rating wins when they point opposite ways. The evidence lists the
 words that decided. An item with no lexicon word keeps the behaviour above; English items (and items of
 unknown language) never reach the lexicon.
+
+A text written mostly in another script than the Latin alphabet (Cyrillic, Chinese, Arabic…) is not read
+by the English model at all — it would only guess, and confidently ("Отличный отель" came out negative):
+its star rating decides when it has one, else its sentiment is left empty (``None``), with the script as
+evidence.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from voxpop.analyze.language import script_of
 from voxpop.analyze.multilingual import LANGUAGES as LEXICON_LANGUAGES
 from voxpop.analyze.multilingual import MAX_CONFIDENCE, LexiconVerdict, score_text
 from voxpop.analyze.registry import AnalysisContext, Batch, register
@@ -93,6 +99,17 @@ class SentimentEnricher:
                 continue
             label, score, confidence = prediction.label, float(prediction.score), float(prediction.confidence)
             language = result.get("language")
+            script = script_of(record.text)
+            if script is not None:
+                unread = {"script": script.lower(), "language": language, "model_language": MODEL_LANGUAGE}
+                evidence["sentiment"] = unread
+                if record.rating is not None and not math.isnan(record.rating):
+                    label, score = _rating_label(record.rating)
+                    unread["decided_by"] = "rating"
+                    result.update(sentiment=label, sentiment_score=score, confidence=confidence * FOREIGN_CONFIDENCE)
+                else:
+                    result.update(sentiment=None, sentiment_score=None, confidence=None)
+                continue
             if language is not None and language != MODEL_LANGUAGE:
                 note: dict[str, Any] = {
                     "language": language,
