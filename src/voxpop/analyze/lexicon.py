@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from voxpop.analyze.phrases import alternation
+
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _WORD = re.compile(r"[a-z0-9']+")
@@ -98,8 +100,7 @@ def clean(text: str) -> str:
 
 
 def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
-    alternatives = sorted((re.escape(p) for p in phrases), key=len, reverse=True)
-    return re.compile(r"(?<![a-z0-9'])(?:" + "|".join(alternatives) + r")(?![a-z0-9'])")
+    return re.compile(rf"(?<![a-z0-9'])(?:{alternation(phrases)})(?![a-z0-9'])")
 
 
 _PROBLEM = _phrase_pattern(PROBLEM_CUES)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from voxpop.analyze.phrases import alternation
 from voxpop.analyze.registry import AnalysisContext, Batch, register
 
 # Phrases that ask even without a question mark, per language; matched at the start of a sentence (after a
@@ -145,18 +146,14 @@ _SENTENCE = re.compile(r"[^.!?¿\n]*(?:[.!?\n]+|$)|¿[^?]*\?+[!]*")
 _GREETING = re.compile(r"^(?:(?:[@#]\w+|hi|hello|hey|hola|bonjour|hallo|ciao|olá|dear \w+)\b[\s,:!]*)+")
 
 
-def _alternation(phrases: Sequence[str]) -> str:
-    return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
-
-
 def _compile_openers(languages: Sequence[str]) -> re.Pattern[str]:
     phrases = [p for code in languages for p in ASKING_OPENERS.get(code, ())] or list(ASKING_OPENERS["en"])
-    return re.compile(rf"^(?:{_alternation(phrases)})(?:\b|(?<=¿))")
+    return re.compile(rf"^(?:{alternation(phrases)})(?:\b|(?<=¿))")
 
 
-_REQUEST = re.compile(rf"\b(?:{_alternation(REQUEST_PHRASES)})\b")
-_RHETORICAL = re.compile(rf"^(?:{_alternation(RHETORICAL_OPENERS)})\b")
-_LOADED = re.compile(rf"\b(?:{_alternation(LOADED_WORDS)})\b")
+_REQUEST = re.compile(rf"\b(?:{alternation(REQUEST_PHRASES)})\b")
+_RHETORICAL = re.compile(rf"^(?:{alternation(RHETORICAL_OPENERS)})\b")
+_LOADED = re.compile(rf"\b(?:{alternation(LOADED_WORDS)})\b")
 _WHY = re.compile(r"^(?:why|porque|pourquoi|warum|perché|por que|por qué|waarom)\b")
 _EXASPERATED = re.compile(r"\?+!|!\?|\?{3,}")
 _SHOUTED = re.compile(r"\?+!|!\?")

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from voxpop.analyze.phrases import alternation
 from voxpop.analyze.registry import AnalysisContext, Batch, register
 
 ESCALATION_PHRASES = (
@@ -53,11 +54,7 @@ CHURN_PHRASES = (
 CHURN_WEIGHT = 0.5
 
 
-def _phrases(phrases: tuple[str, ...]) -> str:
-    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-
-
-_ESCALATION = re.compile(rf"\b(?:{_phrases(ESCALATION_PHRASES + CHURN_PHRASES)})\b")
+_ESCALATION = re.compile(rf"\b(?:{alternation(ESCALATION_PHRASES + CHURN_PHRASES)})\b")
 _CHURN = frozenset(CHURN_PHRASES)
 TIME_PRESSURE_PHRASES = (
     # stuck where they are, now
@@ -81,7 +78,7 @@ TIME_PRESSURE_PHRASES = (
     "agora mesmo", "preso", "presos", "gestrand", "vast op", "meteen",
 )  # fmt: skip
 _TIME_PRESSURE = re.compile(
-    rf"\b(?:{_phrases(TIME_PRESSURE_PHRASES)}"
+    rf"\b(?:{alternation(TIME_PRESSURE_PHRASES)}"
     # "leaves in 20 minutes", "is in 4 hours", "boarding in 10 min"
     r"|in\s+(?:\d+|an?|one|two|three|four|five|ten|twenty|thirty)\s*(?:min|mins|minutes|hour|hours|hr|hrs)"
     # "I left my wallet on the plane", "left our bag at the desk"
