@@ -48,6 +48,8 @@ MIN_CONFIDENCE = 0.9
 MAX_ENGLISH_SHARE = 0.5
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|&\w+;")
 _LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_OTHER_LETTER = re.compile(r"[^\W\d_A-Za-z]")
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 #: Frequent function words per language, written for voxpop (articles, conjunctions, pronouns, copulas).
@@ -94,18 +96,17 @@ def _script(char: str) -> str:
 
 
 def script_of(text: str) -> str | None:
-    """The script most of the text's first 400 letters are written in, when it is not the Latin alphabet
-    (``"CYRILLIC"``, ``"HAN"``, ``"ARABIC"``…); ``None`` for Latin-script text or text with no letters."""
-    counts: dict[str, int] = {}
-    letters = 0
-    for char in _LETTER.findall(text, 0, 400):
-        if char.isascii():
-            counts["LATIN"] = counts.get("LATIN", 0) + 1
-        else:
-            script = _script(char)
-            counts[script] = counts.get(script, 0) + 1
-        letters += 1
-    if not letters or counts.get("LATIN", 0) * 2 >= letters:
+    """The script most of the letters among the text's first 400 characters are written in, when it is not
+    the Latin alphabet (``"CYRILLIC"``, ``"HAN"``, ``"ARABIC"``…); ``None`` for Latin-script text or text with
+    no letters."""
+    if text.isascii():
+        return None
+    counts = {"LATIN": len(_ASCII_LETTER.findall(text, 0, 400))}
+    for char in _OTHER_LETTER.findall(text, 0, 400):
+        script = _script(char)
+        counts[script] = counts.get(script, 0) + 1
+    letters = sum(counts.values())
+    if not letters or counts["LATIN"] * 2 >= letters:
         return None
     best = max(counts, key=lambda script: counts[script])
     if best == "LATIN":
