@@ -12,7 +12,7 @@ from tests.web.conftest import World, add_item, login
 from voxpop.analyze.pipeline import Analyzer, analyze_items
 from voxpop.store import Store
 from voxpop.store.models import Item
-from voxpop.web.evidence import authenticity_lines, suspected, urgency_parts
+from voxpop.web.evidence import authenticity_lines, sentiment_note, suspected, urgency_parts
 
 HOSTILE_AUTHOR = '<img src=x onerror="alert(1)">'
 
@@ -63,6 +63,49 @@ def test_each_signal_reads_as_a_sentence() -> None:
     assert suspected(0.6)
     assert not suspected(0.3)
     assert not suspected(None)
+
+
+def test_how_the_sentiment_was_read_reads_as_a_sentence() -> None:
+    def note(found: object) -> str:
+        return sentiment_note({"evidence": {"sentiment": found}})
+
+    words = [{"text": "pessimo", "weight": -3.0}, {"text": "freddo", "weight": -1.0}]
+    assert note({"script": "cyrillic", "language": None}) == (
+        "Written in Cyrillic script, which the sentiment model does not read: no sentiment is given."
+    )
+    assert note({"script": "han", "language": "zh", "decided_by": "rating"}).endswith(": the star rating decided.")
+    assert note({"language": "it", "decided_by": "lexicon", "words": words}) == (
+        "Read with voxpop's Italian word list: “pessimo”, “freddo”."
+    )
+    assert note({"language": "es", "decided_by": "lexicon+rating", "words": []}) == (
+        "Read with voxpop's Spanish word list and the star rating."
+    )
+    assert note({"language": "sv", "decided_by": "rating"}) == (
+        "In language 'sv', which the sentiment model does not read: the star rating decided."
+    )
+    assert note({"language": "de", "confidence_factor": 0.5}) == (
+        "In German, with no word voxpop knows: the English model's reading, at half confidence."
+    )
+    for nothing in (None, {}, {"evidence": {}}, {"evidence": {"sentiment": "odd"}}):
+        assert sentiment_note(nothing) == ""
+
+
+def test_the_item_page_says_how_a_foreign_item_was_read(app_client: TestClient, store: Store, world: World) -> None:
+    russian = add_item(
+        store, world.reviews, text="Отличный отель, персонал очень вежливый!", department_id=world.billing
+    )
+    italian = add_item(
+        store, world.reviews, minutes=1, text="Servizio pessimo, cibo freddo.", department_id=world.billing
+    )
+    english = add_item(store, world.reviews, minutes=2, text="The soup was cold.", department_id=world.billing)
+    analyze_items(store, [russian, italian, english], Analyzer(store.settings, enrichers=["language", "sentiment"]))
+    login(app_client, "agent@example.com")
+    page = app_client.get(f"/items/{russian}").text
+    assert "Written in Cyrillic script, which the sentiment model does not read: no sentiment is given." in page
+    assert "Read with voxpop&#39;s Italian word list: “pessimo”" in app_client.get(f"/items/{italian}").text
+    plain = app_client.get(f"/items/{english}").text
+    assert "word list" not in plain
+    assert "script" not in plain.split("<dt>Aspects</dt>")[0].split("<dt>Sentiment</dt>")[1]
 
 
 def test_a_copied_review_is_flagged_with_a_link_to_its_twin(

@@ -1,5 +1,6 @@
-"""The analysis's evidence in words, for the item page and the inbox: why an item is suspected fake, and
-what its urgency is made of. The scores stay next to it; the raw JSON stays under "Evidence"."""
+"""The analysis's evidence in words, for the item page and the inbox: why an item is suspected fake, what its
+urgency is made of, and how its sentiment was read when the English model did not read it alone. The scores
+stay next to it; the raw JSON stays under "Evidence"."""
 
 from __future__ import annotations
 
@@ -82,6 +83,33 @@ def urgency_parts(analysis: Mapping[str, Any] | None) -> str:
         if isinstance(value := factors.get(key), int | float) and value > 0
     ]
     return ", ".join(f"{label} {value:.2f}" for value, label in sorted(present, reverse=True))
+
+
+LANGUAGE_NAMES = {"es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
+
+
+def sentiment_note(analysis: Mapping[str, Any] | None) -> str:
+    """How the sentiment of an item not (only) in English was read, in one sentence; "" for English."""
+    found = _evidence(analysis).get("sentiment")
+    if not isinstance(found, Mapping):
+        return ""
+    decided = found.get("decided_by")
+    script = found.get("script")
+    if isinstance(script, str):
+        how = "the star rating decided" if decided == "rating" else "no sentiment is given"
+        return f"Written in {script.title()} script, which the sentiment model does not read: {how}."
+    code = found.get("language")
+    language = LANGUAGE_NAMES.get(code, f"language {code!r}") if isinstance(code, str) else "another language"
+    if decided in ("lexicon", "lexicon+rating"):
+        words = found.get("words")
+        quoted = [f"“{w['text']}”" for w in words if isinstance(w, Mapping)][:5] if isinstance(words, list) else []
+        rating = " and the star rating" if decided == "lexicon+rating" else ""
+        return f"Read with voxpop's {language} word list{rating}" + (f": {', '.join(quoted)}." if quoted else ".")
+    if decided == "rating":
+        return f"In {language}, which the sentiment model does not read: the star rating decided."
+    if "confidence_factor" in found:
+        return f"In {language}, with no word voxpop knows: the English model's reading, at half confidence."
+    return ""
 
 
 def suspected(risk: float | None) -> bool:

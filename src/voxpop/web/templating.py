@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voxpop.store.models import Item
-from voxpop.web.evidence import authenticity_lines, suspected, urgency_parts
+from voxpop.web.evidence import authenticity_lines, sentiment_note, suspected, urgency_parts
 from voxpop.web.navigation import menu_for
 
 _env = Environment(
@@ -49,7 +49,11 @@ def web_url(value: str | None) -> str | None:
 
 _env.filters.update(stars=stars, when=when, pretty_json=pretty_json, web_url=web_url)
 _env.globals.update(
-    menu_for=menu_for, authenticity_lines=authenticity_lines, urgency_parts=urgency_parts, suspected=suspected
+    menu_for=menu_for,
+    authenticity_lines=authenticity_lines,
+    sentiment_note=sentiment_note,
+    urgency_parts=urgency_parts,
+    suspected=suspected,
 )
 templates = Jinja2Templates(env=_env)
 
