@@ -64,6 +64,19 @@ def test_statements_and_rhetorical_complaints(text: str) -> None:
     assert not DETECTOR.is_question(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("你们周日几点开门？", True),  # full-width question mark
+        ("日曜日は何時に開きますか？", True),
+        ("هل الإفطار مشمول؟", True),  # Arabic question mark
+        ("服务很好。谢谢！", False),
+    ],
+)
+def test_question_marks_of_other_scripts(text: str, asks: bool) -> None:
+    assert DETECTOR.is_question(text) is asks
+
+
 def test_very_long_text_is_read_at_its_start_and_its_end() -> None:
     assert DETECTOR.is_question("The room was fine. " * 2000 + "Is there a gym?")
     assert DETECTOR.is_question("Is there a gym? " + "The room was fine. " * 2000)

@@ -165,6 +165,10 @@ _LEAD_IN = re.compile(r"^(?:(?:seriously|really|so|ok|okay|well|please|also|and|
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"\n]*\"|\([^()?]{0,24}\?\)|(?:\bRT\s+|(?<=\s)[\"“]?)@\w+:\s.*", re.S)
 
 
+# Question marks and sentence ends of other scripts: Chinese and Japanese full-width ones, the Arabic "؟".
+_MARKS = str.maketrans({"？": "?", "؟": "?", "！": "!", "。": "."})
+
+
 def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
@@ -196,6 +200,7 @@ class QuestionDetector:
         return not (_WHY.match(lowered) and _LOADED.search(lowered))
 
     def is_question(self, text: str) -> bool:
+        text = text.translate(_MARKS)
         if "?" not in text and not text.strip():
             return False
         # A very long text is read at its start and its end, where a question usually stands.
