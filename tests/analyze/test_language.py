@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voxpop.analyze.language import LanguageEnricher, detect_languages, english_share, script_of
+from voxpop.analyze.language import LanguageEnricher, detect_languages, english_share, foreign_letters, script_of
 from voxpop.analyze.registry import AnalysisContext, Batch, Record
 from voxpop.settings import Settings
 
@@ -113,6 +113,28 @@ def test_english_share_reads_inflections_and_ignores_short_words() -> None:
 def test_another_script_is_named_and_not_guessed_at(text: str, script: str, expected: str | None) -> None:
     assert script_of(text) == script
     assert detect_languages([text], LANGUAGES) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Świetna obsługa, polecam!",  # Polish
+        "Jídlo bylo studené a obsluha nepříjemná.",  # Czech
+        "Yemekler soğuktu ve garson ilgisizdi.",  # Turkish
+        "Maten var god men servicen var långsam.",  # Swedish
+        "Kedves személyzet, nagyszerű kiszolgálás.",  # Hungarian
+    ],
+)
+def test_a_latin_script_language_that_is_not_configured_gets_none(text: str) -> None:
+    # lingua chooses only among the configured languages; letters none of them uses veto its choice.
+    assert detect_languages([text], LANGUAGES) == [None]
+
+
+def test_accents_of_the_configured_languages_do_not_veto() -> None:
+    texts = ["The café near Zürich station was lovely.", "Très bon séjour, à bientôt !", "Schönes Hotel, gerne wieder."]
+    assert detect_languages(texts, LANGUAGES) == ["en", "fr", "de"]
+    assert foreign_letters("Świetna obsługa", "de") == 2
+    assert foreign_letters("Świetna obsługa", "pl") == 0  # a language whose letters voxpop does not list
 
 
 def test_latin_text_has_no_other_script() -> None:

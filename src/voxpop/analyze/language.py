@@ -18,6 +18,10 @@ of the embedding model's WordPiece list and of VADER's lexicon, with plain Engli
 language), and a text with fewer than ``MIN_LETTERS`` letters — "ok", "👍👍", "!!!" — gets ``None`` rather
 than a guess.
 
+lingua only chooses among the configured languages, so a Polish or Turkish review would get the nearest of
+them. A verdict is dropped (``None``) when the text holds a letter that language's spelling does not use but
+another Latin-script language's does ("ł", "ř", "ş", "å", "ő"…; :func:`foreign_letters`).
+
 A text written mostly in another script than the Latin alphabet is not guessed at by the Latin-script
 detector: it gets the language its script names when only one language is written in it (Greek, Hebrew,
 Korean, Japanese with kana, Chinese, Thai, Georgian, Armenian), else ``None``; :func:`script_of` names the
@@ -72,6 +76,20 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     }.items()
 }
 
+
+#: Letters beyond ASCII in the spelling of the languages voxpop has function words for.
+ALPHABETS = {
+    "en": "",
+    "es": "áéíóúüñ",
+    "fr": "àâæçéèêëîïôœùûüÿ",
+    "de": "äöüß",
+    "it": "àèéìíîòóùú",
+    "pt": "áâãàçéêíóôõú",
+    "nl": "áéíóúàèëïöü",
+}
+#: Letters of other Latin-script languages that none of those use: Polish, Czech and Slovak, Hungarian,
+#: Turkish, Romanian, the Scandinavian languages, Croatian and Serbian, Icelandic.
+OTHER_LATIN_LETTERS = frozenset("łąęśźżćńěščřžůďťňľĺŕőűığşţșțăåøđðþ")
 
 #: Scripts that only one language is (commonly) written in; "HAN" without kana is Chinese.
 SCRIPT_LANGUAGES = {
@@ -188,6 +206,21 @@ def _clean(text: str) -> str:
     return _NOISE.sub(" ", text)
 
 
+def foreign_letters(text: str, code: str) -> int:
+    """How many of the text's first 2,000 characters are letters that only other Latin-script languages use
+    (:data:`OTHER_LATIN_LETTERS`) and ``code``'s spelling does not; 0 for a language whose letters voxpop
+    does not list."""
+    head = text[:2000]
+    if head.isascii() or code not in ALPHABETS:
+        return 0
+    return len(_foreign_pattern(code).findall(head.lower()))
+
+
+@cache
+def _foreign_pattern(code: str) -> re.Pattern[str]:
+    return re.compile("[" + "".join(sorted(OTHER_LATIN_LETTERS - set(ALPHABETS[code]))) + "]")
+
+
 def _confirmed(code: str, primary: str, cleaned: str, detector: LanguageDetector) -> str | None:
     """Keep a non-primary verdict only when the text's function words agree, or lingua is sure and the
     words are not English ones (see the module docstring)."""
@@ -241,7 +274,9 @@ def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str
             continue
         language = detector.detect_language_of(cleaned)
         code = None if language is None else language.iso_code_639_1.name.lower()
-        if code is not None and code != primary:
+        if code is not None and foreign_letters(cleaned, code):
+            code = None  # spelt with letters that language does not use: one voxpop was not told to expect
+        elif code is not None and code != primary:
             code = _confirmed(code, primary, cleaned, detector)
         found.append(code)
     return found
