@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import subprocess
 import sys
@@ -37,6 +36,9 @@ from collections import Counter
 from pathlib import Path
 
 from scipy.stats import spearmanr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_questions import wilson
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "shared" / "data"
@@ -59,15 +61,6 @@ POLARITY_STARS = {"negative": "1", "positive": "5"}
 #: Length bands in words (95 % of the shipped model's training texts have at most 32).
 BANDS = ((0, 64), (65, 119), (120, 249), (250, 10**9))
 LABELS = ("negative", "neutral", "positive")
-
-
-def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
-    if not total:
-        return (float("nan"), float("nan"))
-    p = successes / total
-    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
-    return centre - half, centre + half
 
 
 def reviews(path: Path, text_column: str, rating_column: str) -> list[tuple[str, int]]:
