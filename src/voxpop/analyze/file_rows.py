@@ -20,7 +20,7 @@ from typing import Any
 
 from voxpop.analyze.registry import Record
 from voxpop.errors import IngestError
-from voxpop.ingest.reader import Row, open_data_file
+from voxpop.ingest.reader import Row, open_data_file, undecodable
 
 #: Optional fields a file may carry, by default read from columns of the same name.
 OPTIONAL_FIELDS = ("rating", "created_at", "author", "source", "location", "followers", "likes", "shares")
@@ -120,18 +120,9 @@ class RowConverter:
         every row with such a character would be misread."""
         if not isinstance(value, str) or value.isascii():
             return
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            bad = ord(value[exc.start])
-            byte = f"byte 0x{bad - 0xDC00:02x}" if 0xDC80 <= bad <= 0xDCFF else "a character"
-            raise IngestError(
-                self.name,
-                f"{byte} is not valid {self.read_as}; the file may be in another encoding: "
-                "try --encoding latin-1 (or cp1252)",
-                row=number,
-                field=column,
-            ) from exc
+        problem = undecodable(value, self.read_as)
+        if problem is not None:
+            raise IngestError(self.name, problem, row=number, field=column)
 
     def _problem(self, number: int, column: str | None, reason: str) -> None:
         found = self.problems.setdefault(number, [])

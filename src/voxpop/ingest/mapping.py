@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from voxpop.errors import IngestError, ValidationError
+from voxpop.ingest.reader import undecodable
 from voxpop.ingest.records import ItemRecord
 from voxpop.ingest.timestamp import parse_timestamp
 from voxpop.ingest.writer import RecordError
@@ -198,16 +199,10 @@ class RowMapper:
                 if len(value) > limit:
                     raise RecordError(column, _too_long(len(value), limit))
                 continue
-            try:
-                size = len(value.encode("utf-8"))
-            except UnicodeEncodeError as exc:
-                bad = value[exc.start]
-                byte = f"byte 0x{ord(bad) - 0xDC00:02x}" if 0xDC80 <= ord(bad) <= 0xDCFF else "a character"
-                raise RecordError(
-                    column,
-                    f"{byte} is not valid {self.encoding}; the file may be in another encoding: "
-                    "try --encoding latin-1 (or cp1252)",
-                ) from exc
+            problem = undecodable(value, self.encoding)
+            if problem is not None:
+                raise RecordError(column, problem)
+            size = len(value.encode("utf-8"))
             if size > limit:
                 raise RecordError(column, _too_long(size, limit))
 

@@ -182,6 +182,20 @@ class DataFile:
         self.close()
 
 
+def undecodable(value: str, encoding: str) -> str | None:
+    """Why ``value`` (read with ``errors="surrogateescape"``) holds a byte ``encoding`` could not decode, or
+    ``None`` when it holds none."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = ord(value[exc.start])
+        byte = f"byte 0x{bad - 0xDC00:02x}" if 0xDC80 <= bad <= 0xDCFF else "a character"
+        return (
+            f"{byte} is not valid {encoding}; the file may be in another encoding: try --encoding latin-1 (or cp1252)"
+        )
+    return None
+
+
 def open_data_file(
     path: str | Path,
     *,
