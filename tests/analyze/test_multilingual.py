@@ -243,6 +243,15 @@ def test_the_english_model_does_not_read_another_script(enricher: SentimentEnric
     assert batch.evidence[2]["sentiment"]["script"] == "han"
 
 
+def test_the_script_is_read_without_handles_and_links(enricher: SentimentEnricher) -> None:
+    """As the language enricher reads it: a Cyrillic @handle does not stop the English model reading an English
+    thank-you."""
+    text = "@ЯндексТакси_Москва thanks!"
+    batch = _run(enricher, [(text, None, None)])
+    assert batch.results[0]["sentiment"] == enricher.model.predict([text])[0].label
+    assert "sentiment" not in batch.evidence[0]
+
+
 def test_opinion_words_count_as_evidence_of_their_language() -> None:
     words = ["Servizio", "pessimo", "cibo", "freddo", "e", "personale", "scortese"]
     assert opinion_word_count(words, "it") == 3

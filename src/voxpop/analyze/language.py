@@ -202,7 +202,9 @@ def _detector(languages: tuple[str, ...]) -> LanguageDetector:
     return detector
 
 
-def _clean(text: str) -> str:
+def strip_noise(text: str) -> str:
+    """The text without links, @mentions, #hashtags and HTML entities: what its language and script are read
+    from (a Cyrillic @handle does not make an English thank-you Russian)."""
     return _NOISE.sub(" ", text)
 
 
@@ -264,7 +266,7 @@ def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str
     primary = languages[0].lower() if languages else "en"
     found: list[str | None] = []
     for text in texts:
-        cleaned = _clean(text)
+        cleaned = strip_noise(text)
         if len(_LETTER.findall(cleaned, 0, 400)) < MIN_LETTERS:
             found.append(None)
             continue

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from voxpop.analyze.language import script_of
+from voxpop.analyze.language import script_of, strip_noise
 from voxpop.analyze.multilingual import LANGUAGES as LEXICON_LANGUAGES
 from voxpop.analyze.multilingual import MAX_CONFIDENCE, LexiconVerdict, score_text
 from voxpop.analyze.registry import AnalysisContext, Batch, register
@@ -99,7 +99,7 @@ class SentimentEnricher:
                 continue
             label, score, confidence = prediction.label, float(prediction.score), float(prediction.confidence)
             language = result.get("language")
-            script = script_of(record.text)
+            script = script_of(strip_noise(record.text))
             if script is not None:
                 unread = {"script": script.lower(), "language": language, "model_language": MODEL_LANGUAGE}
                 evidence["sentiment"] = unread
