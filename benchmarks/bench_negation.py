@@ -25,6 +25,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from voxpop.analyze.pipeline import Analyzer
 from voxpop.analyze.registry import Record
+from voxpop.analyze.sentiment import SentimentModel
 from voxpop.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -32,18 +33,20 @@ DATA = HERE / "data" / "negation_eval.tsv"
 CLASSES = ("negative", "neutral", "positive")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show-misses", action="store_true")
-    args = parser.parse_args()
-    with DATA.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+def read(texts: list[str], model: Path | None = None) -> list[dict]:
+    """The pipeline's language and sentiment results for ``texts`` (in-process), with the shipped sentiment
+    model or the one saved at ``model`` (e.g. a candidate that ``scripts/train_sentiment.py --cv`` saved)."""
     analyzer = Analyzer(Settings(home=HERE / ".cache" / "home"), None, enrichers=["language", "sentiment"])
-    batch = analyzer.embed_staged(analyzer.stage([Record(i, row["text"]) for i, row in enumerate(rows)]))
+    if model is not None:
+        analyzer.context.sentiment = SentimentModel.read(model)
+    batch = analyzer.embed_staged(analyzer.stage([Record(i, text) for i, text in enumerate(texts)]))
     analyzer.run(batch, corpus=False)
-    gold = [row["label"] for row in rows]
-    guessed = [str(result["sentiment"]) for result in batch.results]
-    print(f"{len(rows)} lines: {dict(sorted(Counter(gold).items()))}")
+    return batch.results
+
+
+def report(gold: list[str], guessed: list[str]) -> None:
+    """Accuracy, macro-F1 and each class's recall with what its misses were read as."""
+    print(f"{len(gold)} lines: {dict(sorted(Counter(gold).items()))}")
     print(f"accuracy {accuracy_score(gold, guessed):.3f}, macro-F1 {f1_score(gold, guessed, average='macro'):.3f}")
     for label in CLASSES:
         mine = [g == label for g in gold]
@@ -52,6 +55,18 @@ def main() -> None:
             f"  {label:<9} recall {right / max(1, sum(mine)):.3f}  (read as: "
             f"{dict(sorted(Counter(p for m, p in zip(mine, guessed, strict=True) if m).items()))})"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--model", type=Path, help="a sentiment model file to score instead of the shipped one")
+    args = parser.parse_args()
+    with DATA.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    gold = [row["label"] for row in rows]
+    guessed = [str(result["sentiment"]) for result in read([row["text"] for row in rows], args.model)]
+    report(gold, guessed)
     if args.show_misses:
         for row, label in zip(rows, guessed, strict=True):
             if label != row["label"]:

@@ -7,7 +7,8 @@ It learns only from data whose licence allows shipping the result:
   neutral; the snippets in between are ambiguous and left out;
 * the UCI Sentiment Labelled Sentences (Kotzias et al. 2015, CC BY 4.0): 3,000 polar sentences;
 * the seed set in ``scripts/sentiment_seed/`` that we wrote for voxpop (see its README), weighted
-  SEED_WEIGHT times, since it is the only data that looks like messages customers send a business.
+  SEED_WEIGHT times, since it is the only data that looks like messages customers send a business; its
+  ``negation/`` and ``survey/`` folders with the weights of :data:`ADOPTED`.
 
 The model stacks a word 1–2-gram TF-IDF head and a dense head over [layered vector, lexicon] (both weighted
 as the rows are) under the final layer, which reads their out-of-fold log-probabilities beside the
@@ -48,6 +49,13 @@ SEED_WEIGHT = 20.0
 #: BENCHMARKS.md ("Sentiment", session 13) for the cross-validation that chose it.
 NEGATION = SEED / "negation"
 NEGATION_WEIGHT = 5.0
+#: ``scripts/sentiment_seed/survey/``: short answers from survey free-text boxes ("nothing to improve", "too
+#: expensive", "n/a"). Weighted as the main seed lines: the cross-validation that chose it is in BENCHMARKS.md
+#: ("Sentiment", session 15).
+SURVEY = SEED / "survey"
+SURVEY_WEIGHT = SEED_WEIGHT
+#: Seed folders beside the main lines, with their weights; in every cross-validation fold's training too.
+ADOPTED = {NEGATION: NEGATION_WEIGHT, SURVEY: SURVEY_WEIGHT}
 C = 1.0
 #: The TF-IDF head stacked under the final layer: word 1–2-grams only (character n-grams would cost
 #: about 0.2 ms more per item), strength TEXT_C.
@@ -150,14 +158,24 @@ def semeval_rows(data: Path) -> list[tuple[str, str]]:
 def cross_validate(data: Path, extra: Path | None, extra_weight: float = SEED_WEIGHT) -> None:
     """5-fold CV over the seed lines (VADER and UCI rows always in training), then SemEval-2014 (evaluation only).
 
-    With ``extra`` (a folder of candidate ``negative/neutral/positive.txt`` lines), the candidates join
-    every training fold but are never scored, so the figures compare with a run without them.
+    The lines of the adopted folders (:data:`ADOPTED`) join every training fold with their weights and are never
+    scored, as they are in the shipped model. With ``extra`` (a folder of candidate
+    ``negative/neutral/positive.txt`` lines), the candidates do the same, so the figures compare with a run
+    without them.
     """
     vader, uci = vader_rows(data), uci_rows(data)
     base = vader + uci
     base_vectors = np.vstack([embed([t for t, _ in vader], "vader"), embed([t for t, _ in uci], "uci")])
     seed = seed_rows()
-    added = seed_rows(extra) if extra else []
+    folders = dict(ADOPTED)
+    if extra is not None:
+        folders[extra] = extra_weight
+    added: list[tuple[str, str]] = []
+    added_weights: list[float] = []
+    for folder, weight in folders.items():
+        rows = seed_rows(folder)
+        added += rows
+        added_weights += [weight] * len(rows)
     seed_vectors = embed([t for t, _ in seed], "seed")
     added_vectors = embed([t for t, _ in added], "seed-extra") if added else np.zeros((0, base_vectors.shape[1]))
     truth = np.array([y for _, y in seed])
@@ -165,9 +183,9 @@ def cross_validate(data: Path, extra: Path | None, extra_weight: float = SEED_WE
 
     def fit(rows: list[tuple[str, str]], vectors: np.ndarray) -> sentiment.SentimentModel:
         texts, labels = [t for t, _ in base + rows], [y for _, y in base + rows]
-        # The candidates (``added``) come last in ``rows`` and take their own weight.
+        # The adopted and candidate lines (``added``) come last in ``rows`` and take their own weights.
         seeds = len(rows) - len(added)
-        weights = np.array([1.0] * len(base) + [SEED_WEIGHT] * seeds + [extra_weight] * len(added))
+        weights = np.array([1.0] * len(base) + [SEED_WEIGHT] * seeds + added_weights)
         return sentiment_training.train(
             texts,
             labels,
@@ -193,6 +211,10 @@ def cross_validate(data: Path, extra: Path | None, extra_weight: float = SEED_WE
     gold = [y for _, y in check]
     macro = f1_score(gold, guessed, average="macro")
     print(f"SemEval-2014 ({len(check)}): accuracy {accuracy_score(gold, guessed):.4f}, macro-F1 {macro:.4f}")
+    if extra is None:
+        model.save(CACHE / "sentiment-cv.npz")  # what the tuning sets may be scored with (bench --model)
+    else:
+        model.save(CACHE / f"sentiment-cv-{extra.name}-{extra_weight:g}.npz")
 
 
 def main() -> None:
@@ -207,13 +229,9 @@ def main() -> None:
         cross_validate(args.data, args.extra, args.extra_weight)
         return
 
-    parts = {
-        "vader": vader_rows(args.data),
-        "uci": uci_rows(args.data),
-        "seed": seed_rows(),
-        "negation": seed_rows(NEGATION),
-    }
-    weight = {"seed": SEED_WEIGHT, "negation": NEGATION_WEIGHT}
+    parts = {"vader": vader_rows(args.data), "uci": uci_rows(args.data), "seed": seed_rows()}
+    parts.update({folder.name: seed_rows(folder) for folder in ADOPTED})
+    weight = {"seed": SEED_WEIGHT} | {folder.name: w for folder, w in ADOPTED.items()}
     texts: list[str] = []
     labels: list[str] = []
     weights: list[float] = []

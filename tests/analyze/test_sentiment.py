@@ -53,6 +53,21 @@ def test_clear_cases(model: SentimentModel) -> None:
     assert [r.label for r in model.predict(texts)] == expected
 
 
+#: What customers type in a survey's free-text box, none of it a seed line (BENCHMARKS.md, "Survey answers"):
+#: saying there is nothing to change is praise, not an absence of service.
+SURVEY_ANSWERS = {
+    "couldn't think of anything to change": "positive",
+    "Nothing I can think of, thanks": "positive",
+    "hidden charges on every bill": "negative",
+    "the queue at the till": "negative",
+    "a loyalty scheme maybe?": "neutral",
+}
+
+
+def test_survey_answers(model: SentimentModel) -> None:
+    assert [r.label for r in model.predict(list(SURVEY_ANSWERS))] == list(SURVEY_ANSWERS.values())
+
+
 def test_results_are_consistent(model: SentimentModel) -> None:
     texts = [t for texts in CLEAR.values() for t in texts] + ["", "ok", "!!!"]
     results = model.predict(texts)
