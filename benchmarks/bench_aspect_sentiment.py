@@ -34,7 +34,7 @@ from bench_aspect_category import DATA as RESTAURANTS14
 from bench_complaint_reason import CACHE, CachedEncoder
 from voxpop.analyze.aspects import AspectTagger
 from voxpop.analyze.clauses import clauses_of
-from voxpop.analyze.embeddings import get_embedder
+from voxpop.analyze.embeddings import Encoded, get_embedder
 from voxpop.analyze.sentiment import CLASSES, SentimentModel
 from voxpop.analyze.taxonomy import fit_taxonomy, load_taxonomy, save_taxonomy
 
@@ -80,10 +80,14 @@ class Reader:
         self.embedder = get_embedder()
         self.sentiment = SentimentModel.load()
 
+    def encode(self, texts: Sequence[str]) -> tuple[list[list[str]], Encoded]:
+        """The texts' clauses, and every vector of one forward pass per text (as ``voxpop analyze`` embeds)."""
+        clauses = clauses_of(texts)
+        return clauses, self.embedder.encode_all(self.embedder.tokenize(texts, clauses))
+
     def sentences_and_clauses(self, texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:
         """Each sentence's label and its clauses' labels."""
-        clauses = clauses_of(texts)
-        encoded = self.embedder.encode_all(self.embedder.tokenize(texts, clauses))
+        clauses, encoded = self.encode(texts)
         vectors = self.sentiment.pick(encoded.vectors, encoded.layered)
         parts = self.sentiment.pick(encoded.parts, encoded.layered_parts)
         assert vectors is not None
@@ -151,8 +155,7 @@ def product_path(reader: Reader) -> None:
         save_taxonomy(taxonomy, path)
     tagger = AspectTagger(load_taxonomy(path), reader.embedder, reader.sentiment)
     texts = [r["text"] for r in test]
-    clauses = clauses_of(texts)
-    encoded = reader.embedder.encode_all(reader.embedder.tokenize(texts, clauses))
+    clauses, encoded = reader.encode(texts)
     tagged = tagger.tag(texts, encoded.vectors, list(zip(clauses, encoded.parts, strict=True)), encoded.layered_parts)
     whole = reader.sentiment.predict(texts, reader.sentiment.pick(encoded.vectors, encoded.layered))
     truth_pairs, found_pairs, gold, ours, sentence = set(), set(), [], [], []

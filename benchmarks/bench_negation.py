@@ -57,6 +57,14 @@ def report(gold: list[str], guessed: list[str]) -> None:
         )
 
 
+def print_misses(rows: list[dict[str, str]], guessed: list[str], context: str = "") -> None:
+    """Each row read otherwise than its ``label``, with ``context`` (a column's value, in brackets) before its text."""
+    for row, label in zip(rows, guessed, strict=True):
+        if label != row["label"]:
+            where = f"[{row[context]}] " if context else ""
+            print(f"    {row['label']:>8} read as {label:<8} {where}{row['text']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-misses", action="store_true")
@@ -68,9 +76,7 @@ def main() -> None:
     guessed = [str(result["sentiment"]) for result in read([row["text"] for row in rows], args.model)]
     report(gold, guessed)
     if args.show_misses:
-        for row, label in zip(rows, guessed, strict=True):
-            if label != row["label"]:
-                print(f"    {row['label']:>8} read as {label:<8} {row['text']}")
+        print_misses(rows, guessed)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from pathlib import Path
 from scipy.stats import spearmanr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_negation import read, report
+from bench_negation import print_misses, read, report
 
 HERE = Path(__file__).resolve().parent
 SEED = HERE.parent / "scripts" / "sentiment_seed" / "survey"
@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--model", type=Path, help="a sentiment model file to score instead of the shipped one")
     args = parser.parse_args()
+    seeded = seed_answers()
     for name in args.only or list(SETS):
         with SETS[name].open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -65,10 +66,9 @@ def main() -> None:
         guessed = [str(result["sentiment"]) for result in results]
         print(f"\n== {name}: {SETS[name].name}")
         report(gold, guessed)
-        short = [i for i, row in enumerate(rows) if len(re.findall(r"\w+", row["text"])) <= SHORT]
+        short = [i for i, row in enumerate(rows) if len(words(row["text"]).split()) <= SHORT]
         print(f"-- answers of at most {SHORT} words:")
         report([gold[i] for i in short], [guessed[i] for i in short])
-        seeded = seed_answers()
         unseen = [i for i, row in enumerate(rows) if words(row["text"]) not in seeded]
         print(f"-- answers not among the survey seed lines ({len(rows) - len(unseen)} are):")
         report([gold[i] for i in unseen], [guessed[i] for i in unseen])
@@ -76,9 +76,7 @@ def main() -> None:
         rho = spearmanr(scores, [int(row["score"]) for row in rows]).statistic
         print(f"Spearman rho, sentiment score vs 0-10 score: {rho:.3f}")
         if args.show_misses:
-            for row, label in zip(rows, guessed, strict=True):
-                if label != row["label"]:
-                    print(f"    {row['label']:>8} read as {label:<8} [{row['question']}] {row['text']}")
+            print_misses(rows, guessed, context="question")
 
 
 if __name__ == "__main__":
