@@ -26,6 +26,14 @@ MAIL_2 = (
     b"<p>Thanks for the <b>quick</b> help!</p><script>alert(1)</script>\r\n"
 )
 
+REPLY = (
+    b"From: Pat Doe <pat.doe@example.org>\r\nSubject: Re: Your refund\r\nDate: Mon, 03 Mar 2025 08:00:00 +0000\r\n"
+    b"Message-ID: <abc-4@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Still nothing on my card. I want my money back today.\r\n\r\n-- \r\nPat Doe | 555-0100\r\n\r\n"
+    b"On Sun, Mar 2, 2025 at 9:00 AM Acme Support <support@example.com> wrote:\r\n"
+    b"> Hi Pat, thanks so much for reaching out! Your refund is on its way.\r\n> Have a wonderful day!\r\n"
+)
+
 
 @pytest.fixture
 def imap() -> Iterator[ImapServer]:
@@ -72,6 +80,16 @@ def test_new_mail_becomes_tickets_once(local_store: Store, imap: ImapServer) -> 
     assert nothing.ok
     assert nothing.added_ids == []
     assert item_count(local_store) == 3
+
+
+def test_a_reply_keeps_the_senders_words_and_sets_the_thread_apart(local_store: Store, imap: ImapServer) -> None:
+    imap.mailbox.add(REPLY)
+    outcome = poll_source(local_store, _source(local_store, imap))
+    assert outcome.ok, outcome.message
+    (reply,) = items(local_store)
+    assert reply.text == "Still nothing on my card. I want my money back today."
+    assert "thanks so much for reaching out" in reply.raw["quoted"]
+    assert "Pat Doe | 555-0100" in reply.raw["quoted"]
 
 
 def test_refused_login_marks_unhealthy(local_store: Store, imap: ImapServer) -> None:

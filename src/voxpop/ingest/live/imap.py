@@ -1,5 +1,8 @@
 """A support mailbox over IMAP (``imaplib``): each new message becomes a *ticket* item.
 
+The item's text is what the sender wrote now: the quoted thread under a reply and the signature are set
+apart into ``raw["quoted"]`` (:mod:`voxpop.ingest.live.mail_reply`).
+
 New mail is found by UID (``UID SEARCH UID n:*`` from the last UID stored), so nothing is read twice and
 nothing is missed; a changed ``UIDVALIDITY`` (the mailbox was rebuilt) starts over, and the writer's
 dedup on Message-ID keeps that from doubling items. Messages read are flagged ``\\Seen``.
@@ -21,7 +24,7 @@ from voxpop.errors import ValidationError
 from voxpop.ingest.connectors.registry import Capabilities
 from voxpop.ingest.live.base import Field, LiveConnector, PollContext, PollResult
 from voxpop.ingest.live.errors import PayloadError, SourceError
-from voxpop.ingest.live.text import html_to_text
+from voxpop.ingest.live.mail_reply import Reply, split_reply
 from voxpop.ingest.records import ItemRecord
 from voxpop.settings import Settings
 
@@ -132,14 +135,15 @@ def _record(data: bytes, uid: int, folder: str, where: str) -> ItemRecord | None
     if not isinstance(message, EmailMessage):
         raise PayloadError(f"{where}: message UID {uid} is not an e-mail")
     body = message.get_body(preferencelist=("plain", "html"))
-    text = ""
+    reply = Reply("")
     if body is not None:
         try:
             content = body.get_content()
         except (LookupError, UnicodeError, AssertionError):
             content = body.get_payload(decode=True) or b""
             content = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
-        text = html_to_text(content) if body.get_content_subtype() == "html" else str(content).strip()
+        reply = split_reply(str(content), html=body.get_content_subtype() == "html")
+    text = reply.text
     subject = str(message.get("Subject") or "").strip()
     text = text or subject
     if not text:
@@ -160,7 +164,13 @@ def _record(data: bytes, uid: int, folder: str, where: str) -> ItemRecord | None
         title=subject or None,
         author_name=name or None,
         author_email=address if "@" in address else None,
-        raw={"uid": uid, "folder": folder, "message_id": message_id, "from": str(message.get("From") or "")},
+        raw={
+            "uid": uid,
+            "folder": folder,
+            "message_id": message_id,
+            "from": str(message.get("From") or ""),
+            **({"quoted": reply.quoted} if reply.quoted else {}),
+        },
     )
 
 
