@@ -86,6 +86,8 @@ def test_how_the_sentiment_was_read_reads_as_a_sentence() -> None:
     assert note({"language": "de", "confidence_factor": 0.5}) == (
         "In German, with no word voxpop knows: the English model's reading, at half confidence."
     )
+    rated = {"decided_by": "text+rating", "rating": 1.0, "text_label": "negative", "text_confidence": 0.61}
+    assert note(rated) == "The words alone read negative (61% sure); the customer's own rating outweighed them."
     for nothing in (None, {}, {"evidence": {}}, {"evidence": {"sentiment": "odd"}}):
         assert sentiment_note(nothing) == ""
 

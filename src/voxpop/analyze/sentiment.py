@@ -291,13 +291,14 @@ class SentimentModel:
         return probs[:, order]
 
     def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[SentimentResult]:
-        probs = self.probabilities(texts, embeddings)
-        results = []
-        for row in probs:
-            best = int(row.argmax())
-            score = float(np.clip(row[2] - row[0], -1.0, 1.0))
-            results.append(SentimentResult(CLASSES[best], score, float(row[best])))
-        return results
+        return [result_of(row) for row in self.probabilities(texts, embeddings)]
+
+
+def result_of(probabilities: np.ndarray) -> SentimentResult:
+    """The label, score and confidence of one row of class probabilities (:data:`CLASSES` order)."""
+    best = int(probabilities.argmax())
+    score = float(np.clip(probabilities[2] - probabilities[0], -1.0, 1.0))
+    return SentimentResult(CLASSES[best], score, float(probabilities[best]))
 
 
 def _columns(matrices: dict[str, sp.csr_matrix], names: Sequence[str]) -> sp.csr_matrix:

@@ -89,11 +89,15 @@ LANGUAGE_NAMES = {"es": "Spanish", "fr": "French", "de": "German", "it": "Italia
 
 
 def sentiment_note(analysis: Mapping[str, Any] | None) -> str:
-    """How the sentiment of an item not (only) in English was read, in one sentence; "" for English."""
+    """How the sentiment of an item was read when not from its English words alone, in one sentence; else ""."""
     found = _evidence(analysis).get("sentiment")
     if not isinstance(found, Mapping):
         return ""
     decided = found.get("decided_by")
+    if decided == "text+rating":
+        sure = found.get("text_confidence")
+        sure_text = f" ({float(sure):.0%} sure)" if isinstance(sure, int | float) else ""
+        return f"The words alone read {found.get('text_label')}{sure_text}; the customer's own rating outweighed them."
     script = found.get("script")
     if isinstance(script, str):
         how = "the star rating decided" if decided == "rating" else "no sentiment is given"
