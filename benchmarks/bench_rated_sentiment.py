@@ -29,7 +29,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_negation import CLASSES, print_misses, report
-
 from voxpop.analyze.opinion import RATING_LIKELIHOOD, rating_bucket
 from voxpop.analyze.pipeline import Analyzer
 from voxpop.analyze.registry import Record
@@ -87,7 +86,10 @@ def fit() -> None:
             log = np.log(np.maximum(probabilities, 1e-9)) + weight * np.log(table[buckets])
             log -= np.logaddexp.reduce(log, axis=1, keepdims=True)
             losses.append(-log[np.arange(len(gold)), gold].mean())
-        print(f"weight {weight:.1f}: log-loss " + " / ".join(f"{loss:.3f}" for loss in losses), f"mean {np.mean(losses):.3f}")
+        print(
+            f"weight {weight:.1f}: log-loss " + " / ".join(f"{loss:.3f}" for loss in losses),
+            f"mean {np.mean(losses):.3f}",
+        )
 
 
 def main() -> None:

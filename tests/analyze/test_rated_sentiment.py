@@ -26,7 +26,9 @@ def _run(enricher: SentimentEnricher, items: list[tuple[str, float | None]], lan
 
 
 def test_a_terse_review_takes_its_feeling_from_its_stars(enricher: SentimentEnricher) -> None:
-    batch = _run(enricher, [("second visit", None), ("second visit", 0.0), ("second visit", 0.5), ("second visit", 1.0)])
+    batch = _run(
+        enricher, [("second visit", None), ("second visit", 0.0), ("second visit", 0.5), ("second visit", 1.0)]
+    )
     assert [r["sentiment"] for r in batch.results] == ["neutral", "negative", "neutral", "positive"]
     assert "sentiment" not in batch.evidence[0]
     one_star = batch.evidence[1]["sentiment"]
