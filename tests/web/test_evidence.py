@@ -12,7 +12,7 @@ from tests.web.conftest import World, add_item, login
 from voxpop.analyze.pipeline import Analyzer, analyze_items
 from voxpop.store import Store
 from voxpop.store.models import Item
-from voxpop.web.evidence import authenticity_lines, sentiment_note, suspected, urgency_parts
+from voxpop.web.evidence import authenticity_lines, sentiment_note, suspected, transcript_note, urgency_parts
 
 HOSTILE_AUTHOR = '<img src=x onerror="alert(1)">'
 
@@ -108,6 +108,26 @@ def test_the_item_page_says_how_a_foreign_item_was_read(app_client: TestClient, 
     plain = app_client.get(f"/items/{english}").text
     assert "word list" not in plain
     assert "script" not in plain.split("<dt>Aspects</dt>")[0].split("<dt>Sentiment</dt>")[1]
+
+
+def test_the_item_page_says_a_conversation_was_read_from_the_customers_turns(
+    app_client: TestClient, store: Store, world: World
+) -> None:
+    chat = (
+        "Agent: Thanks so much for reaching out! Happy to help!\nCustomer: The app logs me out every hour.\n"
+        "Agent: So sorry! Have a wonderful day!\nCustomer: Fix it."
+    )
+    conversation = add_item(store, world.reviews, text=chat, department_id=world.billing)
+    plain = add_item(store, world.reviews, minutes=1, text="Agent Smith was great.", department_id=world.billing)
+    analyze_items(store, [conversation, plain], Analyzer(store.settings, enrichers=["language", "sentiment"]))
+    login(app_client, "agent@example.com")
+    page = app_client.get(f"/items/{conversation}").text
+    assert "A conversation: analysed from the turns of “Customer” (2 turns), not the business&#39;s side." in page
+    assert "A conversation" not in app_client.get(f"/items/{plain}").text
+    assert transcript_note({"evidence": {"transcript": {"customer": "Me", "customer_turns": 1}}}).endswith(
+        "“Me” (1 turn), not the business's side."
+    )
+    assert transcript_note(None) == transcript_note({"evidence": {"transcript": "odd"}}) == ""
 
 
 def test_a_copied_review_is_flagged_with_a_link_to_its_twin(

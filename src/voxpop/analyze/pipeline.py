@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from voxpop.analyze.registry import AnalysisContext, Batch, Enricher, Layered, Record, Registry, default_registry
+from voxpop.analyze.turns import Transcript, customer_turns
 
 if TYPE_CHECKING:
     from voxpop.analyze.embeddings import Tokens, VectorMemo
@@ -51,6 +52,20 @@ class Staged:
     wants_clauses: bool
     clauses: list[list[str]] | None = None
     tokens: Tokens | None = None
+    #: Conversations read as their customer's turns, by position (:func:`customer_view`).
+    transcripts: dict[int, Transcript] = field(default_factory=dict)
+
+
+def customer_view(records: list[Record]) -> tuple[list[Record], dict[int, Transcript]]:
+    """The records as the enrichers read them: a conversation pasted as one text becomes its customer's
+    turns (:mod:`voxpop.analyze.turns`), so the agent's scripted cheer and questions are not the customer's."""
+    transcripts: dict[int, Transcript] = {}
+    for index, record in enumerate(records):
+        found = customer_turns(record.text)
+        if found is not None:
+            transcripts[index] = found
+            records[index] = replace(record, text=found.text)
+    return records, transcripts
 
 
 class Analyzer:
@@ -130,8 +145,10 @@ class Analyzer:
         current one on another, so the model is not kept waiting by work that needs no model. (An
         embedder that cannot tokenise apart, e.g. a test's, does all of it in :meth:`embed_staged`.)
         """
-        items = [r if isinstance(r, Record) else Record.from_mapping(r, i) for i, r in enumerate(records)]
-        staged = Staged(items, any(spec.needs_clauses for spec in self.specs))
+        items, transcripts = customer_view(
+            [r if isinstance(r, Record) else Record.from_mapping(r, i) for i, r in enumerate(records)]
+        )
+        staged = Staged(items, any(spec.needs_clauses for spec in self.specs), transcripts=transcripts)
         embedder = self.context.embedder
         if items and self._needs_vectors(staged) and hasattr(embedder, "tokenize"):
             from voxpop.analyze.clauses import clauses_of
@@ -163,7 +180,14 @@ class Analyzer:
             embeddings = self.embed([r.text for r in items])
         if embeddings is not None:
             embeddings = np.asarray(embeddings, dtype=np.float32)
-        return Batch.of(items, embeddings, segments, layered)
+        batch = Batch.of(items, embeddings, segments, layered)
+        for index, transcript in staged.transcripts.items():
+            batch.evidence[index]["transcript"] = {
+                "customer": transcript.customer,
+                "speakers": transcript.speakers,
+                "customer_turns": transcript.turns,
+            }
+        return batch
 
     def _needs_vectors(self, staged: Staged) -> bool:
         return staged.wants_clauses or any(spec.needs_embeddings for spec in self.specs)

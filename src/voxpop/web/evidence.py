@@ -116,5 +116,15 @@ def sentiment_note(analysis: Mapping[str, Any] | None) -> str:
     return ""
 
 
+def transcript_note(analysis: Mapping[str, Any] | None) -> str:
+    """For a conversation pasted as one text: whose turns the analysis read ("" for anything else)."""
+    found = _evidence(analysis).get("transcript")
+    if not isinstance(found, Mapping) or not isinstance(found.get("customer"), str):
+        return ""
+    turns = found.get("customer_turns")
+    count = f" ({turns} turn{'s' if turns != 1 else ''})" if isinstance(turns, int) else ""
+    return f"A conversation: analysed from the turns of “{found['customer']}”{count}, not the business's side."
+
+
 def suspected(risk: float | None) -> bool:
     return risk is not None and risk >= SUSPECTED

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voxpop.store.models import Item
-from voxpop.web.evidence import authenticity_lines, sentiment_note, suspected, urgency_parts
+from voxpop.web.evidence import authenticity_lines, sentiment_note, suspected, transcript_note, urgency_parts
 from voxpop.web.navigation import menu_for
 
 _env = Environment(
@@ -52,6 +52,7 @@ _env.globals.update(
     menu_for=menu_for,
     authenticity_lines=authenticity_lines,
     sentiment_note=sentiment_note,
+    transcript_note=transcript_note,
     urgency_parts=urgency_parts,
     suspected=suspected,
 )
