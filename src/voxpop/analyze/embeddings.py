@@ -39,7 +39,7 @@ MAX_TOKENS = 256
 DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 #: Changes whenever the same text would get a different vector (caches of vectors key on it).
-PREPROCESSING = "clean1"
+PREPROCESSING = "clean2"  # clean2: emoji read as words (analyze/emoji.py)
 #: Texts per batch times the batch's padded length squared, at most: attention holds a length × length
 #: matrix per head and text, so a process embedding TripAdvisor reviews 64 at a time (most of them cut at
 #: 256 word pieces) peaked at 1.9 GB. With a budget of 200,000 (3 texts of 256 pieces, 12 of 128, 64

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from voxpop.analyze.emoji import gloss
 from voxpop.analyze.phrases import alternation
 
 _MENTION = re.compile(r"(?<!\w)@\w+")
@@ -95,8 +96,9 @@ _QUESTION_START = re.compile(
 
 
 def clean(text: str) -> str:
-    """Drop @mentions and URLs, which carry no sentiment and confuse the lexicons."""
-    return " ".join(_URL.sub(" ", _MENTION.sub(" ", text)).split())
+    """Drop @mentions and URLs, which carry no sentiment and confuse the lexicons, and read each emoji that
+    carries a feeling as a word (:func:`voxpop.analyze.emoji.gloss`)."""
+    return " ".join(gloss(_URL.sub(" ", _MENTION.sub(" ", text))).split())
 
 
 def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
