@@ -8,7 +8,7 @@ It learns only from data whose licence allows shipping the result:
 * the UCI Sentiment Labelled Sentences (Kotzias et al. 2015, CC BY 4.0): 3,000 polar sentences;
 * the seed set in ``scripts/sentiment_seed/`` that we wrote for voxpop (see its README), weighted
   SEED_WEIGHT times, since it is the only data that looks like messages customers send a business; its
-  ``negation/`` and ``survey/`` folders with the weights of :data:`ADOPTED`.
+  ``negation/``, ``survey/`` and ``idioms/`` folders with the weights of :data:`ADOPTED`.
 
 The model stacks a word 1–2-gram TF-IDF head and a dense head over [layered vector, lexicon] (both weighted
 as the rows are) under the final layer, which reads their out-of-fold log-probabilities beside the
@@ -54,8 +54,13 @@ NEGATION_WEIGHT = 5.0
 #: ("Sentiment", session 15).
 SURVEY = SEED / "survey"
 SURVEY_WEIGHT = SEED_WEIGHT
+#: ``scripts/sentiment_seed/idioms/``: idioms, set phrases, slang and scores in words ("to die for", "thanks for
+#: nothing", "zero stars if I could"). Weighted as the main seed lines: the cross-validation that chose it is in
+#: BENCHMARKS.md ("Idioms", session 16).
+IDIOMS = SEED / "idioms"
+IDIOMS_WEIGHT = SEED_WEIGHT
 #: Seed folders beside the main lines, with their weights; in every cross-validation fold's training too.
-ADOPTED = {NEGATION: NEGATION_WEIGHT, SURVEY: SURVEY_WEIGHT}
+ADOPTED = {NEGATION: NEGATION_WEIGHT, SURVEY: SURVEY_WEIGHT, IDIOMS: IDIOMS_WEIGHT}
 C = 1.0
 #: The TF-IDF head stacked under the final layer: word 1–2-grams only (character n-grams would cost
 #: about 0.2 ms more per item), strength TEXT_C.

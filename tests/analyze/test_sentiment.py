@@ -68,6 +68,20 @@ def test_survey_answers(model: SentimentModel) -> None:
     assert [r.label for r in model.predict(list(SURVEY_ANSWERS))] == list(SURVEY_ANSWERS.values())
 
 
+#: Idioms whose words point the other way, none of them a seed line (BENCHMARKS.md, "Idioms"). Before the idiom
+#: lines the first read negative.
+IDIOMS = {
+    "Honestly the brisket is to die for.": "positive",
+    "What a joke of a refund policy.": "negative",
+    "Daylight robbery for a sandwich.": "negative",
+    "Save yourself the hassle and go elsewhere.": "negative",
+}
+
+
+def test_idioms(model: SentimentModel) -> None:
+    assert [r.label for r in model.predict(list(IDIOMS))] == list(IDIOMS.values())
+
+
 def test_results_are_consistent(model: SentimentModel) -> None:
     texts = [t for texts in CLEAR.values() for t in texts] + ["", "ok", "!!!"]
     results = model.predict(texts)
