@@ -67,5 +67,5 @@ def test_the_fusion_is_a_distribution_that_follows_the_rating() -> None:
         assert row.sum() == pytest.approx(1.0)
         assert (row > 0).all()
     assert [CLASSES[int(row.argmax())] for row in fused] == ["negative", "negative", "neutral", "positive", "positive"]
-    assert [rating_bucket(r) for r in (0.0, 0.39, 0.4, 0.7, 0.71, 1.0)] == [0, 0, 1, 1, 2, 2]
+    assert [rating_bucket(r) for r in (0.0, 0.25, 0.4, 4 / 10, 0.5, 0.7, 0.71, 1.0)] == [0, 0, 0, 0, 1, 1, 2, 2]
     assert np.allclose(RATING_LIKELIHOOD.sum(axis=1), 1.0, atol=0.002)
