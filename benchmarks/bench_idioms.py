@@ -17,14 +17,13 @@ one that ``scripts/train_sentiment.py --cv`` saved in ``benchmarks/.cache/``).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_negation import print_misses, read, report
-from bench_survey_answers import words
+from bench_survey_answers import parse_args, seed_lines, words
 
 HERE = Path(__file__).resolve().parent
 SEED = HERE.parent / "scripts" / "sentiment_seed" / "idioms"
@@ -32,12 +31,8 @@ SETS = {"tuning": HERE / "data" / "idioms_tuning.tsv", "held out": HERE / "data"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=sorted(SETS), help="score only this set (repeatable)")
-    parser.add_argument("--show-misses", action="store_true")
-    parser.add_argument("--model", type=Path, help="a sentiment model file to score instead of the shipped one")
-    args = parser.parse_args()
-    seeded = {words(line) for path in SEED.glob("*.txt") for line in path.read_text("utf-8").splitlines()}
+    args = parse_args(__doc__, SETS)
+    seeded = seed_lines(SEED)
     for name in args.only or list(SETS):
         with SETS[name].open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle, delimiter="\t"))

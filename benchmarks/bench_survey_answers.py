@@ -46,18 +46,23 @@ def words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def seed_answers() -> set[str]:
-    """The survey seed lines, by their words (case and punctuation aside)."""
-    return {words(line) for path in SEED.glob("*.txt") for line in path.read_text("utf-8").splitlines()}
+def seed_lines(folder: Path) -> set[str]:
+    """A seed folder's lines, by their words (case and punctuation aside)."""
+    return {words(line) for path in folder.glob("*.txt") for line in path.read_text("utf-8").splitlines()}
+
+
+def parse_args(doc: str, sets: dict[str, Path]) -> argparse.Namespace:
+    """The options of a sentiment benchmark over named labelled sets: ``--only``, ``--show-misses``, ``--model``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=sorted(sets), help="score only this set (repeatable)")
+    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--model", type=Path, help="a sentiment model file to score instead of the shipped one")
+    return parser.parse_args()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=sorted(SETS), help="score only this set (repeatable)")
-    parser.add_argument("--show-misses", action="store_true")
-    parser.add_argument("--model", type=Path, help="a sentiment model file to score instead of the shipped one")
-    args = parser.parse_args()
-    seeded = seed_answers()
+    args = parse_args(__doc__, SETS)
+    seeded = seed_lines(SEED)
     for name in args.only or list(SETS):
         with SETS[name].open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))

@@ -64,10 +64,6 @@ SURVEY_ANSWERS = {
 }
 
 
-def test_survey_answers(model: SentimentModel) -> None:
-    assert [r.label for r in model.predict(list(SURVEY_ANSWERS))] == list(SURVEY_ANSWERS.values())
-
-
 #: Idioms whose words point the other way, none of them a seed line (BENCHMARKS.md, "Idioms"). Before the idiom
 #: lines the first read negative.
 IDIOMS = {
@@ -78,8 +74,9 @@ IDIOMS = {
 }
 
 
-def test_idioms(model: SentimentModel) -> None:
-    assert [r.label for r in model.predict(list(IDIOMS))] == list(IDIOMS.values())
+@pytest.mark.parametrize("expected", [SURVEY_ANSWERS, IDIOMS], ids=["survey_answers", "idioms"])
+def test_messages_off_the_seed_lines(model: SentimentModel, expected: dict[str, str]) -> None:
+    assert [r.label for r in model.predict(list(expected))] == list(expected.values())
 
 
 def test_results_are_consistent(model: SentimentModel) -> None:

@@ -15,10 +15,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-#: U+FE0F (emoji presentation) and the five skin-tone modifiers, which do not change the feeling: as a
-#: character class, and as the characters themselves.
-_MODIFIERS = "\ufe0f\U0001f3fb-\U0001f3ff"
-_STRIP = "\ufe0f" + "".join(chr(code) for code in range(0x1F3FB, 0x1F400))
+#: U+FE0F (emoji presentation) and the five skin-tone modifiers, which do not change the feeling.
+_MODIFIERS = "\ufe0f" + "".join(chr(code) for code in range(0x1F3FB, 0x1F400))
 
 
 @lru_cache(maxsize=1)
@@ -46,4 +44,4 @@ def gloss(text: str) -> str:
     if text.isascii():
         return text
     table = words()
-    return _pattern().sub(lambda found: f" {table[found.group(0).rstrip(_STRIP)]} ", text)
+    return _pattern().sub(lambda found: f" {table[found.group(0).rstrip(_MODIFIERS)]} ", text)
